@@ -1,0 +1,21 @@
+#include "cli/command.hpp"
+
+namespace famfs::cli {
+
+const std::vector<CommandInfo>& command_table() {
+  static const std::vector<CommandInfo> k_table = {
+      {"mkfs", "create a famfs file system on a device", &add_mkfs},
+      {"fsck", "check a famfs file system", &add_fsck},
+      {"mount", "mount a famfs file system (starts its FUSE daemon)", &add_mount},
+      {"umount", "unmount a famfs file system and stop its daemon", &add_umount},
+      {"creat", "create and allocate files", &add_creat},
+      {"mkdir", "create directories", &add_mkdir},
+      {"cp", "copy files into famfs", &add_cp},
+      {"logplay", "replay the log now and report what it holds", &add_logplay},
+      {"verify", "verify the data pattern written by creat --randomize", &add_verify},
+      {"getmap", "show where a file's data lives on the device", &add_getmap},
+  };
+  return k_table;
+}
+
+} // namespace famfs::cli

@@ -1,0 +1,32 @@
+# Language standard, build types and the famfs_settings interface target.
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+include(GNUInstallDirs)
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+# CI: optimised with debug info, and with asserts kept.
+set(CMAKE_CXX_FLAGS_CI "-O2 -g" CACHE STRING "Flags for the CI build type")
+
+if(EXISTS ${CMAKE_SOURCE_DIR}/.git OR DEFINED ENV{CI})
+  set(famfs_dev_default ON)
+else()
+  set(famfs_dev_default OFF)
+endif()
+option(FAMFS_WERROR "Treat warnings as errors" ${famfs_dev_default})
+set(FAMFS_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address,undefined")
+option(FAMFS_BUILD_TESTS "Build the tests" ON)
+option(FAMFS_FUSE_TESTS "Register the tests that make real FUSE mounts" ON)
+
+add_library(famfs_settings INTERFACE)
+target_compile_features(famfs_settings INTERFACE cxx_std_20)
+target_include_directories(famfs_settings INTERFACE ${CMAKE_SOURCE_DIR})
+target_compile_options(famfs_settings INTERFACE $<$<CONFIG:Debug>:-D_GLIBCXX_ASSERTIONS>)
+if(FAMFS_SANITIZE)
+  target_compile_options(famfs_settings INTERFACE -fsanitize=${FAMFS_SANITIZE}
+                                                  -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(famfs_settings INTERFACE -fsanitize=${FAMFS_SANITIZE})
+endif()

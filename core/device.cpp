@@ -1,0 +1,112 @@
+#include "core/device.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+
+namespace famfs::core {
+
+const char* to_string(DeviceKind k) {
+  switch (k) {
+  case DeviceKind::file:
+    return "file";
+  case DeviceKind::devdax:
+    return "devdax";
+  case DeviceKind::pmem:
+    return "pmem";
+  }
+  return "file";
+}
+
+Result<Device> Device::open(const std::string& path, OpenMode mode) {
+  int flags = (mode == OpenMode::read_write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+  UniqueFd fd(::open(path.c_str(), flags));
+  if (!fd) {
+    return sys_error(errno, path);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return sys_error(errno, path);
+  }
+  Device d;
+  d.m_path = path;
+  std::uint64_t size = 0;
+  if (S_ISREG(st.st_mode)) {
+    d.m_kind = DeviceKind::file;
+    size = static_cast<std::uint64_t>(st.st_size);
+  } else if (S_ISCHR(st.st_mode)) {
+    d.m_kind = DeviceKind::devdax;
+    FAMFS_TRY_ASSIGN(DaxInfo info, daxdev_info(path));
+    if (info.mode == "system-ram") {
+      return fail(Errc::unsupported,
+                  "{}: dax device is in system-ram mode; switch it to devdax (daxctl "
+                  "reconfigure-device --mode=devdax)",
+                  path);
+    }
+    if (info.mode == "unbound") {
+      return fail(Errc::unsupported, "{}: dax device is not bound to a driver", path);
+    }
+    if (info.align != 0 && info.align % 0x200000 != 0) {
+      return fail(Errc::unsupported, "{}: dax alignment {:#x} is not a multiple of 2 MiB", path,
+                  info.align);
+    }
+    size = info.size;
+  } else if (S_ISBLK(st.st_mode)) {
+    d.m_kind = DeviceKind::pmem;
+    if (::ioctl(fd.get(), BLKGETSIZE64, &size) != 0) {
+      return sys_error(errno, path);
+    }
+  } else {
+    return fail(Errc::invalid_argument,
+                "{}: not a regular file, dax character device or pmem block device", path);
+  }
+  if (size == 0) {
+    return fail(Errc::invalid_argument, "{}: device is empty", path);
+  }
+  auto access = mode == OpenMode::read_write ? Access::read_write : Access::read_only;
+  auto m = Mapping::map(fd.get(), size, access);
+  if (!m) {
+    return with_context(std::move(m).error(), path);
+  }
+  d.m_map = std::move(*m);
+  d.m_fd = std::move(fd);
+  return d;
+}
+
+Result<void> Device::persist(std::uint64_t off, std::uint64_t len) const {
+  FAMFS_ASSERT(off <= size() && len <= size() - off);
+  if (len == 0) {
+    return {};
+  }
+  if (m_kind == DeviceKind::file) {
+    if (m_non_coherent) {
+      flush_range(at(off), len);
+    }
+    long page = ::sysconf(_SC_PAGESIZE);
+    auto p = static_cast<std::uint64_t>(page);
+    std::uint64_t start = off / p * p;
+    if (::msync(at(start), off + len - start, MS_SYNC) != 0) {
+      return sys_error(errno, m_path + ": msync");
+    }
+    return {};
+  }
+  flush_range(at(off), len);
+  return {};
+}
+
+void Device::invalidate(std::uint64_t off, std::uint64_t len) const {
+  FAMFS_ASSERT(off <= size() && len <= size() - off);
+  if (m_kind == DeviceKind::file && !m_non_coherent) {
+    return;
+  }
+  invalidate_range(at(off), len);
+}
+
+} // namespace famfs::core

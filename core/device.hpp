@@ -1,0 +1,65 @@
+// A famfs backing device: a regular file, a devdax character device or a pmem block device,
+// opened and mapped whole.
+#pragma once
+
+#include "core/mapping.hpp"
+#include "core/unique_fd.hpp"
+#include "log/result.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace famfs::core {
+
+enum class DeviceKind { file, devdax, pmem };
+enum class OpenMode { read_only, read_write };
+
+const char* to_string(DeviceKind k);
+
+class Device {
+public:
+  // Opens and maps `path` whole. Regular files (e.g. under /dev/shm) need no hardware;
+  // character devices must be devdax (checked through libdaxctl); block devices must be pmem.
+  // Read-only opens map PROT_READ.
+  static Result<Device> open(const std::string& path, OpenMode mode);
+
+  const std::string& path() const { return m_path; }
+  DeviceKind kind() const { return m_kind; }
+  std::uint64_t size() const { return m_map.size(); }
+  bool writable() const { return m_map.access() == Access::read_write; }
+  int fd() const { return m_fd.get(); }
+  std::span<std::byte> bytes() const { return m_map.bytes(); }
+  std::byte* at(std::uint64_t off) const { return m_map.data() + off; }
+
+  // Makes [off, off+len) durable and visible to other hosts: msync for files, cache-line
+  // write-back (clwb, else clflushopt, else clflush) plus a fence for memory devices.
+  Result<void> persist(std::uint64_t off, std::uint64_t len) const;
+  // Drops cached copies of [off, off+len) before reading memory that another, non-coherent host
+  // may have written (clflushopt/clflush plus fence; a no-op for regular files).
+  void invalidate(std::uint64_t off, std::uint64_t len) const;
+  // When set, persist() and invalidate() flush caches even on regular files (--non-coherent).
+  void set_non_coherent(bool on) { m_non_coherent = on; }
+
+private:
+  std::string m_path;
+  DeviceKind m_kind = DeviceKind::file;
+  UniqueFd m_fd;
+  Mapping m_map;
+  bool m_non_coherent = false;
+};
+
+// Size and checks of a devdax device through libdaxctl (core/daxdev.cpp).
+struct DaxInfo {
+  std::uint64_t size = 0;
+  std::uint64_t align = 0;
+  std::string mode; // "devdax", "famfs", "system-ram", "unbound"
+};
+Result<DaxInfo> daxdev_info(const std::string& path);
+
+// Cache maintenance primitives (core/persist.cpp); exposed for tests and the CLI's flush.
+void flush_range(const void* addr, std::uint64_t len);      // write back (and maybe invalidate)
+void invalidate_range(const void* addr, std::uint64_t len); // write back and invalidate
+const char* flush_instruction();                            // "clwb", "clflushopt" or "clflush"
+
+} // namespace famfs::core

@@ -1,0 +1,89 @@
+#include "core/log_writer.hpp"
+
+#include "core/trace.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cerrno>
+
+namespace famfs::core {
+
+using log::u64;
+
+Error log_full_error(const log::LogHeader& h) {
+  return with_hint(make_error(Errc::no_space, "log full: {} of {} entries used", h.next_index,
+                              h.last_index + 1),
+                   "make a file system with a larger --loglen");
+}
+
+Result<LogWriter> LogWriter::open(Image& img) {
+  FAMFS_TRY_ASSIGN(Role role, img.role());
+  if (role != Role::master) {
+    FAMFS_TRY_ASSIGN(log::Uuid host, get_system_uuid());
+    return Unexpected{with_hint(
+        make_error(Errc::permission,
+                   "{}: this host is a client of the file system (host {}, master {}); only the "
+                   "master can change it",
+                   img.device().path(), host.str(), img.superblock().system_uuid.str()),
+        fmt::format("run the command on the master host, or check {}", system_uuid_file()))};
+  }
+  if (!img.device().writable()) {
+    return fail(Errc::internal, "{}: device opened read-only", img.device().path());
+  }
+  // A separate open file description, so that the lock is per LogWriter, not per process.
+  UniqueFd lock(::open(img.device().path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (!lock) {
+    return sys_error(errno, img.device().path());
+  }
+  while (::flock(lock.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      return sys_error(errno, img.device().path() + ": flock");
+    }
+  }
+  LogWriter w;
+  w.m_img = &img;
+  w.m_lock = std::move(lock);
+  FAMFS_TRY_ASSIGN(log::LogView v, img.log());
+  w.m_header = v.header();
+  return w;
+}
+
+LogWriter::~LogWriter() = default; // closing m_lock releases the flock
+
+u64 LogWriter::free_slots() const { return m_header.last_index + 1 - m_header.next_index; }
+
+Result<log::LogView> LogWriter::view() const { return m_img->log(); }
+
+Result<void> LogWriter::reserve(u64 n) const {
+  if (n > free_slots()) {
+    return Unexpected{log_full_error(m_header)};
+  }
+  return {};
+}
+
+Result<u64> LogWriter::append(log::LogEntry e) {
+  FAMFS_TRY(reserve(1));
+  FAMFS_TRY(log::validate_for_encoding(e));
+  const Device& dev = m_img->device();
+  const u64 log_off = m_img->superblock().log_offset;
+  const u64 index = m_header.next_index;
+  e.seqnum = m_header.next_seqnum;
+  // Upstream requires seqnum == index; they only differ in a damaged log, which fsck repairs.
+  if (e.seqnum != index) {
+    return fail(Errc::corrupt, "{}: log next_seqnum {} differs from next_index {}; run famfs fsck",
+                dev.path(), e.seqnum, index);
+  }
+  const u64 slot = log_off + log::entry_offset(index);
+  log::encode_entry(e, dev.bytes().subspan(slot, log::k_log_entry_size));
+  FAMFS_TRY(dev.persist(slot, log::k_log_entry_size));
+  m_header.next_seqnum++;
+  m_header.next_index++;
+  log::encode_log_counters(m_header.next_seqnum, m_header.next_index,
+                           dev.bytes().subspan(log_off, log::k_log_header_size));
+  FAMFS_TRY(dev.persist(log_off, log::k_log_header_size));
+  FAMFS_TRACE(2, "appended log entry {}", index);
+  return index;
+}
+
+} // namespace famfs::core

@@ -1,0 +1,48 @@
+// Appending to the log: the only writer of log entries.
+#pragma once
+
+#include "core/image.hpp"
+#include "core/unique_fd.hpp"
+#include "log/records.hpp"
+
+#include <vector>
+
+namespace famfs::core {
+
+// A locked append session. Holds flock(LOCK_EX) on the device (or backing file) for its
+// lifetime, so every famfs process on this host appends one at a time. Only the master may open
+// one. Re-reads the log header after locking, so it always appends after the newest entry.
+class LogWriter {
+public:
+  // Locks and validates: role master (else Errc::permission naming both UUIDs), log header valid.
+  static Result<LogWriter> open(Image& img);
+  LogWriter(LogWriter&&) noexcept = default;
+  LogWriter& operator=(LogWriter&&) noexcept = default;
+  ~LogWriter();
+
+  // Free slots left.
+  log::u64 free_slots() const;
+  // The header as of the last append (or the lock).
+  const log::LogHeader& header() const { return m_header; }
+  // The log as of now (for rebuilding allocation state under the lock).
+  Result<log::LogView> view() const;
+
+  // Appends one entry (its seqnum is set here) and returns its index. Order, so that a crash at
+  // any point leaves a valid log: write the zeroed entry with its CRC into the free slot and
+  // persist it; only then advance next_seqnum/next_index and persist the header. A reader never
+  // sees next_index cover an entry that is not fully written.
+  Result<log::u64> append(log::LogEntry e);
+  // Checks that `n` more entries fit, else Errc::no_space with the "log full" message.
+  Result<void> reserve(log::u64 n) const;
+
+private:
+  LogWriter() = default;
+  Image* m_img = nullptr;
+  UniqueFd m_lock;
+  log::LogHeader m_header;
+};
+
+// The "log full" error: "log full: N of N entries used; make a file system with a larger --loglen".
+Error log_full_error(const log::LogHeader& h);
+
+} // namespace famfs::core

@@ -1,0 +1,48 @@
+#include "core/mapping.hpp"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace famfs::core {
+
+Result<Mapping> Mapping::map(int fd, std::uint64_t len, Access access, std::uint64_t offset) {
+  if (len == 0) {
+    return fail(Errc::invalid_argument, "cannot map 0 bytes");
+  }
+  int prot = access == Access::read_write ? PROT_READ | PROT_WRITE : PROT_READ;
+  void* p = ::mmap(nullptr, len, prot, MAP_SHARED, fd, static_cast<off_t>(offset));
+  if (p == MAP_FAILED) {
+    return sys_error(errno, "mmap");
+  }
+  Mapping m;
+  m.m_addr = static_cast<std::byte*>(p);
+  m.m_len = len;
+  m.m_access = access;
+  return m;
+}
+
+Mapping::Mapping(Mapping&& o) noexcept
+    : m_addr(std::exchange(o.m_addr, nullptr)), m_len(std::exchange(o.m_len, 0)),
+      m_access(o.m_access) {}
+
+Mapping& Mapping::operator=(Mapping&& o) noexcept {
+  if (this != &o) {
+    if (m_addr != nullptr) {
+      ::munmap(m_addr, m_len);
+    }
+    m_addr = std::exchange(o.m_addr, nullptr);
+    m_len = std::exchange(o.m_len, 0);
+    m_access = o.m_access;
+  }
+  return *this;
+}
+
+Mapping::~Mapping() {
+  if (m_addr != nullptr) {
+    ::munmap(m_addr, m_len);
+  }
+}
+
+} // namespace famfs::core

@@ -1,0 +1,37 @@
+// A move-only shared memory mapping that unmaps itself.
+#pragma once
+
+#include "log/result.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace famfs::core {
+
+enum class Access { read_only, read_write };
+
+class Mapping {
+public:
+  Mapping() = default;
+  // Maps `len` bytes of `fd` from `offset` with MAP_SHARED; read-only maps use PROT_READ only,
+  // so a stray write faults instead of corrupting the device.
+  static Result<Mapping> map(int fd, std::uint64_t len, Access access, std::uint64_t offset = 0);
+  Mapping(Mapping&& o) noexcept;
+  Mapping& operator=(Mapping&& o) noexcept;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping();
+
+  std::span<std::byte> bytes() const { return {m_addr, m_len}; }
+  std::byte* data() const { return m_addr; }
+  std::uint64_t size() const { return m_len; }
+  Access access() const { return m_access; }
+
+private:
+  std::byte* m_addr = nullptr;
+  std::size_t m_len = 0;
+  Access m_access = Access::read_only;
+};
+
+} // namespace famfs::core

@@ -1,0 +1,37 @@
+// Making a famfs file system (spec §3, with our deviations: regular files allowed, a backup
+// superblock, strict checks before anything is written).
+#pragma once
+
+#include "log/records.hpp"
+#include "log/result.hpp"
+
+#include <string>
+
+namespace famfs::core {
+
+enum class Force { no, yes };
+enum class Kill { no, yes };
+
+struct MkfsOptions {
+  log::u64 log_len = log::k_default_log_len;
+  Force force = Force::no;
+  Kill kill = Kill::no;      // with force: only zero the superblock magic
+  log::u64 create_size = 0;  // regular files: create or grow (sparse) to this size; never shrink
+};
+
+// Smallest device for a log of `log_len`: superblock region + log + one allocation unit.
+log::u64 min_device_size(log::u64 log_len);
+
+// Validates a log length: a power of two, at least 8 MiB.
+Result<void> check_log_len(log::u64 log_len);
+
+// Formats `path`. Refuses (before writing anything) a bad log length, a device mounted anywhere,
+// a device too small, and an existing famfs without Force::yes. Writes the zeroed log, the log
+// header, the backup superblock, then the primary superblock, each persisted in that order.
+// Returns the superblock written (or, for a kill, the one that was there).
+Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts);
+
+// True when `path` (a device or backing file) is the source of a mount in /proc/self/mountinfo.
+Result<bool> device_is_mounted(const std::string& path, std::string* mountpoint = nullptr);
+
+} // namespace famfs::core

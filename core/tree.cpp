@@ -1,0 +1,197 @@
+#include "core/tree.hpp"
+
+#include "log/path.hpp"
+
+#include <fmt/format.h>
+
+namespace famfs::core {
+
+Tree::Tree() {
+  Node root;
+  root.ino = k_root_ino;
+  root.parent = k_root_ino;
+  root.kind = NodeKind::dir;
+  root.mode = 0755;
+  m_nodes.push_back(std::move(root));
+}
+
+u64 Tree::add_node(u64 parent, std::string name, NodeKind kind) {
+  Node n;
+  n.ino = m_nodes.size() + 1;
+  n.parent = parent;
+  n.kind = kind;
+  n.name = name;
+  m_nodes[parent - 1].children.emplace(std::move(name), n.ino);
+  m_nodes.push_back(std::move(n));
+  return m_nodes.size();
+}
+
+void Tree::add_meta(u64 log_offset, u64 log_len) {
+  u64 meta = add_node(k_root_ino, ".meta", NodeKind::dir);
+  m_nodes[meta - 1].mode = 0755;
+  m_nodes[meta - 1].meta = true;
+  auto add_file = [&](const char* name, u64 off, u64 len) {
+    u64 ino = add_node(meta, name, NodeKind::file);
+    Node& n = m_nodes[ino - 1];
+    n.mode = 0444;
+    n.size = len;
+    n.meta = true;
+    n.fmap.type = log::ExtType::simple;
+    n.fmap.extents.push_back(log::Extent{0, off, len});
+  };
+  add_file(".superblock", 0, log::k_superblock_region);
+  add_file(".log", log_offset, log_len);
+}
+
+const Node* Tree::get(u64 ino) const {
+  if (ino == 0 || ino > m_nodes.size()) {
+    return nullptr;
+  }
+  return &m_nodes[ino - 1];
+}
+
+Node* Tree::get_mut(u64 ino) {
+  if (ino == 0 || ino > m_nodes.size()) {
+    return nullptr;
+  }
+  return &m_nodes[ino - 1];
+}
+
+const Node* Tree::lookup(u64 parent, const std::string& name) const {
+  const Node* p = get(parent);
+  if (p == nullptr || p->kind != NodeKind::dir) {
+    return nullptr;
+  }
+  if (name == ".") {
+    return p;
+  }
+  if (name == "..") {
+    return get(p->parent);
+  }
+  auto it = p->children.find(name);
+  return it == p->children.end() ? nullptr : get(it->second);
+}
+
+const Node* Tree::resolve(const std::string& relpath) const {
+  const Node* n = get(k_root_ino);
+  std::size_t i = 0;
+  while (n != nullptr && i < relpath.size()) {
+    std::size_t j = relpath.find('/', i);
+    if (j == std::string::npos) {
+      j = relpath.size();
+    }
+    if (j > i) {
+      n = lookup(n->ino, relpath.substr(i, j - i));
+    }
+    i = j + 1;
+  }
+  return n;
+}
+
+std::string Tree::path_of(u64 ino) const {
+  std::vector<const std::string*> parts;
+  const Node* n = get(ino);
+  while (n != nullptr && n->ino != k_root_ino) {
+    parts.push_back(&n->name);
+    n = get(n->parent);
+  }
+  std::string s;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!s.empty()) {
+      s += '/';
+    }
+    s += **it;
+  }
+  return s;
+}
+
+Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
+  const bool is_file = e.type == log::EntryType::file;
+  const bool is_dir = e.type == log::EntryType::mkdir;
+  if (!is_file && !is_dir) {
+    return Applied::ignored;
+  }
+  const std::string& relpath = is_file ? std::get<log::FileEntry>(e.body).relpath
+                                       : std::get<log::MkdirEntry>(e.body).relpath;
+  auto problem = [&](std::string what) {
+    report.problems.push_back(fmt::format("log entry {}: {}", index, what));
+    (is_file ? report.file_errors : report.dir_errors)++;
+    return Applied::error;
+  };
+  auto parts = log::split_relpath(relpath);
+  if (!parts) {
+    return problem(parts.error().message);
+  }
+  if (is_file) {
+    for (const auto& x : std::get<log::FileEntry>(e.body).fmap.extents) {
+      if (x.offset == 0) {
+        return problem(fmt::format("{}: extent at offset 0", relpath));
+      }
+    }
+  }
+  // Walk to the parent, which must exist and be a directory.
+  u64 parent = k_root_ino;
+  for (std::size_t i = 0; i + 1 < parts->size(); ++i) {
+    const Node* p = lookup(parent, (*parts)[i]);
+    if (p == nullptr) {
+      return problem(fmt::format("{}: parent directory {} does not exist", relpath,
+                                 (*parts)[i]));
+    }
+    if (p->kind != NodeKind::dir) {
+      return problem(fmt::format("{}: {} is not a directory", relpath, (*parts)[i]));
+    }
+    parent = p->ino;
+  }
+  const std::string& name = parts->back();
+  if (parent == k_root_ino && name == ".meta") {
+    return problem(fmt::format("{}: name is reserved", relpath));
+  }
+  if (const Node* existing = lookup(parent, name)) {
+    if ((existing->kind == NodeKind::dir) == is_dir) {
+      report.existed++;
+      return Applied::existed; // the first entry for a path wins
+    }
+    return problem(fmt::format("{}: exists as a {}", relpath,
+                               existing->kind == NodeKind::dir ? "directory" : "file"));
+  }
+  u64 ino = add_node(parent, name, is_file ? NodeKind::file : NodeKind::dir);
+  Node& n = m_nodes[ino - 1];
+  n.log_index = index;
+  if (is_file) {
+    const auto& f = std::get<log::FileEntry>(e.body);
+    n.mode = f.mode & 07777;
+    n.uid = f.uid;
+    n.gid = f.gid;
+    n.size = f.size;
+    n.fmap = f.fmap;
+    m_files++;
+    report.new_files++;
+  } else {
+    const auto& m = std::get<log::MkdirEntry>(e.body);
+    n.mode = m.mode & 07777;
+    n.uid = m.uid;
+    n.gid = m.gid;
+    m_dirs++;
+    report.new_dirs++;
+  }
+  report.created.push_back(log::join_path(*parts));
+  return Applied::created;
+}
+
+ReplayReport Tree::catch_up(const log::LogView& log) {
+  ReplayReport report;
+  while (m_applied < log.size()) {
+    auto e = log.entry(m_applied);
+    if (!e) {
+      report.stopped = true;
+      report.problems.push_back(e.error().message);
+      break;
+    }
+    report.entries++;
+    apply(m_applied, *e, report);
+    m_applied++;
+  }
+  return report;
+}
+
+} // namespace famfs::core

@@ -1,0 +1,90 @@
+// The file system tree that the log describes, rebuilt by replaying entries in order
+// (upstream's logplay rules, spec §7.5, with our deviations: ".." and absolute paths refused).
+// Not thread-safe; the FUSE server guards it with its own lock.
+#pragma once
+
+#include "log/log_view.hpp"
+#include "log/records.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace famfs::core {
+
+using log::u32;
+using log::u64;
+
+inline constexpr u64 k_root_ino = 1;
+inline constexpr u64 k_no_index = ~0ULL;
+
+enum class NodeKind { dir, file };
+
+struct Node {
+  u64 ino = 0;
+  u64 parent = 0;
+  NodeKind kind = NodeKind::file;
+  std::string name;
+  u32 mode = 0; // permission bits only (add S_IFDIR / S_IFREG when reporting)
+  u32 uid = 0;
+  u32 gid = 0;
+  u64 size = 0;
+  log::Fmap fmap;
+  bool meta = false;          // .meta, .meta/.superblock, .meta/.log
+  u64 log_index = k_no_index; // the entry that made it
+  std::map<std::string, u64> children; // directories only, sorted by name
+};
+
+// What applying one entry did.
+enum class Applied { created, existed, ignored, error };
+
+struct ReplayReport {
+  u64 entries = 0;   // entries examined in this pass
+  u64 new_files = 0;
+  u64 new_dirs = 0;
+  u64 existed = 0;
+  u64 file_errors = 0;
+  u64 dir_errors = 0;
+  bool stopped = false;                // a bad entry stopped the pass
+  std::vector<std::string> created;    // relpaths, in log order
+  std::vector<std::string> problems;   // one message per error
+  u64 errors() const { return file_errors + dir_errors + (stopped ? 1 : 0); }
+};
+
+class Tree {
+public:
+  Tree();
+
+  // Adds .meta/.superblock (2 MiB at 0) and .meta/.log (log_len at log_offset), read-only.
+  void add_meta(u64 log_offset, u64 log_len);
+
+  // Applies one decoded entry (index i). Problems go to `report`.
+  Applied apply(u64 index, const log::LogEntry& e, ReplayReport& report);
+
+  // Applies entries [applied(), log.size()) in order, stopping at the first entry that does
+  // not decode (its index is retried on the next call).
+  ReplayReport catch_up(const log::LogView& log);
+  u64 applied() const { return m_applied; }
+
+  const Node* get(u64 ino) const;
+  Node* get_mut(u64 ino);
+  const Node* lookup(u64 parent, const std::string& name) const;
+  // Resolves a relpath ("a/b/c"); nullptr when missing. "" is the root.
+  const Node* resolve(const std::string& relpath) const;
+  // The relpath of a node ("" for the root).
+  std::string path_of(u64 ino) const;
+  u64 node_count() const { return m_nodes.size(); }
+  u64 file_count() const { return m_files; }
+  u64 dir_count() const { return m_dirs; }
+
+private:
+  u64 add_node(u64 parent, std::string name, NodeKind kind);
+
+  std::vector<Node> m_nodes; // index = ino - 1
+  u64 m_applied = 0;
+  u64 m_files = 0;
+  u64 m_dirs = 0;
+};
+
+} // namespace famfs::core

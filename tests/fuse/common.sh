@@ -1,0 +1,44 @@
+# Sourced by every real-FUSE test: cli/common.sh plus mount helpers. Each test gets its own
+# mount point, so tests run in parallel.
+source "$(dirname "${BASH_SOURCE[0]}")/../cli/common.sh"
+
+[ -e /dev/fuse ] || skip "/dev/fuse missing"
+[ "$(id -u)" -eq 0 ] || command -v fusermount3 >/dev/null || skip "not root and no fusermount3"
+
+# famfs_mount DEV MNT [options...]: mounts in the foreground daemon mode, in the background,
+# logging to $T/fuse.log, and waits (10 s) for the mount to appear.
+famfs_mount() {
+  local dev=$1 mnt=$2
+  shift 2
+  mkdir -p "$mnt"
+  "$FAMFS" mount -f "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
+  local pid=$!
+  at_exit "famfs_cleanup_mount '$mnt' $pid"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if grep -qF " $(realpath "$mnt") " /proc/self/mountinfo; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$T/fuse.log" >&2
+      die "famfs mount daemon died"
+    fi
+    sleep 0.1
+  done
+  cat "$T/fuse.log" >&2
+  die "mount of $mnt did not appear in 10 s"
+}
+
+famfs_cleanup_mount() {
+  local mnt=$1 pid=$2
+  if grep -qF " $(realpath "$mnt" 2>/dev/null || echo "$mnt") " /proc/self/mountinfo; then
+    umount "$mnt" 2>/dev/null || fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if grep -qE "AddressSanitizer|runtime error:|ThreadSanitizer" "$T/fuse.log" 2>/dev/null; then
+    cat "$T/fuse.log" >&2
+    echo "FAIL: sanitizer report in the daemon log" >&2
+    exit 1
+  fi
+}
