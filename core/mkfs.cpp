@@ -1,6 +1,7 @@
 #include "core/mkfs.hpp"
 
 #include "core/device.hpp"
+#include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 #include "core/unique_fd.hpp"
@@ -30,58 +31,6 @@ Result<void> check_log_len(u64 log_len) {
         "use e.g. --loglen 8m, 16m, 64m or 256m")};
   }
   return {};
-}
-
-namespace {
-
-// Unescapes the \040-style octal escapes of /proc/self/mountinfo.
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() + 0 && i + 3 <= s.size()) {
-      out += static_cast<char>(std::strtol(s.substr(i + 1, 3).c_str(), nullptr, 8));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string real(const std::string& p) {
-  char buf[PATH_MAX];
-  if (::realpath(p.c_str(), buf) != nullptr) {
-    return buf;
-  }
-  return p;
-}
-
-} // namespace
-
-Result<bool> device_is_mounted(const std::string& path, std::string* mountpoint) {
-  std::ifstream in("/proc/self/mountinfo");
-  if (!in) {
-    return sys_error(errno, "/proc/self/mountinfo");
-  }
-  const std::string want = real(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    // id parent maj:min root mountpoint options [optional...] - fstype source superopts
-    std::istringstream ls(line);
-    std::string id, parent, majmin, root, mnt, opts, tok;
-    ls >> id >> parent >> majmin >> root >> mnt >> opts;
-    while (ls >> tok && tok != "-") {
-    }
-    std::string fstype, source;
-    ls >> fstype >> source;
-    if (unescape(source) == want || (!source.empty() && source[0] == '/' && real(unescape(source)) == want)) {
-      if (mountpoint != nullptr) {
-        *mountpoint = unescape(mnt);
-      }
-      return true;
-    }
-  }
-  return false;
 }
 
 namespace {

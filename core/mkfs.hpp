@@ -31,7 +31,4 @@ Result<void> check_log_len(log::u64 log_len);
 // Returns the superblock written (or, for a kill, the one that was there).
 Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts);
 
-// True when `path` (a device or backing file) is the source of a mount in /proc/self/mountinfo.
-Result<bool> device_is_mounted(const std::string& path, std::string* mountpoint = nullptr);
-
 } // namespace famfs::core

@@ -1,0 +1,125 @@
+#include "core/mounts.hpp"
+
+#include <climits>
+#include <cstdlib>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+namespace famfs::core {
+
+namespace {
+
+// Undoes the \040-style octal escapes of mountinfo.
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() + 1 && s.size() - i > 3) {
+      out += static_cast<char>(std::strtol(s.substr(i + 1, 3).c_str(), nullptr, 8));
+      i += 3;
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+} // namespace
+
+std::string real_path(const std::string& p) {
+  char buf[PATH_MAX];
+  if (::realpath(p.c_str(), buf) != nullptr) {
+    return buf;
+  }
+  return p;
+}
+
+Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path) {
+  std::ifstream in(mountinfo_path);
+  if (!in) {
+    return sys_error(errno, mountinfo_path);
+  }
+  std::vector<MountEntry> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    // id parent maj:min root mountpoint options [optional fields...] - fstype source superopts
+    std::istringstream ls(line);
+    std::string id, parent, majmin, root, mnt, opts, tok;
+    ls >> id >> parent >> majmin >> root >> mnt >> opts;
+    while (ls >> tok && tok != "-") {
+    }
+    MountEntry m;
+    ls >> m.fstype >> m.source;
+    m.mountpoint = unescape(mnt);
+    m.source = unescape(m.source);
+    m.options = opts;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<bool> device_is_mounted(const std::string& device, std::string* mountpoint) {
+  FAMFS_TRY_ASSIGN(auto mounts, read_mounts());
+  const std::string want = real_path(device);
+  for (const auto& m : mounts) {
+    if (!m.source.empty() && m.source[0] == '/' && (m.source == want || real_path(m.source) == want)) {
+      if (mountpoint != nullptr) {
+        *mountpoint = m.mountpoint;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<MountEntry> famfs_mount_for(const std::string& path, std::string* relpath) {
+  // Resolve the deepest existing ancestor, then re-append the missing tail.
+  std::string p = path.empty() ? "." : path;
+  std::string tail;
+  std::string resolved;
+  for (int depth = 0; depth < 256; ++depth) {
+    char buf[PATH_MAX];
+    if (::realpath(p.c_str(), buf) != nullptr) {
+      resolved = buf;
+      break;
+    }
+    auto slash = p.find_last_of('/');
+    std::string last = slash == std::string::npos ? p : p.substr(slash + 1);
+    tail = tail.empty() ? last : last + "/" + tail;
+    if (slash == std::string::npos) {
+      p = ".";
+    } else if (slash == 0) {
+      p = "/";
+    } else {
+      p = p.substr(0, slash);
+    }
+  }
+  if (resolved.empty()) {
+    return fail(Errc::not_found, "{}: cannot resolve the path", path);
+  }
+  std::string full = tail.empty() ? resolved : (resolved == "/" ? "/" + tail : resolved + "/" + tail);
+  FAMFS_TRY_ASSIGN(auto mounts, read_mounts());
+  const MountEntry* best = nullptr;
+  for (const auto& m : mounts) {
+    if (m.fstype != k_fstype) {
+      continue;
+    }
+    const std::string& mp = m.mountpoint;
+    bool inside = full == mp || (full.size() > mp.size() && full.compare(0, mp.size(), mp) == 0
+                                 && (mp == "/" || full[mp.size()] == '/'));
+    if (inside && (best == nullptr || mp.size() > best->mountpoint.size())) {
+      best = &m;
+    }
+  }
+  if (best == nullptr) {
+    return fail(Errc::not_found, "{}: not in a famfs file system", path);
+  }
+  if (relpath != nullptr) {
+    *relpath = full.size() > best->mountpoint.size()
+                   ? full.substr(best->mountpoint.size() + (best->mountpoint == "/" ? 0 : 1))
+                   : std::string();
+  }
+  return *best;
+}
+
+} // namespace famfs::core
