@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "more output (repeat for more)");
   app.add_option("--system-uuid-file", uuid_file,
                  "this host's system UUID file (default: $FAMFS_SYSTEM_UUID_FILE, else "
-                 "/opt/famfs/system_uuid)");
+                 "/opt/famfs/system_uuid)")
+      ->type_name("PATH");
 
   std::map<CLI::App*, RunFn> runs;
   for (const auto& c : command_table()) {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Drift test: every command in `famfs --help` has a man page, and every long option that a
+# command's --help shows appears in that page (and the global options in famfs.1).
+source "$(dirname "$0")/common.sh"
+man_dir="$(dirname "$0")/../../man"
+
+page_text() { sed 's/\\-/-/g; s/\\f[BIRP]//g' "$1"; }
+
+check_options() { # HELP_TEXT PAGE
+  local opts
+  opts=$(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$1" | sort -u)
+  local text
+  text=$(page_text "$2")
+  for o in $opts; do
+    [ "$o" = "--help" ] && continue
+    grep -qF -- "$o" <<<"$text" || die "$(basename "$2") does not document $o"
+  done
+}
+
+top=$("$FAMFS" --help)
+check_options "$(sed -n '1,/^Subcommands:/p' <<<"$top")" "$man_dir/famfs.1"
+cmds=$(sed -n '/^Subcommands:/,$p' <<<"$top" | awk 'NR > 1 && NF { print $1 }')
+[ -n "$cmds" ] || die "no commands found in famfs --help"
+n=0
+for c in $cmds; do
+  [ "$c" = "help" ] && continue
+  page="$man_dir/famfs-$c.1"
+  [ -f "$page" ] || die "no man page for famfs $c ($page)"
+  grep -qF "famfs-$c" "$man_dir/famfs.1" || die "famfs.1 does not list famfs-$c"
+  for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+    grep -q "^\.SH \"\?$section" "$page" || die "famfs-$c.1 lacks the $section section"
+  done
+  check_options "$("$FAMFS" "$c" --help)" "$page"
+  n=$((n + 1))
+done
+echo "man pages: $n commands checked"
