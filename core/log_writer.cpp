@@ -11,9 +11,12 @@ namespace famfs::core {
 
 using log::u64;
 
-Error log_full_error(const log::LogHeader& h) {
-  return with_hint(make_error(Errc::no_space, "log full: {} of {} entries used", h.next_index,
-                              h.last_index + 1),
+Error log_full_error(const log::LogHeader& h, u64 needed) {
+  std::string msg = fmt::format("log full: {} of {} entries used", h.next_index, h.last_index + 1);
+  if (needed > 1) {
+    msg += fmt::format("; {} needed", needed);
+  }
+  return with_hint(Error{Errc::no_space, 0, std::move(msg), {}},
                    "make a file system with a larger --loglen");
 }
 
@@ -57,33 +60,48 @@ Result<log::LogView> LogWriter::view() const { return m_img->log(); }
 
 Result<void> LogWriter::reserve(u64 n) const {
   if (n > free_slots()) {
-    return Unexpected{log_full_error(m_header)};
+    return Unexpected{log_full_error(m_header, n)};
   }
   return {};
 }
 
 Result<u64> LogWriter::append(log::LogEntry e) {
-  FAMFS_TRY(reserve(1));
-  FAMFS_TRY(log::validate_for_encoding(e));
+  return append_batch(std::span<log::LogEntry>(&e, 1));
+}
+
+Result<u64> LogWriter::append_batch(std::span<log::LogEntry> entries) {
+  const u64 n = entries.size();
+  FAMFS_TRY(reserve(n));
+  for (const auto& e : entries) {
+    FAMFS_TRY(log::validate_for_encoding(e));
+  }
   const Device& dev = m_img->device();
   const u64 log_off = m_img->superblock().log_offset;
-  const u64 index = m_header.next_index;
-  e.seqnum = m_header.next_seqnum;
+  const u64 first = m_header.next_index;
   // Upstream requires seqnum == index; they only differ in a damaged log, which fsck repairs.
-  if (e.seqnum != index) {
+  if (m_header.next_seqnum != first) {
     return fail(Errc::corrupt, "{}: log next_seqnum {} differs from next_index {}; run famfs fsck",
-                dev.path(), e.seqnum, index);
+                dev.path(), m_header.next_seqnum, first);
   }
-  const u64 slot = log_off + log::entry_offset(index);
-  log::encode_entry(e, dev.bytes().subspan(slot, log::k_log_entry_size));
-  FAMFS_TRY(dev.persist(slot, log::k_log_entry_size));
-  m_header.next_seqnum++;
-  m_header.next_index++;
+  if (n == 0) {
+    return first;
+  }
+  for (u64 k = 0; k < n; ++k) {
+    log::LogEntry& e = entries[k];
+    e.seqnum = first + k;
+    const u64 slot = log_off + log::entry_offset(first + k);
+    log::encode_entry(e, dev.bytes().subspan(slot, log::k_log_entry_size));
+  }
+  // Entries first, then the counters that make them visible: a reader (or a crash) never sees
+  // next_index cover an entry that is not fully written and persisted.
+  FAMFS_TRY(dev.persist(log_off + log::entry_offset(first), n * log::k_log_entry_size));
+  m_header.next_seqnum += n;
+  m_header.next_index += n;
   log::encode_log_counters(m_header.next_seqnum, m_header.next_index,
                            dev.bytes().subspan(log_off, log::k_log_header_size));
   FAMFS_TRY(dev.persist(log_off, log::k_log_header_size));
-  FAMFS_TRACE(2, "appended log entry {}", index);
-  return index;
+  FAMFS_TRACE(2, "appended log entries {} to {}", first, first + n - 1);
+  return first;
 }
 
 } // namespace famfs::core

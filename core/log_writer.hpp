@@ -5,6 +5,7 @@
 #include "core/unique_fd.hpp"
 #include "log/records.hpp"
 
+#include <span>
 #include <vector>
 
 namespace famfs::core {
@@ -32,6 +33,11 @@ public:
   // persist it; only then advance next_seqnum/next_index and persist the header. A reader never
   // sees next_index cover an entry that is not fully written.
   Result<log::u64> append(log::LogEntry e);
+  // Appends `entries` in order as one batch and returns the index of the first. Same order as
+  // append(), per batch: every entry is written and the whole range persisted, then the counters
+  // advance once. Nothing is written unless all of them fit and encode (a crash before the
+  // counters are persisted loses the whole batch, never part of an entry).
+  Result<log::u64> append_batch(std::span<log::LogEntry> entries);
   // Checks that `n` more entries fit, else Errc::no_space with the "log full" message.
   Result<void> reserve(log::u64 n) const;
 
@@ -42,7 +48,8 @@ private:
   log::LogHeader m_header;
 };
 
-// The "log full" error: "log full: N of N entries used; make a file system with a larger --loglen".
-Error log_full_error(const log::LogHeader& h);
+// The "log full" error: "log full: N of M entries used" (plus "; K needed" when `needed` > 1),
+// with the hint "make a file system with a larger --loglen".
+Error log_full_error(const log::LogHeader& h, log::u64 needed = 1);
 
 } // namespace famfs::core

@@ -1,0 +1,247 @@
+#include "core/fs_ops.hpp"
+
+#include "log/path.hpp"
+
+#include <fmt/format.h>
+
+namespace famfs::core {
+
+namespace {
+
+bool is_reserved(const std::vector<std::string>& parts) {
+  return !parts.empty() && parts.front() == ".meta";
+}
+
+Error reserved_error(std::string_view rel) {
+  return make_error(Errc::invalid_argument, "{}: .meta is reserved for famfs metadata", rel);
+}
+
+} // namespace
+
+Result<std::vector<std::string>> relpath_parts(std::string_view relpath) {
+  if (!relpath.empty() && relpath.front() == '/') {
+    return fail(Errc::invalid_argument, "{}: path is not relative to the file system root",
+                relpath);
+  }
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i < relpath.size()) {
+    std::size_t j = relpath.find('/', i);
+    if (j == std::string_view::npos) {
+      j = relpath.size();
+    }
+    std::string_view c = relpath.substr(i, j - i);
+    if (c == "..") {
+      if (parts.empty()) {
+        return fail(Errc::invalid_argument, "{}: path escapes the file system root", relpath);
+      }
+      parts.pop_back();
+    } else if (!c.empty() && c != ".") {
+      parts.emplace_back(c);
+    }
+    i = j + 1;
+  }
+  const std::string joined = log::join_path(parts);
+  if (joined.size() >= log::k_max_pathlen) {
+    return fail(Errc::invalid_argument, "{}: path is {} bytes; famfs paths are at most {}",
+                joined, joined.size(), log::k_max_pathlen - 1);
+  }
+  return parts;
+}
+
+Result<Tree> load_tree(const Image& img, ReplayReport* report) {
+  FAMFS_TRY_ASSIGN(log::LogView view, img.log());
+  Tree tree;
+  tree.add_meta(img.superblock().log_offset, img.superblock().log_len);
+  ReplayReport r = tree.catch_up(view);
+  if (report != nullptr) {
+    *report = std::move(r);
+  }
+  return tree;
+}
+
+Session::Session(Image& img, LogWriter w, const Geometry& g, u64 seed)
+    : m_img(&img), m_writer(std::move(w)), m_alloc(g, seed) {}
+
+Result<Session> Session::open(Image& img, u64 seed) {
+  FAMFS_TRY_ASSIGN(LogWriter w, LogWriter::open(img));
+  FAMFS_TRY_ASSIGN(log::LogView view, w.view());
+  const Geometry g = geometry_of(img.superblock(), img.device().size());
+  Session s(img, std::move(w), g, seed);
+  s.m_tree.add_meta(img.superblock().log_offset, img.superblock().log_len);
+  ReplayReport scratch;
+  img.device().invalidate(img.superblock().log_offset + log::entry_offset(0),
+                          view.size() * log::k_log_entry_size);
+  for (u64 i = 0; i < view.size(); ++i) {
+    auto e = view.entry(i);
+    if (!e) {
+      return Unexpected{with_hint(
+          with_context(std::move(e).error(), img.device().path()),
+          "famfs will not allocate past a damaged log entry; run famfs fsck on the device")};
+    }
+    s.m_tree.apply(i, *e, scratch);
+    if (e->type == log::EntryType::file) {
+      s.m_alloc.mark(std::get<log::FileEntry>(e->body).fmap);
+    }
+  }
+  s.m_next_index = view.size();
+  return s;
+}
+
+Result<u64> Session::parent_of(const std::vector<std::string>& parts, std::string_view rel) const {
+  u64 parent = k_root_ino;
+  std::vector<std::string> prefix;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    prefix.push_back(parts[i]);
+    const Node* p = m_tree.lookup(parent, parts[i]);
+    if (p == nullptr) {
+      return fail(Errc::not_found, "{}: parent directory {} does not exist", rel,
+                  log::join_path(prefix));
+    }
+    if (p->kind != NodeKind::dir) {
+      return fail(Errc::not_found, "{}: {} is not a directory", rel, log::join_path(prefix));
+    }
+    parent = p->ino;
+  }
+  return parent;
+}
+
+void Session::apply_queued(const log::LogEntry& e) {
+  ReplayReport scratch;
+  const Applied a = m_tree.apply(m_next_index, e, scratch);
+  FAMFS_ASSERT(a == Applied::created);
+  m_next_index++;
+  m_queue.push_back(e);
+}
+
+Result<FilePlan> Session::add_file(const FileRequest& req) {
+  if (m_broken) {
+    return fail(Errc::internal, "the append session failed earlier");
+  }
+  FAMFS_TRY_ASSIGN(auto parts, relpath_parts(req.relpath));
+  const std::string rel = log::join_path(parts);
+  if (parts.empty()) {
+    return fail(Errc::exists, "{}: is the file system root, a directory",
+                req.relpath.empty() ? "/" : req.relpath);
+  }
+  if (is_reserved(parts)) {
+    return Unexpected{reserved_error(rel)};
+  }
+  FAMFS_TRY_ASSIGN(u64 parent, parent_of(parts, rel));
+  if (const Node* n = m_tree.lookup(parent, parts.back())) {
+    if (n->kind == NodeKind::dir) {
+      return fail(Errc::exists, "{}: is a directory", rel);
+    }
+    if (req.size != 0 && req.size != n->size) {
+      return fail(Errc::exists, "{}: exists with size {}, not {}", rel, n->size, req.size);
+    }
+    return FilePlan{rel, n->size, n->fmap, true};
+  }
+  if (req.size == 0) {
+    return fail(Errc::invalid_argument, "{}: a new file needs a size greater than 0", rel);
+  }
+  FAMFS_TRY_ASSIGN(Interleave il, validate_interleave(req.interleave, geometry()));
+  log::FileEntry f;
+  f.size = req.size;
+  f.flags = log::k_fm_all_hosts_rw;
+  f.uid = req.owner.uid;
+  f.gid = req.owner.gid;
+  f.mode = req.owner.mode & 07777;
+  f.relpath = rel;
+  auto fmap = m_alloc.allocate(req.size, il);
+  if (!fmap) {
+    return with_context(std::move(fmap).error(), rel);
+  }
+  f.fmap = *fmap;
+  log::LogEntry e;
+  e.type = log::EntryType::file;
+  e.body = f;
+  if (auto v = log::validate_for_encoding(e); !v) {
+    m_alloc.release(f.fmap);
+    return with_context(std::move(v).error(), rel);
+  }
+  apply_queued(e);
+  return FilePlan{rel, req.size, f.fmap, false};
+}
+
+Result<std::vector<std::string>> Session::add_dir(std::string_view relpath, const Owner& owner,
+                                                  Parents parents) {
+  if (m_broken) {
+    return fail(Errc::internal, "the append session failed earlier");
+  }
+  FAMFS_TRY_ASSIGN(auto parts, relpath_parts(relpath));
+  const std::string rel = log::join_path(parts);
+  std::vector<std::string> made;
+  if (parts.empty()) {
+    if (parents == Parents::yes) {
+      return made;
+    }
+    return fail(Errc::exists, "{}: is the file system root, which exists",
+                relpath.empty() ? "/" : relpath);
+  }
+  if (is_reserved(parts)) {
+    return Unexpected{reserved_error(rel)};
+  }
+  // Check every level before queuing any, so that a failure queues nothing.
+  u64 parent = k_root_ino;
+  std::size_t first_missing = parts.size();
+  std::vector<std::string> prefix;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    prefix.push_back(parts[i]);
+    const Node* n = m_tree.lookup(parent, parts[i]);
+    const bool last = i + 1 == parts.size();
+    if (n == nullptr) {
+      if (!last && parents == Parents::no) {
+        return fail(Errc::not_found, "{}: parent directory {} does not exist", rel,
+                    log::join_path(prefix));
+      }
+      first_missing = i;
+      break;
+    }
+    if (n->kind != NodeKind::dir) {
+      if (last) {
+        return fail(Errc::exists, "{}: exists and is not a directory", rel);
+      }
+      return fail(Errc::not_found, "{}: {} is not a directory", rel, log::join_path(prefix));
+    }
+    if (last && parents == Parents::no) {
+      return fail(Errc::exists, "{}: directory exists", rel);
+    }
+    parent = n->ino;
+  }
+  std::vector<std::string> level(parts.begin(),
+                                 parts.begin() + static_cast<std::ptrdiff_t>(first_missing));
+  for (std::size_t i = first_missing; i < parts.size(); ++i) {
+    level.push_back(parts[i]);
+    log::LogEntry e;
+    e.type = log::EntryType::mkdir;
+    e.body = log::MkdirEntry{owner.uid, owner.gid, owner.mode & 07777, log::join_path(level)};
+    made.push_back(log::join_path(level));
+    apply_queued(e);
+  }
+  return made;
+}
+
+Result<void> Session::check_log_space() const { return m_writer.reserve(m_queue.size()); }
+
+Result<void> Session::commit(u64 n) {
+  FAMFS_ASSERT(n <= m_queue.size());
+  if (m_broken) {
+    return fail(Errc::internal, "the append session failed earlier");
+  }
+  if (n == 0) {
+    return {};
+  }
+  std::vector<log::LogEntry> batch(m_queue.begin(), m_queue.begin() + static_cast<std::ptrdiff_t>(n));
+  auto r = m_writer.append_batch(batch);
+  if (!r) {
+    // Nothing of the batch is visible (append_batch writes nothing on error), but the tree
+    // already holds it; refuse further work in this session.
+    m_broken = true;
+    return Unexpected{std::move(r).error()};
+  }
+  m_queue.erase(m_queue.begin(), m_queue.begin() + static_cast<std::ptrdiff_t>(n));
+  return {};
+}
+
+} // namespace famfs::core

@@ -1,0 +1,105 @@
+// Changing a famfs file system: creating files and directories by appending log entries.
+// A Session is one locked append session (upstream's famfs_init_locked_log): it holds the
+// host-wide log lock, the tree replayed from the log, and the allocation bitmap rebuilt from
+// the same entries. Requests are checked and allocated first ("queued"), and only commit()
+// appends them, so a command can check log slots and space for everything it will do before it
+// writes anything.
+#pragma once
+
+#include "core/allocator.hpp"
+#include "core/image.hpp"
+#include "core/log_writer.hpp"
+#include "core/tree.hpp"
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace famfs::core {
+
+// Permission bits and owner of a new object, applied exactly as given (0 included).
+struct Owner {
+  u32 mode = 0;
+  u32 uid = 0;
+  u32 gid = 0;
+};
+
+enum class Parents { no, yes }; // mkdir -p
+
+// A file to create.
+struct FileRequest {
+  std::string relpath;   // relative to the file system root
+  u64 size = 0;          // 0: an existing file keeps its size; a new file is refused
+  Owner owner;
+  Interleave interleave; // all zero: contiguous
+};
+
+// The outcome of queuing a file.
+struct FilePlan {
+  std::string relpath; // normalised
+  u64 size = 0;
+  log::Fmap fmap;
+  bool existing = false; // an existing file of the requested size: reused, nothing queued
+};
+
+// Splits and normalises a relpath ("a//b/./c" -> a, b, c). An empty result is the root.
+// Refuses absolute paths, ".." above the root, and paths of 80 bytes or more once normalised
+// (Errc::invalid_argument naming the path).
+Result<std::vector<std::string>> relpath_parts(std::string_view relpath);
+
+// The tree of `img` as the log describes it now (with .meta), and what replaying it found.
+Result<Tree> load_tree(const Image& img, ReplayReport* report = nullptr);
+
+class Session {
+public:
+  // Takes the log lock (master only; see LogWriter::open), replays the log into a tree and
+  // rebuilds the bitmap from every FILE entry. A log entry that does not decode stops here
+  // (Errc::corrupt): allocating without knowing its extents could hand them out twice.
+  // `seed` orders interleave buckets (see Allocator).
+  static Result<Session> open(Image& img, u64 seed);
+
+  // Queues a file. Existing file of the same size (or size 0 asked): reused, nothing queued.
+  // Errors: the parent is missing or not a directory; the path is a directory; an existing file
+  // of another size (Errc::exists); size 0 for a new file; bad interleave parameters; no space
+  // (Errc::no_space, the bitmap unchanged). A failed request leaves the session unchanged.
+  Result<FilePlan> add_file(const FileRequest& req);
+
+  // Queues one directory, or with Parents::yes every missing level. Returns the relpaths
+  // queued (none when it already exists and Parents::yes). Errors: exists (Parents::no), a
+  // level is a file, a missing parent (Parents::no), the root without Parents::yes.
+  Result<std::vector<std::string>> add_dir(std::string_view relpath, const Owner& owner,
+                                           Parents parents);
+
+  // Entries queued and not yet appended.
+  u64 queued() const { return m_queue.size(); }
+  // Checks that every queued entry fits in the log (the "log full" error otherwise).
+  Result<void> check_log_space() const;
+  // Appends the first `n` queued entries as one batch (see LogWriter::append_batch).
+  Result<void> commit(u64 n);
+  // Appends everything queued.
+  Result<void> commit_all() { return commit(queued()); }
+
+  const Tree& tree() const { return m_tree; }
+  const Allocator& allocator() const { return m_alloc; }
+  const Geometry& geometry() const { return m_alloc.geometry(); }
+  const LogWriter& writer() const { return m_writer; }
+  Image& image() { return *m_img; }
+
+private:
+  Session(Image& img, LogWriter w, const Geometry& g, u64 seed);
+  // Walks to the parent of `parts`; Errc::not_found when a level is missing or not a directory.
+  Result<u64> parent_of(const std::vector<std::string>& parts, std::string_view rel) const;
+  // Applies a queued entry to the tree (it must create).
+  void apply_queued(const log::LogEntry& e);
+
+  Image* m_img;
+  LogWriter m_writer;
+  Tree m_tree;
+  Allocator m_alloc;
+  std::deque<log::LogEntry> m_queue;
+  u64 m_next_index = 0; // index the next queued entry will get
+  bool m_broken = false; // an append failed part-way: the tree no longer matches the log
+};
+
+} // namespace famfs::core
