@@ -1,12 +1,53 @@
-// famfs umount: placeholder until its issue lands; it refuses to run rather than pretend.
+// famfs umount [-l] MOUNTPOINT
+// Orchestration and printing only; fuse/daemon.cpp unmounts and waits for the daemon.
 #include "cli/command.hpp"
+#include "fuse/daemon.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
 
 namespace famfs::cli {
 
-RunFn add_umount(CLI::App& /*sub*/) {
-  return [](Context& ctx) {
-    return report(ctx, make_error(Errc::unsupported, "this command is not implemented yet"));
-  };
+namespace {
+
+struct UmountArgs {
+  std::string mountpoint;
+  bool lazy = false;
+};
+
+constexpr std::chrono::seconds k_daemon_wait{10};
+
+int run_umount(Context& ctx, const UmountArgs& a) {
+  auto r = fuse::unmount_famfs(a.mountpoint, a.lazy ? fuse::Lazy::yes : fuse::Lazy::no,
+                               k_daemon_wait);
+  if (!r) {
+    return report(ctx, r.error());
+  }
+  if (!r->daemon_exited) {
+    if (r->lazy) {
+      fmt::print(ctx.out, "famfs umount: {} detached; daemon pid {} serves the files still open\n",
+                 a.mountpoint, r->pid);
+      return k_exit_ok;
+    }
+    return report(ctx, make_error(Errc::busy, "{}: unmounted, but daemon pid {} did not exit in {} s",
+                                  a.mountpoint, r->pid, k_daemon_wait.count()));
+  }
+  if (ctx.verbose > 0) {
+    fmt::print(ctx.out, "famfs umount: {} unmounted{}\n", a.mountpoint,
+               r->lazy ? " (lazily)" : "");
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+RunFn add_umount(CLI::App& sub) {
+  auto a = std::make_shared<UmountArgs>();
+  sub.add_option("MOUNTPOINT", a->mountpoint, "where the famfs is mounted")->required();
+  sub.add_flag("-l,--lazy", a->lazy,
+               "detach now even if files are open; the daemon exits when they close");
+  return [a](Context& ctx) { return run_umount(ctx, *a); };
 }
 
 } // namespace famfs::cli

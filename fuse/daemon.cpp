@@ -1,0 +1,345 @@
+#include "fuse/daemon.hpp"
+
+#include "core/mounts.hpp"
+#include "core/trace.hpp"
+#include "fuse/server.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+namespace famfs::fuse {
+
+using core::UniqueFd;
+
+std::string runtime_dir() {
+  if (const char* d = std::getenv("FAMFS_RUNTIME_DIR"); d != nullptr && *d != 0) {
+    return d;
+  }
+  if (::geteuid() == 0) {
+    return "/run/famfs";
+  }
+  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && *x != 0) {
+    return std::string(x) + "/famfs";
+  }
+  return fmt::format("/tmp/famfs-{}", ::geteuid());
+}
+
+std::string escape_mountpoint(const std::string& mountpoint) {
+  std::string s = mountpoint;
+  while (s.size() > 1 && s.front() == '/') {
+    s.erase(0, 1);
+  }
+  while (s.size() > 1 && s.back() == '/') {
+    s.pop_back();
+  }
+  if (s == "/" || s.empty()) {
+    return "-";
+  }
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '/') {
+      out += '-';
+    } else if (std::isalnum(c) != 0 || c == '_' || (c == '.' && i > 0) || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out;
+}
+
+std::string daemon_log_path(const std::string& mountpoint) {
+  return runtime_dir() + "/" + escape_mountpoint(mountpoint) + ".log";
+}
+
+std::string daemon_pid_path(const std::string& mountpoint) {
+  return runtime_dir() + "/" + escape_mountpoint(mountpoint) + ".pid";
+}
+
+namespace {
+
+Result<void> make_runtime_dir() {
+  const std::string dir = runtime_dir();
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return sys_error(errno, dir);
+  }
+  return {};
+}
+
+bool is_mount_point(const std::string& resolved) {
+  auto mounts = core::read_mounts();
+  if (!mounts) {
+    return false;
+  }
+  for (const auto& m : *mounts) {
+    if (m.mountpoint == resolved) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const core::MountEntry* find_mount(const std::vector<core::MountEntry>& mounts,
+                                   const std::string& resolved) {
+  const core::MountEntry* found = nullptr;
+  for (const auto& m : mounts) {
+    if (m.mountpoint == resolved) {
+      found = &m; // the last one listed is the one on top
+    }
+  }
+  return found;
+}
+
+pid_t read_pid_file(const std::string& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) {
+    return 0;
+  }
+  return static_cast<pid_t>(pid);
+}
+
+bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// Whether `pid` is a famfs process (guards against a pid file whose pid was reused).
+bool is_famfs_process(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/cmdline", pid));
+  std::string argv0;
+  std::getline(in, argv0, '\0');
+  return argv0.find("famfs") != std::string::npos;
+}
+
+void write_pid_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "we");
+  if (f == nullptr) {
+    FAMFS_TRACE(1, "{}: {}", path, std::strerror(errno));
+    return;
+  }
+  fmt::print(f, "{}\n", ::getpid());
+  std::fclose(f);
+}
+
+// Serves `ch` in this process until unmounted. Returns the process exit status.
+int serve_here(core::Image& img, Channel& ch, const DaemonConfig& cfg,
+               const std::function<void()>& on_ready) {
+  ServerOptions opts;
+  opts.writable = cfg.writable;
+  opts.threads = cfg.threads;
+  Server server(img, opts);
+  const std::string pid_path = daemon_pid_path(cfg.mountpoint);
+  write_pid_file(pid_path);
+  FAMFS_TRACE(1, "famfs daemon pid {}: serving {} on {} ({})", ::getpid(), cfg.device,
+              cfg.mountpoint, cfg.writable ? "writable" : "read-only data");
+  auto r = server.run(ch, on_ready);
+  ::unlink(pid_path.c_str());
+  if (!r) {
+    FAMFS_TRACE(0, "{}", r.error().message);
+    return 1;
+  }
+  return 0;
+}
+
+// Waits until `mnt` is listed in mountinfo and its root answers stat.
+Result<void> check_mount_answers(const std::string& mnt) {
+  if (!is_mount_point(mnt)) {
+    return fail(Errc::io, "{}: the mount does not appear in /proc/self/mountinfo", mnt);
+  }
+  struct stat st {};
+  if (::stat(mnt.c_str(), &st) != 0) {
+    return sys_error(errno, mnt + ": the mounted root does not answer");
+  }
+  return {};
+}
+
+} // namespace
+
+Result<std::string> check_mountpoint(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      return Unexpected{with_hint(make_error(Errc::not_found, "{}: mount point does not exist",
+                                             path),
+                                  fmt::format("create it first: mkdir -p {}", path))};
+    }
+    return sys_error(err, path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return fail(Errc::not_found, "{}: mount point is not a directory", path);
+  }
+  const std::string resolved = core::real_path(path);
+  if (is_mount_point(resolved)) {
+    return fail(Errc::busy, "{}: something is already mounted there", path);
+  }
+  DIR* d = ::opendir(resolved.c_str());
+  if (d == nullptr) {
+    return sys_error(errno, path);
+  }
+  bool empty = true;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(d);
+  if (!empty) {
+    return fail(Errc::exists, "{}: mount point is not empty", path);
+  }
+  return resolved;
+}
+
+Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
+  FAMFS_TRY(make_runtime_dir());
+  MountOptions mo;
+  mo.source = cfg.device;
+  mo.mountpoint = cfg.mountpoint;
+  mo.max_read = k_max_io;
+
+  if (cfg.foreground) {
+    core::set_trace_level(cfg.trace_level);
+    FAMFS_TRY_ASSIGN(Channel ch, Channel::mount(mo));
+    int rc = serve_here(img, ch, cfg, {});
+    if (rc != 0) {
+      (void)unmount(cfg.mountpoint, Lazy::yes);
+      return fail(Errc::io, "{}: the server stopped with an error", cfg.mountpoint);
+    }
+    return Started{::getpid(), {}};
+  }
+
+  const std::string log_path = daemon_log_path(cfg.mountpoint);
+  UniqueFd log_fd(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!log_fd) {
+    return sys_error(errno, log_path);
+  }
+  FAMFS_TRY_ASSIGN(Channel ch, Channel::mount(mo));
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) {
+    int err = errno;
+    (void)unmount(cfg.mountpoint, Lazy::yes);
+    return sys_error(err, "pipe");
+  }
+  UniqueFd ready_r(ready[0]);
+  UniqueFd ready_w(ready[1]);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    (void)unmount(cfg.mountpoint, Lazy::yes);
+    return sys_error(err, "fork");
+  }
+  if (pid == 0) {
+    // The daemon: its own session, no terminal, stderr and trace into the log file.
+    ready_r.reset();
+    ::setsid();
+    if (::chdir("/") != 0) {
+      // Keep going: the daemon uses absolute paths only.
+    }
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      ::dup2(null, STDIN_FILENO);
+      ::dup2(null, STDOUT_FILENO);
+      ::close(null);
+    }
+    ::dup2(log_fd.get(), STDERR_FILENO);
+    core::set_trace_file(stderr);
+    core::set_trace_level(cfg.trace_level);
+    int rc = serve_here(img, ch, cfg, [&] {
+      const char ok = 1;
+      if (::write(ready_w.get(), &ok, 1) != 1) {
+        FAMFS_TRACE(1, "telling the parent the mount is ready: {}", std::strerror(errno));
+      }
+      ready_w.reset();
+    });
+    std::fflush(nullptr);
+    ::_exit(rc);
+  }
+  // The parent keeps no handle on the connection: if the daemon dies, the mount fails fast.
+  ch.close();
+  ready_w.reset();
+  pollfd p{ready_r.get(), POLLIN, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, 15000);
+  } while (n < 0 && errno == EINTR);
+  char byte = 0;
+  ssize_t got = n > 0 ? ::read(ready_r.get(), &byte, 1) : 0;
+  if (got != 1) {
+    int status = 0;
+    const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) {
+      ::kill(pid, SIGTERM);
+    }
+    (void)unmount(cfg.mountpoint, Lazy::yes);
+    return Unexpected{with_hint(
+        make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
+                   cfg.mountpoint, exited ? "exited" : "did not answer"),
+        fmt::format("see {}", log_path))};
+  }
+  FAMFS_TRY(check_mount_answers(cfg.mountpoint));
+  return Started{pid, log_path};
+}
+
+Result<Unmounted> unmount_famfs(const std::string& mountpoint, Lazy lazy,
+                                std::chrono::milliseconds wait) {
+  const std::string resolved = core::real_path(mountpoint);
+  FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts());
+  const core::MountEntry* m = find_mount(mounts, resolved);
+  if (m == nullptr || m->fstype != core::k_fstype) {
+    return fail(Errc::not_found, "{}: not a famfs mount point", mountpoint);
+  }
+  Unmounted out;
+  const std::string pid_path = daemon_pid_path(resolved);
+  pid_t pid = read_pid_file(pid_path);
+  if (pid != 0 && (!process_alive(pid) || !is_famfs_process(pid))) {
+    pid = 0;
+  }
+  auto r = unmount(resolved, lazy);
+  out.lazy = lazy == Lazy::yes;
+  if (!r && pid == 0) {
+    // The daemon is gone (killed, crashed): the dead connection is detached instead.
+    FAMFS_TRACE(1, "{}; no daemon serves it: detaching", r.error().message);
+    r = unmount(resolved, Lazy::yes);
+    out.lazy = true;
+  }
+  if (!r) {
+    if (r.error().code == Errc::busy) {
+      return Unexpected{with_hint(make_error(Errc::busy, "{}: file system is busy", mountpoint),
+                                  "close the files open on it, or use --lazy")};
+    }
+    return Unexpected{std::move(r).error()};
+  }
+  out.pid = pid;
+  if (pid == 0) {
+    ::unlink(pid_path.c_str());
+    return out;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (process_alive(pid)) {
+    // Reap it if it is our child (a test harness may run mount and umount in one process).
+    ::waitpid(pid, nullptr, WNOHANG);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      out.daemon_exited = false;
+      return out;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return out;
+}
+
+} // namespace famfs::fuse

@@ -1,0 +1,60 @@
+// The mount daemon: checks before mounting, mounting and serving in the foreground or in a
+// forked background daemon, its trace and pid files, and unmounting with a wait for it to exit.
+#pragma once
+
+#include "core/image.hpp"
+#include "fuse/channel.hpp"
+#include "log/result.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+namespace famfs::fuse {
+
+// Where daemons keep their trace and pid files: $FAMFS_RUNTIME_DIR when set, else /run/famfs
+// for root, else $XDG_RUNTIME_DIR/famfs, else /tmp/famfs-<uid>.
+std::string runtime_dir();
+// A mount point as one file name, systemd style: "/mnt/a-b" -> "mnt-a\x2db".
+std::string escape_mountpoint(const std::string& mountpoint);
+// The daemon's trace file and pid file for a mount point (an absolute, resolved path).
+std::string daemon_log_path(const std::string& mountpoint);
+std::string daemon_pid_path(const std::string& mountpoint);
+
+// Checks that `path` can be mounted on: it exists, is a directory, is empty and is not already
+// a mount point. Returns its resolved absolute path.
+Result<std::string> check_mountpoint(const std::string& path);
+
+struct DaemonConfig {
+  std::string device;     // resolved path: the mount source
+  std::string mountpoint; // resolved path
+  bool foreground = false;
+  bool writable = false;  // WRITE allowed inside files
+  int trace_level = 1;    // the daemon's trace level (its log file, or stderr in the foreground)
+  unsigned threads = 0;   // 0: one per CPU
+};
+
+struct Started {
+  pid_t pid = 0;        // the process serving the mount
+  std::string log_path; // its trace file ("" in the foreground: trace goes to stderr)
+};
+
+// Mounts `img` on cfg.mountpoint and serves it. In the foreground it serves until the file
+// system is unmounted (SIGTERM/SIGINT unmount it) and then returns. Otherwise it forks a daemon
+// and returns once the mount answers (listed in /proc/self/mountinfo and its root stats).
+Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg);
+
+struct Unmounted {
+  bool lazy = false;         // a lazy (detached) unmount was needed
+  pid_t pid = 0;             // the daemon we waited for (0: none was running)
+  bool daemon_exited = true; // false: still serving files that stay open (lazy unmount)
+};
+
+// Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
+// daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a
+// famfs mount (Errc::not_found), busy (Errc::busy).
+Result<Unmounted> unmount_famfs(const std::string& mountpoint, Lazy lazy,
+                                std::chrono::milliseconds wait);
+
+} // namespace famfs::fuse

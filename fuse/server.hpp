@@ -1,0 +1,180 @@
+// The FUSE server: a dispatch table from opcode to handler over the replayed tree (core::Tree),
+// an inode table with lookup counts, INIT negotiation, worker threads, and a housekeeping thread
+// that follows the log and turns SIGTERM/SIGINT into an unmount.
+#pragma once
+
+#include "core/image.hpp"
+#include "core/tree.hpp"
+#include "fuse/channel.hpp"
+#include "fuse/kernel_abi.hpp"
+#include "fuse/protocol.hpp"
+#include "log/fmap.hpp"
+#include "log/result.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace famfs::fuse {
+
+// Largest READ/WRITE we negotiate (max_write, max_read and max_pages all say 1 MiB).
+inline constexpr u32 k_max_io = 1U << 20;
+// Each request buffer: the largest WRITE plus room for its headers.
+inline constexpr std::size_t k_request_buffer = k_max_io + 4096;
+// The xattr that shows a file's map (log/fmap.hpp fmap_text).
+inline constexpr std::string_view k_fmap_xattr = "user.famfs.fmap";
+
+struct ServerOptions {
+  // WRITE allowed (inside files only). Client hosts mount read-only unless --writable.
+  bool writable = false;
+  // Worker threads; 0 means one per CPU (at least 2, at most 16).
+  unsigned threads = 0;
+  Timeout entry_timeout = Timeout::from_ms(1000);
+  Timeout attr_timeout = Timeout::from_ms(1000);
+  // How often the housekeeping thread looks for new log entries.
+  std::chrono::milliseconds poll_interval{200};
+  // Which numbering of the famfs kernel extension to recognise.
+  const FamfsAbi* famfs_abi = &k_default_famfs_abi;
+};
+
+// What handling one request produced.
+struct Outcome {
+  Reply reply;
+  u64 unique = 0;
+  bool send = true;     // false: no reply (FORGET, INTERRUPT, or an unaddressable request)
+  bool destroy = false; // DESTROY: the kernel is done with us
+};
+
+class Server {
+public:
+  // A server over `img` (which must outlive it). Replays the log now; a bad entry stops the
+  // replay there and is traced, and the valid prefix is served.
+  Server(core::Image& img, ServerOptions opts);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server();
+
+  // Handles one request given as raw bytes. Never fails: malformed requests get an error reply
+  // (or none when even the header is unreadable). Thread-safe; knows nothing about descriptors.
+  Outcome handle(std::span<const std::byte> request);
+
+  // Serves requests read from `fd` on this thread until the connection ends (ENODEV or end of
+  // file) or DESTROY. The server reads from any descriptor: /dev/fuse or a test socket.
+  Result<void> serve(int fd);
+
+  // Serves a mounted channel: answers INIT on the channel's descriptor, calls `on_ready`, then
+  // runs the workers (one cloned descriptor each) and the housekeeping thread until the file
+  // system is unmounted. SIGTERM, SIGINT and SIGHUP are blocked in every thread and turned into
+  // an unmount (lazy if busy).
+  Result<void> run(Channel& ch, const std::function<void()>& on_ready = {});
+
+  // Applies new log entries, if any. `force` retries an entry that failed to decode even when
+  // the log has not grown since.
+  void refresh(bool force = false);
+
+  // Test hooks.
+  bool initialized() const { return m_initialized.load(); }
+  u64 lookup_count(u64 ino) const;
+  u64 applied_entries() const;
+  unsigned worker_count() const;
+
+private:
+  struct Time {
+    u64 sec = 0;
+    u32 nsec = 0;
+  };
+  // What we keep per inode beyond the tree: lookup count and attribute changes (SETATTR), which
+  // live in memory only.
+  struct InodeState {
+    u64 nlookup = 0;
+    std::optional<u32> mode;
+    std::optional<u32> uid;
+    std::optional<u32> gid;
+    std::optional<Time> atime;
+    std::optional<Time> mtime;
+    std::optional<Time> ctime;
+  };
+  struct DirItem {
+    std::string name;
+    u64 ino = 0;
+    bool dir = false;
+  };
+  // An open directory: a snapshot of its entries, so offsets stay stable while the log grows.
+  struct DirHandle {
+    u64 ino = 0;
+    std::vector<DirItem> items; // ".", "..", then the children by name
+  };
+  using Handler = Outcome (Server::*)(const Request&);
+
+  // Handlers: one per opcode (dispatch table in server.cpp).
+  Outcome do_init(const Request& r);
+  Outcome do_lookup(const Request& r);
+  Outcome do_forget(const Request& r);
+  Outcome do_batch_forget(const Request& r);
+  Outcome do_getattr(const Request& r);
+  Outcome do_setattr(const Request& r);
+  Outcome do_opendir(const Request& r);
+  Outcome do_readdir(const Request& r);
+  Outcome do_releasedir(const Request& r);
+  Outcome do_open(const Request& r);
+  Outcome do_read(const Request& r);
+  Outcome do_write(const Request& r);
+  Outcome do_release(const Request& r);
+  Outcome do_flush(const Request& r);
+  Outcome do_fsync(const Request& r);
+  Outcome do_statfs(const Request& r);
+  Outcome do_access(const Request& r);
+  Outcome do_getxattr(const Request& r);
+  Outcome do_listxattr(const Request& r);
+  Outcome do_interrupt(const Request& r);
+  Outcome do_destroy(const Request& r);
+  Outcome do_readlink(const Request& r);
+  Outcome do_refused(const Request& r);
+
+  Handler handler_for(u32 opcode) const;
+  // The attributes of `n` (caller holds m_tree_mutex, shared at least).
+  Attr attr_of(const core::Node& n) const;
+  void add_lookups(u64 ino, u64 n);
+  void account_new_nodes(); // caller holds m_tree_mutex exclusively
+  void snapshot_dir(const core::Node& dir, DirHandle& h) const;
+  // The device pieces of file bytes [off, off + len), inside the device; short when the map or
+  // the device ends first. Caller holds m_tree_mutex.
+  std::vector<log::Piece> pieces_of(const core::Node& n, u64 off, u64 len) const;
+  void housekeeping(Channel& ch);
+
+  core::Image& m_img;
+  ServerOptions m_opts;
+  u64 m_dev_size = 0;
+
+  // Lock order: m_tree_mutex, then m_state_mutex. Neither is held across a reply write or a
+  // device copy; handlers copy what they need out of the tree, release, then touch memory.
+  mutable std::shared_mutex m_tree_mutex;
+  core::Tree m_tree;
+  u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
+  std::vector<bool> m_used_au;  // allocation units in use (STATFS)
+  u64 m_used_au_count = 0;
+  std::atomic<u64> m_stuck_next_index{~0ULL}; // log size when a bad entry last stopped replay
+  std::string m_last_problem;
+
+  mutable std::mutex m_state_mutex;
+  std::unordered_map<u64, InodeState> m_inodes;
+  std::unordered_map<u64, std::shared_ptr<DirHandle>> m_dirs;
+  u64 m_next_fh = 1;
+
+  std::atomic<bool> m_initialized{false};
+  std::atomic<bool> m_done{false};
+  u32 m_minor = 0;
+  u64 m_start_sec = 0;
+  u32 m_start_nsec = 0;
+  unsigned m_workers = 0;
+};
+
+} // namespace famfs::fuse
