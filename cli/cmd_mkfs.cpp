@@ -1,12 +1,105 @@
-// famfs mkfs: placeholder until its issue lands; it refuses to run rather than pretend.
+// famfs mkfs [--loglen SIZE] [--force] [--kill] [--size SIZE] [--json] DEVICE
+// Orchestration and printing only; the rules live in core/mkfs.cpp.
 #include "cli/command.hpp"
+#include "core/fsck.hpp"
+#include "core/json.hpp"
+#include "core/mkfs.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
 
 namespace famfs::cli {
 
-RunFn add_mkfs(CLI::App& /*sub*/) {
-  return [](Context& ctx) {
-    return report(ctx, make_error(Errc::unsupported, "this command is not implemented yet"));
-  };
+namespace {
+
+struct MkfsArgs {
+  std::string device;
+  std::string loglen;
+  std::string size;
+  bool force = false;
+  bool kill = false;
+  bool json = false;
+};
+
+int run_mkfs(Context& ctx, const MkfsArgs& a) {
+  core::MkfsOptions opts;
+  if (!a.loglen.empty()) {
+    auto v = parse_size(a.loglen);
+    if (!v) {
+      return report(ctx, v.error());
+    }
+    opts.log_len = *v;
+  }
+  if (!a.size.empty()) {
+    auto v = parse_size(a.size);
+    if (!v) {
+      return report(ctx, v.error());
+    }
+    if (*v == 0) {
+      return report(ctx, make_error(Errc::invalid_argument, "--size 0: the size must be positive"));
+    }
+    opts.create_size = *v;
+  }
+  opts.force = a.force ? core::Force::yes : core::Force::no;
+  opts.kill = a.kill ? core::Kill::yes : core::Kill::no;
+
+  auto sb = core::mkfs(a.device, opts);
+  if (!sb) {
+    return report(ctx, sb.error());
+  }
+  if (a.kill && a.force) {
+    if (a.json) {
+      core::JsonWriter j;
+      j.begin_object();
+      j.member("device", a.device);
+      j.member("killed", true);
+      j.member("filesystem_uuid", sb->fs_uuid.str());
+      j.end_object();
+      fmt::print(ctx.out, "{}", j.str());
+    } else {
+      fmt::print(ctx.out, "famfs superblock on {} killed (file system {})\n", a.device,
+                 sb->fs_uuid.str());
+    }
+    return k_exit_ok;
+  }
+  // The summary of the new file system is fsck's, read back from the device.
+  auto r = core::check_device(a.device);
+  if (!r) {
+    return report(ctx, r.error());
+  }
+  if (a.json) {
+    fmt::print(ctx.out, "{}", core::report_json(*r, k_exit_ok));
+  } else {
+    fmt::print(ctx.out, "{}", core::summary_text(*r, ctx.verbose > 0));
+  }
+  if (r->errors() != 0 || !r->usable()) {
+    // Cannot happen unless the device changed under us; say so rather than claim success.
+    return report(ctx, make_error(Errc::io, "{}: the new file system does not check clean",
+                                  a.device));
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+RunFn add_mkfs(CLI::App& sub) {
+  auto a = std::make_shared<MkfsArgs>();
+  sub.add_option("-l,--loglen", a->loglen,
+                 "log size: a power of two of at least 8m (default 8m; k, m, g suffixes)")
+      ->type_name("SIZE")
+      ->check(size_validator());
+  sub.add_flag("-f,--force", a->force, "overwrite an existing famfs file system");
+  sub.add_flag("-k,--kill", a->kill,
+               "with --force: only destroy the existing superblock (zero its magic)");
+  sub.add_option("-s,--size", a->size,
+                 "create the backing file, or grow it (sparse), to SIZE first; never shrinks")
+      ->type_name("SIZE")
+      ->check(size_validator());
+  sub.add_flag("--json", a->json, "print the summary as JSON");
+  sub.add_option("DEVICE", a->device, "dax device, pmem device or regular backing file")
+      ->required();
+  return [a](Context& ctx) { return run_mkfs(ctx, *a); };
 }
 
 } // namespace famfs::cli

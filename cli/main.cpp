@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
                what);
     fmt::print(stderr, "hint: run 'famfs {}{}--help'\n", ctx.command,
                ctx.command.empty() ? "" : " ");
-    return k_exit_usage;
+    return ctx.command == "fsck" ? int{k_fsck_usage} : int{k_exit_usage}; // fsck(8): 16
   }
   if (help->parsed()) {
     if (help_topic.empty()) {

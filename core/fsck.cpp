@@ -113,8 +113,9 @@ namespace {
 
 constexpr u64 k_sb_size = log::k_superblock_size;
 
+// True when every byte is zero: the first byte is zero and every byte equals its successor.
 bool all_zero(std::span<const std::byte> b) {
-  return std::all_of(b.begin(), b.end(), [](std::byte x) { return x == std::byte{0}; });
+  return b.empty() || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
 }
 
 bool is_pow2(u64 v) { return v != 0 && (v & (v - 1)) == 0; }

@@ -56,6 +56,56 @@ Result<void> prepare_backing_file(const std::string& path, u64 size) {
 
 } // namespace
 
+namespace {
+
+// What is on the device now: a famfs superblock (valid, of another version, or damaged but still
+// carrying the magic) in the primary slot, or a valid backup copy.
+struct Existing {
+  bool primary_magic = false;
+  bool backup_magic = false;
+  bool any() const { return primary_magic || backup_magic; }
+  Result<log::Superblock> primary = fail(Errc::not_found, "no superblock");
+};
+
+Existing find_existing(const Device& dev) {
+  Existing x;
+  if (dev.size() >= log::k_superblock_size) {
+    auto b = dev.bytes().first(log::k_superblock_size);
+    x.primary_magic = log::get64(b, 0) == log::k_super_magic;
+    x.primary = log::parse_superblock(b);
+  }
+  if (dev.size() >= log::k_backup_sb_offset + log::k_superblock_size) {
+    auto b = dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size);
+    x.backup_magic = log::get64(b, 0) == log::k_super_magic;
+  }
+  return x;
+}
+
+// Zeroes the magic of the primary superblock and of the backup, persisting each.
+Result<void> zero_magics(const Device& dev, const Existing& x) {
+  if (x.primary_magic) {
+    std::memset(dev.at(0), 0, 8);
+    FAMFS_TRY(dev.persist(0, 8));
+  }
+  if (x.backup_magic) {
+    std::memset(dev.at(log::k_backup_sb_offset), 0, 8);
+    FAMFS_TRY(dev.persist(log::k_backup_sb_offset, 8));
+  }
+  return {};
+}
+
+Error too_small(const std::string& path, u64 size, u64 log_len) {
+  const u64 need = min_device_size(log_len);
+  return with_hint(
+      make_error(Errc::invalid_argument,
+                 "{}: device of {} bytes is too small; a file system with a {}-byte log needs at "
+                 "least {} bytes (superblock, log and one allocation unit)",
+                 path, size, log_len, need),
+      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", need));
+}
+
+} // namespace
+
 Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   const bool kill = opts.kill == Kill::yes && opts.force == Force::yes;
   if (!kill) {
@@ -67,32 +117,56 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{with_hint(make_error(Errc::busy, "{}: device is mounted on {}", path, mnt),
                                 fmt::format("unmount it first: famfs umount {}", mnt))};
   }
-  if (opts.create_size != 0) {
+  if (opts.create_size != 0 && !kill) {
+    // Refuse a too-small --size before creating or growing anything.
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+      return fail(Errc::invalid_argument, "{}: --size applies only to regular backing files", path);
+    }
+    const u64 have = exists ? static_cast<u64>(st.st_size) : 0;
+    if (std::max(have, opts.create_size) < min_device_size(opts.log_len)) {
+      return Unexpected{too_small(path, std::max(have, opts.create_size), opts.log_len)};
+    }
     FAMFS_TRY(prepare_backing_file(path, opts.create_size));
   }
-  FAMFS_TRY_ASSIGN(Device dev, Device::open(path, OpenMode::read_write));
+  {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      Error e = sys_error(errno, path);
+      if (e.sys_errno == ENOENT) {
+        e = with_hint(std::move(e),
+                      "to make a backing file, give its size: famfs mkfs --size 1g " + path);
+      }
+      return Unexpected{std::move(e)};
+    }
+    if (S_ISREG(st.st_mode) && st.st_size == 0 && !kill) {
+      return Unexpected{too_small(path, 0, opts.log_len)};
+    }
+  }
+  auto opened = Device::open(path, OpenMode::read_write);
+  if (!opened) {
+    return Unexpected{std::move(opened).error()};
+  }
+  Device dev = std::move(*opened);
 
-  auto existing = log::parse_superblock(dev.bytes().first(std::min<u64>(dev.size(), 200)));
-  const bool has_fs = existing || existing.error().code == Errc::bad_version;
+  const Existing existing = find_existing(dev);
   if (kill) {
-    if (!has_fs) {
+    // Kill zeroes the magic of both copies: with only the primary gone, a backup would let a
+    // later repair bring back the file system the user asked to kill.
+    if (!existing.any()) {
       return fail(Errc::not_found, "{}: no famfs superblock to kill", path);
     }
-    std::memset(dev.at(0), 0, 8);
-    FAMFS_TRY(dev.persist(0, 8));
-    return existing ? *existing : log::Superblock{};
+    FAMFS_TRY(zero_magics(dev, existing));
+    return existing.primary ? *existing.primary : log::Superblock{};
   }
-  if (has_fs && opts.force == Force::no) {
-    return Unexpected{with_hint(make_error(Errc::exists, "{}: already holds a famfs file system", path),
-                                "use --force to overwrite it (its files are lost)")};
-  }
-  const u64 need = min_device_size(opts.log_len);
-  if (dev.size() < need) {
+  if (existing.any() && opts.force == Force::no) {
     return Unexpected{with_hint(
-        make_error(Errc::invalid_argument,
-                   "{}: device of {} bytes is too small; a {}-byte log needs at least {} bytes", path,
-                   dev.size(), opts.log_len, need),
-        "grow a backing file with --size, or use a smaller --loglen")};
+        make_error(Errc::exists, "{}: already holds a famfs file system", path),
+        "use --force to overwrite it (its files are lost)")};
+  }
+  if (dev.size() < min_device_size(opts.log_len)) {
+    return Unexpected{too_small(path, dev.size(), opts.log_len)};
   }
   FAMFS_TRY_ASSIGN(log::Uuid host, get_system_uuid());
 
@@ -104,13 +178,17 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   sb.dev_size = dev.size();
   sb.dev_name = path.substr(0, log::k_devname_len);
 
-  // The log first: zeroed, then its header; persisted before any superblock names it.
+  // Persistence order, so that a crash at any point leaves either the old file system, no file
+  // system, or the new one, never a superblock naming a half-written log:
+  //   1. an existing file system loses its magics (primary and backup);
+  //   2. the log is zeroed and given its header, and persisted;
+  //   3. the backup superblock is written and persisted;
+  //   4. the primary superblock is written and persisted last: only now is there a file system.
+  FAMFS_TRY(zero_magics(dev, existing));
   auto logspan = dev.bytes().subspan(log::k_log_offset, opts.log_len);
   std::memset(logspan.data(), 0, logspan.size());
   log::encode_log_header(log::make_log_header(opts.log_len), logspan);
   FAMFS_TRY(dev.persist(log::k_log_offset, opts.log_len));
-  // Then the backup superblock, and the primary last: a crash before this point leaves no
-  // valid primary, so nothing half-made is ever taken for a file system.
   log::encode_superblock(sb, dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size));
   FAMFS_TRY(dev.persist(log::k_backup_sb_offset, log::k_superblock_size));
   log::encode_superblock(sb, dev.bytes().first(log::k_superblock_size));

@@ -26,9 +26,12 @@ log::u64 min_device_size(log::u64 log_len);
 Result<void> check_log_len(log::u64 log_len);
 
 // Formats `path`. Refuses (before writing anything) a bad log length, a device mounted anywhere,
-// a device too small, and an existing famfs without Force::yes. Writes the zeroed log, the log
-// header, the backup superblock, then the primary superblock, each persisted in that order.
-// Returns the superblock written (or, for a kill, the one that was there).
+// a device too small for superblock + log + one allocation unit (naming the minimum), and an
+// existing famfs (a superblock magic in the primary or backup slot) without Force::yes.
+// Then: zeroes the magics of an existing file system, writes and persists the zeroed log with
+// its header, then the backup superblock (0x1ff000), then the primary superblock last.
+// With Kill::yes and Force::yes it only zeroes the superblock magics (primary and backup) and
+// returns the superblock that was there; nothing else is written.
 Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts);
 
 } // namespace famfs::core
