@@ -1,0 +1,780 @@
+// The FUSE server driven by a fake kernel over a socketpair: the server reads requests from any
+// descriptor, so these tests send hand-built requests and check the reply bytes.
+#include "core/image.hpp"
+#include "core/log_writer.hpp"
+#include "core/mkfs.hpp"
+#include "core/system_uuid.hpp"
+#include "fuse/protocol.hpp"
+#include "fuse/server.hpp"
+#include "log/fmap.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+
+using namespace famfs;
+using namespace famfs::fuse;
+using log::u64;
+
+namespace {
+
+constexpr u64 k_mib = 1ULL << 20;
+constexpr u64 k_au = log::k_alloc_unit;
+constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
+
+log::LogEntry file_entry(std::string path, u64 size, log::Fmap map, log::u32 mode = 0644) {
+  log::FileEntry f;
+  f.relpath = std::move(path);
+  f.size = size;
+  f.mode = mode;
+  f.uid = 1000;
+  f.gid = 100;
+  f.fmap = std::move(map);
+  log::LogEntry e;
+  e.type = log::EntryType::file;
+  e.body = std::move(f);
+  return e;
+}
+
+log::LogEntry dir_entry(std::string path) {
+  log::LogEntry e;
+  e.type = log::EntryType::mkdir;
+  e.body = log::MkdirEntry{0, 0, 0755, std::move(path)};
+  return e;
+}
+
+log::Fmap simple(std::vector<log::Extent> ex) {
+  log::Fmap m;
+  m.type = log::ExtType::simple;
+  m.extents = std::move(ex);
+  return m;
+}
+
+// A 64 MiB famfs on a backing file, with:
+//   d/                 directory
+//   d/simple  3 MiB + 100 bytes over two extents (AU 7, then AUs 5-6), mode 0640
+//   inter     5 MiB interleaved over 3 strips of 2 MiB at AUs 8, 10, 9, chunk 256 KiB
+// and the device's data region filled with a position-dependent pattern.
+struct Fixture {
+  test::TempDir dir;
+  std::string dev;
+  std::optional<core::Image> img;
+
+  Fixture() {
+    core::set_system_uuid_file(dir.file("system_uuid"));
+    dev = dir.file("dev.img");
+    core::MkfsOptions o;
+    o.create_size = 64 * k_mib;
+    REQUIRE(core::mkfs(dev, o));
+    auto i = core::Image::open(dev, core::OpenMode::read_write);
+    REQUIRE(i);
+    img.emplace(std::move(*i));
+    // A pattern that differs at every 8-byte word, over the AUs the files use.
+    auto bytes = img->device().bytes();
+    for (u64 off = k_data; off < k_data + 9 * k_au; off += 8) {
+      const u64 word = (off + 1) * 0x9E3779B97F4A7C15ULL;
+      std::memcpy(bytes.data() + off, &word, 8);
+    }
+    append({dir_entry("d"),
+            file_entry("d/simple", 3 * k_mib + 100,
+                       simple({{0, k_data + 2 * k_au, k_au}, {0, k_data, 2 * k_au}}), 0640)});
+    log::Fmap inter;
+    inter.type = log::ExtType::interleaved;
+    inter.chunk_size = 256 * 1024;
+    inter.extents = {{0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au},
+                     {0, k_data + 4 * k_au, k_au}};
+    append({file_entry("inter", 5 * k_mib, inter)});
+  }
+
+  void append(std::vector<log::LogEntry> entries) {
+    auto w = core::LogWriter::open(*img);
+    REQUIRE(w);
+    REQUIRE(w->append_batch(entries));
+  }
+
+  // The expected contents of [off, off+len) of a file: device bytes found by walking the map
+  // by hand (not through log::resolve, which the server uses).
+  std::vector<std::byte> expected(const log::Fmap& m, u64 off, u64 len) const {
+    std::vector<std::byte> out;
+    auto bytes = img->device().bytes();
+    for (u64 o = off; o < off + len; ++o) {
+      u64 dev_off = 0;
+      if (m.type == log::ExtType::simple) {
+        u64 base = 0;
+        for (const auto& e : m.extents) {
+          if (o < base + e.len) {
+            dev_off = e.offset + (o - base);
+            break;
+          }
+          base += e.len;
+        }
+      } else {
+        const u64 chunk = o / m.chunk_size;
+        const u64 n = m.extents.size();
+        dev_off = m.extents[chunk % n].offset + (chunk / n) * m.chunk_size + o % m.chunk_size;
+      }
+      out.push_back(bytes[dev_off]);
+    }
+    return out;
+  }
+};
+
+// The kernel's side of the connection: sends requests, receives replies, over SOCK_SEQPACKET
+// (one message per request, as /dev/fuse gives one request per read).
+class FakeKernel {
+public:
+  FakeKernel(core::Image& img, ServerOptions opts) : m_server(img, opts) {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    m_ours.reset(sv[0]);
+    m_theirs.reset(sv[1]);
+    int big = 8 << 20;
+    ::setsockopt(m_ours.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+    ::setsockopt(m_theirs.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+    m_thread = std::thread([this] { m_result = m_server.serve(m_theirs.get()); });
+  }
+  ~FakeKernel() {
+    ::shutdown(m_ours.get(), SHUT_RDWR);
+    m_thread.join();
+  }
+
+  Server& server() { return m_server; }
+
+  void send(const std::vector<std::byte>& req) {
+    REQUIRE(::send(m_ours.get(), req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  }
+  // The next reply (waits up to 5 s).
+  std::vector<std::byte> receive() {
+    std::vector<std::byte> buf(4 << 20);
+    timeval tv{5, 0};
+    ::setsockopt(m_ours.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = ::recv(m_ours.get(), buf.data(), buf.size(), 0);
+    REQUIRE(n >= 16);
+    buf.resize(static_cast<std::size_t>(n));
+    return buf;
+  }
+  // Sends a request and returns (error, payload) of its reply, checking the unique id.
+  std::pair<int, std::vector<std::byte>> call(u32 op, u64 nodeid, std::vector<std::byte> body) {
+    const u64 unique = ++m_unique;
+    send(encode_request(op, unique, nodeid, body));
+    auto b = receive();
+    auto d = decode_reply(b);
+    REQUIRE(d);
+    REQUIRE(d->unique == unique);
+    return {-d->error, std::vector<std::byte>(d->payload.begin(), d->payload.end())};
+  }
+  template <typename T>
+  std::pair<int, std::vector<std::byte>> call_of(u32 op, u64 nodeid, const T& body) {
+    std::vector<std::byte> b(sizeof(T));
+    std::memcpy(b.data(), &body, sizeof(T));
+    return call(op, nodeid, b);
+  }
+  fuse_init_out init(u32 minor = 45, u64 flags = FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES
+                                                | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS
+                                                | FUSE_DO_READDIRPLUS,
+                     u32 flags2 = 0) {
+    fuse_init_in in{};
+    in.major = 7;
+    in.minor = minor;
+    in.max_readahead = 128 * 1024;
+    in.flags = static_cast<u32>(flags);
+    in.flags2 = flags2;
+    auto [err, p] = call_of(FUSE_INIT, 0, in);
+    REQUIRE(err == 0);
+    REQUIRE(p.size() == sizeof(fuse_init_out));
+    fuse_init_out out{};
+    std::memcpy(&out, p.data(), sizeof(out));
+    return out;
+  }
+  std::optional<fuse_entry_out> lookup(u64 parent, const std::string& name, int* err = nullptr) {
+    std::vector<std::byte> b(name.size() + 1);
+    std::memcpy(b.data(), name.c_str(), name.size() + 1);
+    auto [e, p] = call(FUSE_LOOKUP, parent, b);
+    if (err != nullptr) {
+      *err = e;
+    }
+    if (e != 0) {
+      return std::nullopt;
+    }
+    REQUIRE(p.size() == sizeof(fuse_entry_out));
+    fuse_entry_out out{};
+    std::memcpy(&out, p.data(), sizeof(out));
+    return out;
+  }
+  std::pair<int, std::vector<std::byte>> read(u64 node, u64 off, u32 size) {
+    fuse_read_in in{};
+    in.offset = off;
+    in.size = size;
+    return call_of(FUSE_READ, node, in);
+  }
+  std::pair<int, std::vector<std::byte>> write(u64 node, u64 off, const std::vector<std::byte>& d) {
+    fuse_write_in in{};
+    in.offset = off;
+    in.size = static_cast<u32>(d.size());
+    std::vector<std::byte> b(sizeof(in));
+    std::memcpy(b.data(), &in, sizeof(in));
+    b.insert(b.end(), d.begin(), d.end());
+    return call(FUSE_WRITE, node, b);
+  }
+  fuse_attr getattr(u64 node) {
+    auto [e, p] = call_of(FUSE_GETATTR, node, fuse_getattr_in{});
+    REQUIRE(e == 0);
+    fuse_attr_out out{};
+    REQUIRE(p.size() == sizeof(out));
+    std::memcpy(&out, p.data(), sizeof(out));
+    return out.attr;
+  }
+
+private:
+  Server m_server;
+  core::UniqueFd m_ours;
+  core::UniqueFd m_theirs;
+  std::thread m_thread;
+  Result<void> m_result;
+  u64 m_unique = 100;
+};
+
+ServerOptions writable() {
+  ServerOptions o;
+  o.writable = true;
+  return o;
+}
+
+std::vector<std::byte> name_body(const std::string& n) {
+  std::vector<std::byte> b(n.size() + 1);
+  std::memcpy(b.data(), n.c_str(), n.size() + 1);
+  return b;
+}
+
+// Names in a READDIR(PLUS) reply, in order.
+std::vector<std::string> dirent_names(const std::vector<std::byte>& p, bool plus) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < p.size()) {
+    if (plus) {
+      at += sizeof(fuse_entry_out);
+    }
+    fuse_dirent d{};
+    std::memcpy(&d, p.data() + at, sizeof(d));
+    out.emplace_back(reinterpret_cast<const char*>(p.data() + at + FUSE_NAME_OFFSET), d.namelen);
+    at += (FUSE_NAME_OFFSET + d.namelen + 7) & ~std::size_t{7};
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("fuse::Server: INIT negotiation", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  SECTION("requests before INIT get EIO") {
+    CHECK(k.call_of(FUSE_GETATTR, 1, fuse_getattr_in{}).first == EIO);
+  }
+  SECTION("a 7.45 kernel offering everything") {
+    const u32 flags2 = (1U << 4) | k_famfs_abi_v7.flags2_dax_fmap;
+    auto out = k.init(45, FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
+                              | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO
+                              | FUSE_WRITEBACK_CACHE | FUSE_ATOMIC_O_TRUNC,
+                      flags2);
+    CHECK(out.major == 7);
+    CHECK(out.minor == 38);
+    CHECK(out.max_write == (1U << 20));
+    CHECK(out.max_pages == (1U << 20) / static_cast<u32>(::sysconf(_SC_PAGESIZE)));
+    CHECK((out.flags & FUSE_ASYNC_READ) != 0);
+    CHECK((out.flags & FUSE_PARALLEL_DIROPS) != 0);
+    CHECK((out.flags & FUSE_MAX_PAGES) != 0);
+    CHECK((out.flags & FUSE_DO_READDIRPLUS) != 0);
+    CHECK((out.flags & FUSE_INIT_EXT) != 0);
+    CHECK((out.flags & FUSE_WRITEBACK_CACHE) == 0); // offered, not wanted
+    CHECK((out.flags & FUSE_ATOMIC_O_TRUNC) == 0);  // O_TRUNC must reach SETATTR (EPERM)
+    CHECK(out.flags2 == (1U << 4));                 // DIRECT_IO_ALLOW_MMAP, never the famfs bit
+    CHECK(out.max_readahead <= 128 * 1024);
+    CHECK(k.server().initialized());
+  }
+  SECTION("without FUSE_INIT_EXT there is no flags2") {
+    auto out = k.init(38, FUSE_ASYNC_READ | FUSE_MAX_PAGES, 1U << 4);
+    CHECK(out.flags2 == 0);
+    CHECK(out.flags == (FUSE_ASYNC_READ | FUSE_MAX_PAGES));
+  }
+  SECTION("an older minor is echoed") {
+    CHECK(k.init(31).minor == 31);
+  }
+  SECTION("a protocol before 7.23 is refused") {
+    fuse_init_in in{};
+    in.major = 7;
+    in.minor = 12;
+    CHECK(k.call_of(FUSE_INIT, 0, in).first == EPROTO);
+  }
+  SECTION("a newer major gets our major back, for the kernel to retry") {
+    fuse_init_in in{};
+    in.major = 8;
+    auto [err, p] = k.call_of(FUSE_INIT, 0, in);
+    CHECK(err == 0);
+    fuse_init_out out{};
+    std::memcpy(&out, p.data(), sizeof(out));
+    CHECK(out.major == 7);
+    CHECK_FALSE(k.server().initialized());
+  }
+}
+
+TEST_CASE("fuse::Server: the tree, .meta files and lookup counts", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  auto meta = k.lookup(1, ".meta");
+  REQUIRE(meta);
+  CHECK((meta->attr.mode & S_IFMT) == S_IFDIR);
+  auto sb = k.lookup(meta->nodeid, ".superblock");
+  REQUIRE(sb);
+  CHECK(sb->attr.size == 2 * k_mib);
+  CHECK((sb->attr.mode & 07777) == 0444);
+  auto lg = k.lookup(meta->nodeid, ".log");
+  REQUIRE(lg);
+  CHECK(lg->attr.size == f.img->superblock().log_len);
+  CHECK(lg->entry_valid == 1);
+  CHECK(lg->attr_valid == 1);
+
+  auto d = k.lookup(1, "d");
+  REQUIRE(d);
+  auto s = k.lookup(d->nodeid, "simple");
+  REQUIRE(s);
+  CHECK(s->attr.size == 3 * k_mib + 100);
+  CHECK(s->attr.mode == (S_IFREG | 0640));
+  CHECK(s->attr.uid == 1000);
+  CHECK(s->attr.gid == 100);
+  CHECK(s->attr.blocks == 3 * k_au / 512);
+  CHECK(s->generation == 1);
+
+  int err = 0;
+  CHECK_FALSE(k.lookup(1, "nope", &err));
+  CHECK(err == ENOENT);
+  CHECK_FALSE(k.lookup(s->nodeid, "x", &err));
+  CHECK(err == ENOTDIR);
+  CHECK_FALSE(k.lookup(99999, "x", &err));
+  CHECK(err == ENOENT);
+
+  // Lookup counts: +1 per LOOKUP, -n per FORGET (which gets no reply).
+  k.lookup(d->nodeid, "simple");
+  CHECK(k.server().lookup_count(s->nodeid) == 2);
+  fuse_forget_in fg{};
+  fg.nlookup = 1;
+  k.send(encode_request_of(FUSE_FORGET, 500, s->nodeid, fg));
+  CHECK(k.getattr(s->nodeid).ino == s->nodeid); // the next reply is GETATTR's, not FORGET's
+  CHECK(k.server().lookup_count(s->nodeid) == 1);
+  std::vector<std::byte> batch(sizeof(fuse_batch_forget_in) + sizeof(fuse_forget_one));
+  fuse_batch_forget_in bi{1, 0};
+  fuse_forget_one one{s->nodeid, 1};
+  std::memcpy(batch.data(), &bi, sizeof(bi));
+  std::memcpy(batch.data() + sizeof(bi), &one, sizeof(one));
+  k.send(encode_request(FUSE_BATCH_FORGET, 501, 0, batch));
+  CHECK(k.getattr(1).mode == (S_IFDIR | 0755));
+  CHECK(k.server().lookup_count(s->nodeid) == 0);
+}
+
+TEST_CASE("fuse::Server: READ returns the device bytes of simple and interleaved maps", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  auto d = k.lookup(1, "d");
+  auto s = k.lookup(d->nodeid, "simple");
+  auto in = k.lookup(1, "inter");
+  REQUIRE(s);
+  REQUIRE(in);
+  const log::Fmap smap = simple({{0, k_data + 2 * k_au, k_au}, {0, k_data, 2 * k_au}});
+  log::Fmap imap;
+  imap.type = log::ExtType::interleaved;
+  imap.chunk_size = 256 * 1024;
+  imap.extents = {{0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au},
+                  {0, k_data + 4 * k_au, k_au}};
+
+  SECTION("whole-MiB reads across the extent boundary") {
+    for (u64 off = 0; off < 3 * k_mib + 100; off += k_mib) {
+      auto [err, p] = k.read(s->nodeid, off, 1 << 20);
+      REQUIRE(err == 0);
+      const u64 want = std::min<u64>(k_mib, 3 * k_mib + 100 - off);
+      REQUIRE(p.size() == want);
+      CHECK(p == f.expected(smap, off, want));
+    }
+  }
+  SECTION("random reads, both maps, including past the end") {
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 150; ++i) {
+      const bool inter = i % 2 == 1;
+      const u64 size = inter ? 5 * k_mib : 3 * k_mib + 100;
+      const u64 off = rng() % (size + 1000);
+      const u32 len = static_cast<u32>(rng() % (300 * 1024) + 1);
+      auto [err, p] = k.read(inter ? in->nodeid : s->nodeid, off, len);
+      REQUIRE(err == 0);
+      const u64 want = off >= size ? 0 : std::min<u64>(len, size - off);
+      REQUIRE(p.size() == want);
+      CHECK(p == f.expected(inter ? imap : smap, off, want));
+    }
+  }
+  SECTION("the .meta/.superblock file is the superblock region") {
+    auto meta = k.lookup(1, ".meta");
+    auto sb = k.lookup(meta->nodeid, ".superblock");
+    auto [err, p] = k.read(sb->nodeid, 0, 200);
+    REQUIRE(err == 0);
+    REQUIRE(p.size() == 200);
+    CHECK(std::memcmp(p.data(), f.img->device().bytes().data(), 200) == 0);
+  }
+  SECTION("READ of a directory is EISDIR") {
+    CHECK(k.read(d->nodeid, 0, 10).first == EISDIR);
+  }
+}
+
+TEST_CASE("fuse::Server: a map that points past the device is never followed", "[fuse]") {
+  Fixture f;
+  const u64 dev_size = f.img->device().size();
+  f.append({file_entry("wild", 4 * k_au, simple({{0, k_data, k_au}, {0, dev_size, 3 * k_au}}))});
+  FakeKernel k(*f.img, writable());
+  k.init();
+  auto w = k.lookup(1, "wild");
+  REQUIRE(w);
+  auto [err, p] = k.read(w->nodeid, k_au - 10, 100);
+  CHECK(err == 0);
+  CHECK(p.size() == 10); // only the part inside the device
+  CHECK(k.read(w->nodeid, k_au + 5, 100).first == EIO);
+  CHECK(k.write(w->nodeid, k_au + 5, std::vector<std::byte>(10)).first == EIO);
+}
+
+TEST_CASE("fuse::Server: WRITE stays inside the file and reaches the device", "[fuse]") {
+  Fixture f;
+  SECTION("writable") {
+    FakeKernel k(*f.img, writable());
+    k.init();
+    auto d = k.lookup(1, "d");
+    auto s = k.lookup(d->nodeid, "simple");
+    // Across the extent boundary at 2 MiB: the first extent is AU 7, the second starts at AU 5.
+    std::vector<std::byte> data(300);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      data[i] = static_cast<std::byte>(i * 13);
+    }
+    auto [err, p] = k.write(s->nodeid, k_au - 100, data);
+    REQUIRE(err == 0);
+    fuse_write_out wo{};
+    std::memcpy(&wo, p.data(), sizeof(wo));
+    CHECK(wo.size == 300);
+    auto bytes = f.img->device().bytes();
+    CHECK(std::memcmp(bytes.data() + k_data + 3 * k_au - 100, data.data(), 100) == 0);
+    CHECK(std::memcmp(bytes.data() + k_data, data.data() + 100, 200) == 0);
+    // Straddling the end: short write; at or past the end: EPERM.
+    const u64 size = 3 * k_mib + 100;
+    auto [e2, p2] = k.write(s->nodeid, size - 10, data);
+    REQUIRE(e2 == 0);
+    std::memcpy(&wo, p2.data(), sizeof(wo));
+    CHECK(wo.size == 10);
+    CHECK(k.write(s->nodeid, size, data).first == EPERM);
+    CHECK(k.write(s->nodeid, size + 5000, data).first == EPERM);
+    // .meta files are never written.
+    auto meta = k.lookup(1, ".meta");
+    auto lg = k.lookup(meta->nodeid, ".log");
+    CHECK(k.write(lg->nodeid, 0, data).first == EPERM);
+    fuse_open_in oi{};
+    oi.flags = O_RDWR;
+    CHECK(k.call_of(FUSE_OPEN, lg->nodeid, oi).first == EPERM);
+    auto [oe, op] = k.call_of(FUSE_OPEN, s->nodeid, oi);
+    REQUIRE(oe == 0);
+    fuse_open_out oo{};
+    std::memcpy(&oo, op.data(), sizeof(oo));
+    CHECK((oo.open_flags & FOPEN_DIRECT_IO) != 0);
+    CHECK((oo.open_flags & FOPEN_CACHE_DIR) == 0);
+    fuse_fsync_in fs{};
+    CHECK(k.call_of(FUSE_FSYNC, s->nodeid, fs).first == 0);
+  }
+  SECTION("read-only (client) mounts refuse writes and hide write bits") {
+    FakeKernel k(*f.img, ServerOptions{});
+    k.init();
+    auto d = k.lookup(1, "d");
+    auto s = k.lookup(d->nodeid, "simple");
+    CHECK((s->attr.mode & 0222) == 0);
+    CHECK(k.write(s->nodeid, 0, std::vector<std::byte>(10)).first == EROFS);
+    fuse_open_in oi{};
+    oi.flags = O_WRONLY;
+    CHECK(k.call_of(FUSE_OPEN, s->nodeid, oi).first == EROFS);
+    oi.flags = O_RDONLY;
+    CHECK(k.call_of(FUSE_OPEN, s->nodeid, oi).first == 0);
+  }
+}
+
+TEST_CASE("fuse::Server: SETATTR keeps attributes in memory and refuses size changes", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  auto in = k.lookup(1, "inter");
+  fuse_setattr_in sa{};
+  sa.valid = FATTR_SIZE;
+  sa.size = 0;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  sa.size = 6 * k_mib;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  sa.size = 5 * k_mib; // no change: allowed
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == 0);
+  sa = {};
+  sa.valid = FATTR_MODE | FATTR_UID | FATTR_MTIME;
+  sa.mode = S_IFREG | 0600;
+  sa.uid = 42;
+  sa.mtime = 1234567;
+  auto [err, p] = k.call_of(FUSE_SETATTR, in->nodeid, sa);
+  REQUIRE(err == 0);
+  auto a = k.getattr(in->nodeid);
+  CHECK(a.mode == (S_IFREG | 0600));
+  CHECK(a.uid == 42);
+  CHECK(a.gid == 100);
+  CHECK(a.mtime == 1234567);
+  CHECK(a.size == 5 * k_mib);
+  auto meta = k.lookup(1, ".meta");
+  CHECK(k.call_of(FUSE_SETATTR, meta->nodeid, sa).first == EPERM);
+}
+
+TEST_CASE("fuse::Server: READDIR and READDIRPLUS", "[fuse]") {
+  Fixture f;
+  std::vector<log::LogEntry> many;
+  many.push_back(dir_entry("big"));
+  for (int i = 0; i < 300; ++i) {
+    many.push_back(file_entry(fmt::format("big/file{:03}", i), 10, simple({{0, k_data, k_au}})));
+  }
+  f.append(std::move(many));
+  FakeKernel k(*f.img, writable());
+  k.init();
+  auto big = k.lookup(1, "big");
+  REQUIRE(big);
+  for (bool plus : {false, true}) {
+    INFO(plus);
+    auto [oe, op] = k.call_of(FUSE_OPENDIR, big->nodeid, fuse_open_in{});
+    REQUIRE(oe == 0);
+    fuse_open_out oo{};
+    std::memcpy(&oo, op.data(), sizeof(oo));
+    CHECK((oo.open_flags & FOPEN_CACHE_DIR) == 0);
+    std::vector<std::string> names;
+    u64 off = 0;
+    for (;;) {
+      fuse_read_in ri{};
+      ri.fh = oo.fh;
+      ri.offset = off;
+      ri.size = 4096;
+      auto [e, p] = k.call_of(plus ? FUSE_READDIRPLUS : FUSE_READDIR, big->nodeid, ri);
+      REQUIRE(e == 0);
+      if (p.empty()) {
+        break;
+      }
+      auto got = dirent_names(p, plus);
+      names.insert(names.end(), got.begin(), got.end());
+      off = names.size();
+    }
+    REQUIRE(names.size() == 302);
+    CHECK(names[0] == ".");
+    CHECK(names[1] == "..");
+    CHECK(names[2] == "file000");
+    CHECK(names[301] == "file299");
+    CHECK(std::set<std::string>(names.begin(), names.end()).size() == 302);
+    fuse_release_in rel{};
+    rel.fh = oo.fh;
+    CHECK(k.call_of(FUSE_RELEASEDIR, big->nodeid, rel).first == 0);
+  }
+  // READDIRPLUS counted one lookup per entry it returned (not for "." and "..").
+  auto f0 = k.lookup(big->nodeid, "file000");
+  CHECK(k.server().lookup_count(f0->nodeid) == 2);
+  CHECK(k.server().lookup_count(big->nodeid) == 1);
+  fuse_read_in ri{};
+  ri.fh = 12345;
+  ri.size = 4096;
+  CHECK(k.call_of(FUSE_READDIR, big->nodeid, ri).first == EBADF);
+  CHECK(k.call_of(FUSE_OPENDIR, f0->nodeid, fuse_open_in{}).first == ENOTDIR);
+}
+
+TEST_CASE("fuse::Server: STATFS, xattrs, refused and unknown operations", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  SECTION("STATFS counts allocation units") {
+    auto [e, p] = k.call(FUSE_STATFS, 1, {});
+    REQUIRE(e == 0);
+    fuse_statfs_out so{};
+    std::memcpy(&so, p.data(), sizeof(so));
+    CHECK(so.st.bsize == k_au);
+    CHECK(so.st.frsize == k_au);
+    CHECK(so.st.blocks == 32);
+    CHECK(so.st.bfree == 32 - 5 - 6); // superblock + log, then AUs 5..10
+    CHECK(so.st.files == 7);          // root, .meta, 2 meta files, d, d/simple, inter
+    CHECK(so.st.ffree == log::slots_for(log::k_default_log_len) - 3);
+  }
+  SECTION("user.famfs.fmap") {
+    auto in = k.lookup(1, "inter");
+    fuse_getxattr_in gi{};
+    std::vector<std::byte> body(sizeof(gi));
+    auto name = name_body("user.famfs.fmap");
+    auto call = [&](u32 size) {
+      gi.size = size;
+      std::memcpy(body.data(), &gi, sizeof(gi));
+      std::vector<std::byte> b = body;
+      b.insert(b.end(), name.begin(), name.end());
+      return k.call(FUSE_GETXATTR, in->nodeid, b);
+    };
+    const std::string text = "interleaved chunk 0x40000 strips 0x1000000+0x200000,"
+                             "0x1400000+0x200000,0x1200000+0x200000";
+    auto [e0, p0] = call(0);
+    REQUIRE(e0 == 0);
+    fuse_getxattr_out go{};
+    std::memcpy(&go, p0.data(), sizeof(go));
+    CHECK(go.size == text.size());
+    CHECK(call(5).first == ERANGE);
+    auto [e1, p1] = call(4096);
+    REQUIRE(e1 == 0);
+    CHECK(std::string(reinterpret_cast<const char*>(p1.data()), p1.size()) == text);
+    fuse_getxattr_in li{};
+    li.size = 4096;
+    auto [e2, p2] = k.call_of(FUSE_LISTXATTR, in->nodeid, li);
+    REQUIRE(e2 == 0);
+    CHECK(std::string(reinterpret_cast<const char*>(p2.data()), p2.size())
+          == std::string("user.famfs.fmap", 16));
+    auto other = name_body("user.other");
+    gi.size = 100;
+    std::memcpy(body.data(), &gi, sizeof(gi));
+    body.insert(body.end(), other.begin(), other.end());
+    CHECK(k.call(FUSE_GETXATTR, in->nodeid, body).first == ENODATA);
+  }
+  SECTION("namespace changes get EPERM") {
+    fuse_mkdir_in mi{};
+    auto nb = name_body("x");
+    auto with = [&](std::vector<std::byte> fixed, std::vector<std::byte> tail) {
+      fixed.insert(fixed.end(), tail.begin(), tail.end());
+      return fixed;
+    };
+    std::vector<std::byte> mkdir_b(sizeof(mi));
+    CHECK(k.call(FUSE_MKDIR, 1, with(mkdir_b, nb)).first == EPERM);
+    CHECK(k.call(FUSE_CREATE, 1, with(std::vector<std::byte>(sizeof(fuse_create_in)), nb)).first
+          == EPERM);
+    CHECK(k.call(FUSE_MKNOD, 1, with(std::vector<std::byte>(sizeof(fuse_mknod_in)), nb)).first
+          == EPERM);
+    CHECK(k.call(FUSE_UNLINK, 1, name_body("inter")).first == EPERM);
+    CHECK(k.call(FUSE_RMDIR, 1, name_body("d")).first == EPERM);
+    CHECK(k.call(FUSE_SYMLINK, 1, with(nb, name_body("t"))).first == EPERM);
+    CHECK(k.call(FUSE_LINK, 1, with(std::vector<std::byte>(sizeof(fuse_link_in)), nb)).first
+          == EPERM);
+    CHECK(k.call(FUSE_RENAME, 1,
+                 with(with(std::vector<std::byte>(sizeof(fuse_rename_in)), nb), name_body("y")))
+              .first
+          == EPERM);
+    CHECK(k.call(FUSE_RENAME2, 1,
+                 with(with(std::vector<std::byte>(sizeof(fuse_rename2_in)), nb), name_body("y")))
+              .first
+          == EPERM);
+  }
+  SECTION("unknown opcodes and the unnegotiated famfs opcodes get ENOSYS") {
+    CHECK(k.call(9999, 1, {}).first == ENOSYS);
+    CHECK(k.call(k_famfs_abi_v7.op_get_fmap, 5, {}).first == ENOSYS);
+    CHECK(k.call(k_famfs_abi_v7.op_get_daxdev, 0, {}).first == ENOSYS);
+    CHECK(k.call(FUSE_LSEEK, 5, std::vector<std::byte>(sizeof(fuse_lseek_in))).first == ENOSYS);
+  }
+}
+
+TEST_CASE("fuse::Server: malformed requests get an error reply, never a crash", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  SECTION("a header length that disagrees with the bytes received") {
+    auto req = encode_request(FUSE_GETATTR, 900, 1, std::vector<std::byte>(16));
+    u32 len = 1000;
+    std::memcpy(req.data(), &len, 4);
+    k.send(req);
+    auto d = decode_reply(k.receive());
+    REQUIRE(d);
+    CHECK(d->unique == 900);
+    CHECK(d->error == -EINVAL);
+  }
+  SECTION("a body too short for its opcode") {
+    CHECK(k.call(FUSE_READ, 5, std::vector<std::byte>(8)).first == EINVAL);
+    CHECK(k.call(FUSE_LOOKUP, 1, {}).first == EINVAL);
+  }
+  SECTION("a request shorter than a header: unaddressable, dropped; the server goes on") {
+    k.send(std::vector<std::byte>(10));
+    auto req = encode_request(FUSE_GETATTR, 901, 1, std::vector<std::byte>(16));
+    k.send(std::vector<std::byte>(req.begin(), req.begin() + 30)); // unique readable: EINVAL
+    auto d = decode_reply(k.receive());
+    REQUIRE(d);
+    CHECK(d->unique == 901);
+    CHECK(d->error == -EINVAL);
+    CHECK(k.getattr(1).ino == 1);
+  }
+  SECTION("random garbage") {
+    std::mt19937 rng(1);
+    for (int i = 0; i < 2000; ++i) {
+      std::vector<std::byte> req(40 + rng() % 100);
+      for (auto& b : req) {
+        b = static_cast<std::byte>(rng());
+      }
+      fuse_in_header h{};
+      h.len = static_cast<u32>(req.size());
+      h.opcode = rng() % 60;
+      if (h.opcode == FUSE_INIT || h.opcode == FUSE_DESTROY) {
+        h.opcode = FUSE_STATFS;
+      }
+      h.unique = 10000 + static_cast<u64>(i);
+      h.nodeid = rng() % 12;
+      std::memcpy(req.data(), &h, sizeof(h));
+      Outcome o = k.server().handle(req);
+      if (o.send) {
+        CHECK(o.unique == h.unique);
+      }
+    }
+    CHECK(k.getattr(1).ino == 1);
+  }
+}
+
+TEST_CASE("fuse::Server: follows the log while serving", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  int err = 0;
+  CHECK_FALSE(k.lookup(1, "later", &err));
+  CHECK(err == ENOENT);
+  f.append({file_entry("later", 4096, simple({{0, k_data + 6 * k_au, k_au}}))});
+  auto l = k.lookup(1, "later"); // LOOKUP checks next_index first
+  REQUIRE(l);
+  CHECK(l->attr.size == 4096);
+  f.append({dir_entry("d/sub")});
+  auto d = k.lookup(1, "d");
+  auto [oe, op] = k.call_of(FUSE_OPENDIR, d->nodeid, fuse_open_in{});
+  REQUIRE(oe == 0);
+  fuse_open_out oo{};
+  std::memcpy(&oo, op.data(), sizeof(oo));
+  f.append({file_entry("d/zzz", 1, simple({{0, k_data + 7 * k_au, k_au}}))});
+  fuse_read_in ri{};
+  ri.fh = oo.fh;
+  ri.size = 4096;
+  auto [re, rp] = k.call_of(FUSE_READDIR, d->nodeid, ri); // offset 0 re-reads the log
+  REQUIRE(re == 0);
+  CHECK(dirent_names(rp, false) == std::vector<std::string>{".", "..", "simple", "sub", "zzz"});
+}
+
+TEST_CASE("fuse::Server: a bad log entry stops replay; the valid prefix is served", "[fuse]") {
+  Fixture f;
+  f.append({file_entry("a", 10, simple({{0, k_data + 6 * k_au, k_au}})),
+            file_entry("b", 10, simple({{0, k_data + 7 * k_au, k_au}}))});
+  // Entries: 0 d, 1 d/simple, 2 inter, 3 a, 4 b. Damage entry 3.
+  const u64 slot = f.img->superblock().log_offset + log::entry_offset(3);
+  auto bytes = f.img->device().bytes();
+  bytes[slot + 40] ^= std::byte{0x20};
+  FakeKernel k(*f.img, writable());
+  k.init();
+  CHECK(k.server().applied_entries() == 3);
+  CHECK(k.lookup(1, "inter"));
+  CHECK_FALSE(k.lookup(1, "a"));
+  CHECK_FALSE(k.lookup(1, "b"));
+  bytes[slot + 40] ^= std::byte{0x20}; // repaired: replay resumes
+  k.server().refresh(true);
+  CHECK(k.lookup(1, "b"));
+}
