@@ -49,11 +49,13 @@ RunFn add_cp(CLI::App& sub);
 RunFn add_logplay(CLI::App& sub);
 RunFn add_verify(CLI::App& sub);
 RunFn add_getmap(CLI::App& sub);
+RunFn add_check(CLI::App& sub);
 
 struct CommandInfo {
   const char* name;
   const char* summary;
   RunFn (*add)(CLI::App&);
+  int usage_exit = k_exit_usage; // exit code for bad options (fsck(8) and check use 16)
 };
 
 // The command table, in help order (cli/commands.cpp).

@@ -5,7 +5,7 @@ namespace famfs::cli {
 const std::vector<CommandInfo>& command_table() {
   static const std::vector<CommandInfo> k_table = {
       {"mkfs", "create a famfs file system on a device", &add_mkfs},
-      {"fsck", "check a famfs file system", &add_fsck},
+      {"fsck", "check a famfs file system", &add_fsck, k_fsck_usage},
       {"mount", "mount a famfs file system (starts its FUSE daemon)", &add_mount},
       {"umount", "unmount a famfs file system and stop its daemon", &add_umount},
       {"creat", "create and allocate files", &add_creat},
@@ -14,6 +14,7 @@ const std::vector<CommandInfo>& command_table() {
       {"logplay", "replay the log now and report what it holds", &add_logplay},
       {"verify", "verify the data pattern written by creat --randomize", &add_verify},
       {"getmap", "show where a file's data lives on the device", &add_getmap},
+      {"check", "compare a mounted famfs with its log", &add_check, k_fsck_usage},
   };
   return k_table;
 }

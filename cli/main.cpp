@@ -48,7 +48,12 @@ int main(int argc, char** argv) {
                what);
     fmt::print(stderr, "hint: run 'famfs {}{}--help'\n", ctx.command,
                ctx.command.empty() ? "" : " ");
-    return ctx.command == "fsck" ? int{k_fsck_usage} : int{k_exit_usage}; // fsck(8): 16
+    for (const auto& c : command_table()) {
+      if (ctx.command == c.name) {
+        return c.usage_exit;
+      }
+    }
+    return k_exit_usage;
   }
   if (help->parsed()) {
     if (help_topic.empty()) {
