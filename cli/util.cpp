@@ -80,7 +80,7 @@ CLI::Validator size_validator() {
         auto r = parse_size(s);
         return r ? std::string() : r.error().message;
       },
-      "SIZE", "size");
+      "", "size");
 }
 
 Result<std::uint32_t> parse_mode(const std::string& text) {
