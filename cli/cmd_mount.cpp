@@ -25,8 +25,8 @@ struct MountArgs {
 
 int run_mount(Context& ctx, const MountArgs& a) {
   // The device first: a file system with a valid superblock and log.
-  const std::string device = core::real_path(a.device);
-  auto probe = core::Image::open(device, core::OpenMode::read_only);
+  const std::string device = core::real_path(a.device); // the mount source
+  auto probe = core::Image::open(a.device, core::OpenMode::read_only);
   if (!probe) {
     return report(ctx, probe.error());
   }
@@ -63,7 +63,7 @@ int run_mount(Context& ctx, const MountArgs& a) {
     FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
                 writable ? "writable (--writable)" : "read-only");
   }
-  auto img = writable ? core::Image::open(device, core::OpenMode::read_write) : std::move(probe);
+  auto img = writable ? core::Image::open(a.device, core::OpenMode::read_write) : std::move(probe);
   if (!img) {
     return report(ctx, img.error());
   }

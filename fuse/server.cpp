@@ -765,10 +765,12 @@ Outcome Server::do_statfs(const Request& r) {
     out.st.files = m_tree.node_count();
   }
   out.st.bavail = out.st.bfree;
+  // Inodes: every log slot can become one; the free ones are the slots left.
   auto view = m_img.log();
   if (view) {
     out.st.ffree = view->header().last_index + 1 - view->header().next_index;
   }
+  out.st.files += out.st.ffree;
   out.st.bsize = static_cast<u32>(au);
   out.st.frsize = static_cast<u32>(au);
   out.st.namelen = static_cast<u32>(log::k_max_pathlen - 1);
@@ -919,7 +921,9 @@ void Server::housekeeping(Channel& ch) {
                     r.error().message);
         r = unmount(ch.mountpoint(), Lazy::yes);
       }
-      if (!r) {
+      if (!r && r.error().sys_errno == EINVAL) {
+        FAMFS_TRACE(2, "{} was already unmounted", ch.mountpoint());
+      } else if (!r) {
         FAMFS_TRACE(1, "unmount: {}", r.error().message);
       }
       continue;

@@ -5,6 +5,41 @@ source "$(dirname "${BASH_SOURCE[0]}")/../cli/common.sh"
 [ -e /dev/fuse ] || skip "/dev/fuse missing"
 [ "$(id -u)" -eq 0 ] || command -v fusermount3 >/dev/null || skip "not root and no fusermount3"
 
+# Daemon trace and pid files stay inside the test directory.
+export FAMFS_RUNTIME_DIR="$T/run"
+# The test-only helper (tests/support/famfs_test_tool.cpp): appends log entries, checks reads.
+TT="${FAMFS_TEST_TOOL:?FAMFS_TEST_TOOL must point at famfs_test_tool}"
+# The first data allocation unit with the default 8 MiB log, and the allocation unit.
+AU=$((0x200000))
+DATA0=$((0xa00000))
+
+# fuse_mkfs IMG SIZE: a fresh famfs on a sparse backing file.
+fuse_mkfs() {
+  rm -f "$1"
+  "$FAMFS" mkfs --size "$2" "$1" >/dev/null
+}
+
+# devbytes IMG OFFSET LEN: LEN bytes of the backing file from byte OFFSET, to stdout.
+devbytes() {
+  dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=1M status=none
+}
+
+# putbytes IMG OFFSET FILE: writes FILE into the backing file at byte OFFSET.
+putbytes() {
+  dd if="$3" of="$1" oflag=seek_bytes seek="$2" bs=1M conv=notrunc status=none
+}
+
+# expect_eperm CMD...: CMD fails, saying "Operation not permitted".
+expect_eperm() {
+  local rc=0
+  "$@" >"$T/out" 2>"$T/err" || rc=$?
+  [ "$rc" -ne 0 ] || die "expected failure: $*"
+  grep -q "Operation not permitted" "$T/err" || {
+    cat "$T/err" >&2
+    die "expected EPERM from: $*"
+  }
+}
+
 # famfs_mount DEV MNT [options...]: mounts in the foreground daemon mode, in the background,
 # logging to $T/fuse.log, and waits (10 s) for the mount to appear.
 famfs_mount() {
