@@ -1,12 +1,252 @@
-// famfs creat: placeholder until its issue lands; it refuses to run rather than pretend.
+// famfs creat -s SIZE [-m MODE] [-u UID] [-g GID] [-r [-S SEED]] [-N n -B n -C size] FILE
+// famfs creat --multi NAME,SIZE[,SEED] ... [-t THREADS]
+// Creates (allocates and logs) files. An existing file of the same size is left as it is (and
+// re-randomized when a seed is given); another size is an error. All files of one command are
+// made in one locked session and appended as one batch, after their data (when randomized) is
+// written, so a file never shows up without its data. Log full or device full: nothing is made.
 #include "cli/command.hpp"
+#include "cli/fs_target.hpp"
+#include "cli/parallel.hpp"
+#include "core/file_data.hpp"
+#include "core/fs_ops.hpp"
+#include "log/fmap.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
 
 namespace famfs::cli {
 
-RunFn add_creat(CLI::App& /*sub*/) {
-  return [](Context& ctx) {
-    return report(ctx, make_error(Errc::unsupported, "this command is not implemented yet"));
+namespace {
+
+struct CreatOptions {
+  std::string file;
+  std::string size;
+  std::string mode = "0644";
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  bool randomize = false;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> multi;
+  unsigned threads = default_threads();
+  InterleaveArgs interleave;
+  std::string device;
+};
+
+struct Item {
+  std::string path;             // as the user gave it
+  std::uint64_t size = 0;       // 0: keep the existing size
+  std::optional<std::uint64_t> seed;
+  std::string relpath;
+  core::FilePlan plan;
+  bool failed = false;
+};
+
+Result<std::vector<Item>> items_of(const CreatOptions& o) {
+  std::vector<Item> items;
+  if (o.multi.empty()) {
+    Item it;
+    it.path = o.file;
+    if (!o.size.empty()) {
+      FAMFS_TRY_ASSIGN(it.size, parse_size(o.size));
+      if (it.size == 0) {
+        return fail(Errc::invalid_argument, "--size 0: a famfs file needs at least one byte");
+      }
+    }
+    if (o.randomize) {
+      it.seed = o.seed;
+      if (!it.seed) {
+        std::random_device rd;
+        it.seed = 1 + rd() % 0xfffffffeU; // non-zero, 32 bits (upstream truncates seeds)
+      }
+    }
+    items.push_back(std::move(it));
+    return items;
+  }
+  for (const auto& m : o.multi) {
+    auto f = split_fields(m);
+    if (f.size() < 2 || f.size() > 3) {
+      return fail(Errc::invalid_argument, "--multi {}: expected NAME,SIZE[,SEED]", m);
+    }
+    Item it;
+    it.path = f[0];
+    auto size = parse_size(f[1]);
+    if (!size) {
+      return with_context(std::move(size).error(), "--multi " + m);
+    }
+    it.size = *size; // 0 keeps an existing file's size (a new one is refused)
+    if (f.size() == 3) {
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long s = std::strtoull(f[2].c_str(), &end, 0);
+      if (errno != 0 || *end != 0 || f[2].front() == '-' || s == 0) {
+        return fail(Errc::invalid_argument, "--multi {}: the seed must be a number above 0", m);
+      }
+      it.seed = s;
+    }
+    items.push_back(std::move(it));
+  }
+  return items;
+}
+
+int run_creat(Context& ctx, const CreatOptions& o) {
+  if (o.file.empty() == o.multi.empty()) {
+    return report(ctx, make_error(Errc::invalid_argument, "{}",
+                                  o.file.empty() ? "no file given (FILE or --multi)"
+                                                 : "give either FILE or --multi, not both"));
+  }
+  if (o.seed && *o.seed == 0) {
+    return report(ctx, make_error(Errc::invalid_argument, "--seed 0: the seed must be above 0"));
+  }
+  auto mode = parse_mode(o.mode);
+  if (!mode) {
+    return report(ctx, mode.error());
+  }
+  auto il = o.interleave.get();
+  if (!il) {
+    return report(ctx, il.error());
+  }
+  auto parsed = items_of(o);
+  if (!parsed) {
+    return report(ctx, parsed.error());
+  }
+  std::vector<Item> items = std::move(*parsed);
+
+  int rc = k_exit_ok;
+  auto item_failed = [&](Item& it, const Error& e) {
+    print_error(ctx, e);
+    it.failed = true;
+    if (rc == k_exit_ok) {
+      rc = exit_code_for(e);
+    }
   };
+  FsTarget target(o.device);
+  for (auto& it : items) {
+    auto rel = target.relpath(it.path);
+    if (!rel) {
+      item_failed(it, rel.error());
+      continue;
+    }
+    it.relpath = *rel;
+  }
+  if (target.device().empty()) {
+    return rc; // no path resolved; each failure was reported
+  }
+  auto img = core::Image::open(target.device(), core::OpenMode::read_write);
+  if (!img) {
+    return report(ctx, img.error());
+  }
+  auto session = core::Session::open(*img, allocation_seed());
+  if (!session) {
+    return report(ctx, session.error());
+  }
+  // Validate the interleave parameters once, against this file system.
+  if (auto v = core::validate_interleave(*il, session->geometry()); !v) {
+    return report(ctx, v.error());
+  }
+  const core::Owner owner{*mode, uid_or_caller(o.uid), gid_or_caller(o.gid)};
+  for (auto& it : items) {
+    if (it.failed) {
+      continue;
+    }
+    core::FileRequest req;
+    req.relpath = it.relpath;
+    req.size = it.size;
+    req.owner = owner;
+    req.interleave = *il;
+    auto plan = session->add_file(req);
+    if (!plan) {
+      if (plan.error().code == Errc::no_space) {
+        // The whole command fits or nothing is made.
+        return report(ctx, plan.error());
+      }
+      item_failed(it, plan.error());
+      continue;
+    }
+    it.plan = std::move(*plan);
+  }
+  if (auto space = session->check_log_space(); !space) {
+    return report(ctx, space.error());
+  }
+  // Randomize before the entries are appended: a new file appears with its data in place.
+  std::mutex mu;
+  std::vector<std::size_t> seeded;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].failed && items[i].seed) {
+      seeded.push_back(i);
+    }
+  }
+  const core::Device& dev = img->device();
+  parallel_for(seeded.size(), o.threads, [&](std::size_t k) {
+    Item& it = items[seeded[k]];
+    auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
+    std::lock_guard lock(mu);
+    if (!r) {
+      item_failed(it, with_context(r.error(), target.display(it.plan.relpath)));
+    }
+  });
+  // A file whose data could not be written is left out of the batch: drop the whole command
+  // rather than log a file without its data.
+  for (std::size_t k : seeded) {
+    if (items[k].failed) {
+      return rc;
+    }
+  }
+  if (auto c = session->commit_all(); !c) {
+    return report(ctx, c.error());
+  }
+  for (const auto& it : items) {
+    if (it.failed) {
+      continue;
+    }
+    if (ctx.verbose > 0) {
+      fmt::print(ctx.out, "{} {}: {} bytes, {}\n", it.plan.existing ? "exists" : "created",
+                 target.display(it.plan.relpath), it.plan.size, log::fmap_text(it.plan.fmap));
+    }
+    if (it.seed && (ctx.verbose > 0 || (o.randomize && !o.seed))) {
+      fmt::print(ctx.out, "randomized {} bytes with seed {}: {}\n", it.plan.size, *it.seed,
+                 target.display(it.plan.relpath));
+    }
+  }
+  return rc;
+}
+
+} // namespace
+
+RunFn add_creat(CLI::App& sub) {
+  auto o = std::make_shared<CreatOptions>();
+  sub.add_option("-s,--size", o->size, "file size (k, m, g suffixes); optional for an existing file")
+      ->type_name("SIZE")
+      ->check(size_validator());
+  sub.add_option("-m,--mode", o->mode, "permission bits, octal (default 0644)");
+  sub.add_option("-u,--uid", o->uid, "owner uid (default: yours)");
+  sub.add_option("-g,--gid", o->gid, "owner gid (default: yours)");
+  auto* r = sub.add_flag("-r,--randomize", o->randomize,
+                         "fill the file with the verify pattern (seed from --seed, else random)");
+  auto* seed = sub.add_option("-S,--seed", o->seed, "seed for --randomize (above 0)")->needs(r);
+  auto* multi = sub.add_option("-M,--multi", o->multi,
+                               "NAME,SIZE[,SEED]: create several files (SIZE 0 keeps an existing "
+                               "file's size; SEED randomizes)")
+                    ->type_name("NAME,SIZE[,SEED]")
+                    ->excludes(seed)
+                    ->excludes(r);
+  sub.add_option("-t,--threads,--threadct", o->threads,
+                 "threads randomizing --multi files (0 to 256; default: the CPUs)")
+      ->check(CLI::Range(0, 256));
+  o->interleave.add_to(sub);
+  sub.add_option("--device", o->device,
+                 "work on this device (unmounted is fine); FILE is then relative to its root")
+      ->type_name("DEV");
+  auto* file = sub.add_option("FILE", o->file, "the file to create, inside a mounted famfs");
+  file->excludes(multi);
+  auto* size = sub.get_option("--size");
+  size->excludes(multi);
+  return [o](Context& ctx) { return run_creat(ctx, *o); };
 }
 
 } // namespace famfs::cli
