@@ -1,0 +1,54 @@
+# Helpers for the creat/mkdir/cp/verify/logplay/getmap tests, sourced after common.sh.
+command -v jq >/dev/null || skip "jq not installed"
+
+# mkfs_img IMG SIZE [mkfs options...]: a fresh famfs on a sparse backing file.
+mkfs_img() {
+  local img=$1 size=$2
+  shift 2
+  rm -f "$img"
+  "$FAMFS" mkfs --size "$size" "$@" "$img" >/dev/null
+}
+
+# nentries IMG: entries in the log (from logplay --json).
+nentries() {
+  "$FAMFS" logplay --json "$1" | jq -r .entries
+}
+
+# extract IMG RELPATH OUT: rebuilds a file's bytes straight from the backing file, following its
+# map as getmap --json reports it and the kernel's interleave rule (spec §1.4): chunk c lives in
+# strip c mod nstrips at offset (c div nstrips) * chunk. Independent of famfs's own readers.
+extract() {
+  local img=$1 rel=$2 out=$3 map size type
+  map=$("$FAMFS" getmap --json --device "$img" "$rel")
+  size=$(jq -r '.[0].size' <<<"$map")
+  type=$(jq -r '.[0].type' <<<"$map")
+  : >"$out"
+  if [ "$type" = simple ]; then
+    local left=$size off len n
+    while read -r off len; do
+      [ "$left" -gt 0 ] || break
+      n=$((len < left ? len : left))
+      dd if="$img" iflag=skip_bytes,count_bytes skip="$off" count="$n" bs=1M status=none >>"$out"
+      left=$((left - n))
+    done < <(jq -r '.[0].extents[] | "\(.offset) \(.length)"' <<<"$map")
+  else
+    local chunk nstrips c=0 done_bytes=0 strip within n
+    chunk=$(jq -r '.[0].chunk_size' <<<"$map")
+    nstrips=$(jq -r '.[0].strips | length' <<<"$map")
+    mapfile -t offs < <(jq -r '.[0].strips[].offset' <<<"$map")
+    while [ "$done_bytes" -lt "$size" ]; do
+      strip=$((c % nstrips))
+      within=$(((c / nstrips) * chunk))
+      n=$((size - done_bytes < chunk ? size - done_bytes : chunk))
+      dd if="$img" iflag=skip_bytes,count_bytes skip=$((offs[strip] + within)) count="$n" \
+        bs=1M status=none >>"$out"
+      done_bytes=$((done_bytes + n))
+      c=$((c + 1))
+    done
+  fi
+}
+
+# fsck_clean IMG: famfs fsck exits 0.
+fsck_clean() {
+  expect_exit 0 "$FAMFS" fsck "$1"
+}
