@@ -1,5 +1,6 @@
 // famfs: one binary, one subcommand per file (cli/cmd_*.cpp), registered from command_table().
 #include "cli/command.hpp"
+#include "cli/completion.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   std::string help_topic;
   CLI::App* help = app.add_subcommand("help", "show help for a command");
   help->add_option("COMMAND", help_topic, "the command");
+  CLI::App* completion = app.add_subcommand("completion", "print the bash completion script");
 
   Context ctx;
   ctx.command = "";
@@ -54,6 +56,10 @@ int main(int argc, char** argv) {
       }
     }
     return k_exit_usage;
+  }
+  if (completion->parsed()) {
+    fmt::print("{}", bash_completion(app));
+    return k_exit_ok;
   }
   if (help->parsed()) {
     if (help_topic.empty()) {

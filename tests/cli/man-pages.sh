@@ -23,10 +23,13 @@ cmds=$(sed -n '/^Subcommands:/,$p' <<<"$top" | awk 'NR > 1 && NF { print $1 }')
 [ -n "$cmds" ] || die "no commands found in famfs --help"
 n=0
 for c in $cmds; do
-  [ "$c" = "help" ] && continue
+  if [ "$c" = "help" ] || [ "$c" = "completion" ]; then
+    page_text "$man_dir/famfs.1" | grep -q "^\.B $c" || die "famfs.1 does not describe $c"
+    continue
+  fi
   page="$man_dir/famfs-$c.1"
   [ -f "$page" ] || die "no man page for famfs $c ($page)"
-  grep -qF "famfs-$c" "$man_dir/famfs.1" || die "famfs.1 does not list famfs-$c"
+  page_text "$man_dir/famfs.1" | grep -qF "famfs-$c" || die "famfs.1 does not list famfs-$c"
   for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
     grep -q "^\.SH \"\?$section" "$page" || die "famfs-$c.1 lacks the $section section"
   done
