@@ -94,6 +94,18 @@ Result<void> zero_magics(const Device& dev, const Existing& x) {
   return {};
 }
 
+// Zeroes [off, off + len). A backing file gets a hole punched instead (it stays sparse and
+// nothing is written); memory devices, and files whose file system cannot punch, get memset.
+void zero_range(const Device& dev, u64 off, u64 len) {
+  if (dev.kind() == DeviceKind::file
+      && ::fallocate(dev.fd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(off),
+                     static_cast<off_t>(len))
+             == 0) {
+    return;
+  }
+  std::memset(dev.at(off), 0, len);
+}
+
 Error too_small(const std::string& path, u64 size, u64 log_len) {
   const u64 need = min_device_size(log_len);
   return with_hint(
@@ -186,7 +198,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   //   4. the primary superblock is written and persisted last: only now is there a file system.
   FAMFS_TRY(zero_magics(dev, existing));
   auto logspan = dev.bytes().subspan(log::k_log_offset, opts.log_len);
-  std::memset(logspan.data(), 0, logspan.size());
+  zero_range(dev, log::k_log_offset, opts.log_len);
   log::encode_log_header(log::make_log_header(opts.log_len), logspan);
   FAMFS_TRY(dev.persist(log::k_log_offset, opts.log_len));
   log::encode_superblock(sb, dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size));
