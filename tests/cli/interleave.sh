@@ -72,8 +72,8 @@ expect_exit 2 "$FAMFS" cp --device "$img" -N 2 -B 100 "$T/src" badcp
 # Fill with interleaved files until one fails (upstream's stripe_test): the first succeeds,
 # the failure is a clear "device full", fsck is clean, and data written then still verifies.
 # 4 buckets of 512 units; 255 MiB over 3 strips takes strips of 43 units, 11 per bucket (bucket
-# 0 loses 5 units to the superblock and log, which still leaves 11): 44 strips, 14 files; the
-# last 2 strips may share a bucket.
+# 0 loses 5 units to the superblock and log, which still leaves 11): 44 strips, at most 14
+# files.
 fill="$dir/fill.img"
 mkfs_img "$fill" 4G
 i=0
