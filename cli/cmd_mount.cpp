@@ -39,9 +39,9 @@ int run_mount(Context& ctx, const MountArgs& a) {
     return report(ctx, mounted.error());
   }
   if (*mounted) {
-    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
-                                            where),
-                                 fmt::format("famfs umount {}", where)));
+    return report(ctx,
+                  with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, where),
+                            fmt::format("famfs umount {}", where)));
   }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {
@@ -97,7 +97,8 @@ RunFn add_mount(CLI::App& sub) {
                "serve in this process until unmounted (trace to stderr)");
   auto* w = sub.add_flag("--writable", a->writable,
                          "allow writes inside files on a client host (the master always may)");
-  auto* ro = sub.add_flag("--read-only", a->read_only, "serve file data read-only, even on the master");
+  auto* ro =
+      sub.add_flag("--read-only", a->read_only, "serve file data read-only, even on the master");
   w->excludes(ro);
   sub.add_option("--threads", a->threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1U, 64U));

@@ -19,8 +19,8 @@ struct UmountArgs {
 constexpr std::chrono::seconds k_daemon_wait{10};
 
 int run_umount(Context& ctx, const UmountArgs& a) {
-  auto r = fuse::unmount_famfs(a.mountpoint, a.lazy ? fuse::Lazy::yes : fuse::Lazy::no,
-                               k_daemon_wait);
+  auto r =
+      fuse::unmount_famfs(a.mountpoint, a.lazy ? fuse::Lazy::yes : fuse::Lazy::no, k_daemon_wait);
   if (!r) {
     return report(ctx, r.error());
   }
@@ -30,12 +30,12 @@ int run_umount(Context& ctx, const UmountArgs& a) {
                  a.mountpoint, r->pid);
       return k_exit_ok;
     }
-    return report(ctx, make_error(Errc::busy, "{}: unmounted, but daemon pid {} did not exit in {} s",
-                                  a.mountpoint, r->pid, k_daemon_wait.count()));
+    return report(ctx,
+                  make_error(Errc::busy, "{}: unmounted, but daemon pid {} did not exit in {} s",
+                             a.mountpoint, r->pid, k_daemon_wait.count()));
   }
   if (ctx.verbose > 0) {
-    fmt::print(ctx.out, "famfs umount: {} unmounted{}\n", a.mountpoint,
-               r->lazy ? " (lazily)" : "");
+    fmt::print(ctx.out, "famfs umount: {} unmounted{}\n", a.mountpoint, r->lazy ? " (lazily)" : "");
   }
   return k_exit_ok;
 }

@@ -2,6 +2,8 @@
 
 #include "core/trace.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <sys/ioctl.h>
@@ -10,8 +12,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <cerrno>
@@ -163,13 +163,13 @@ Result<Channel> mount_with_fusermount(const MountOptions& opts) {
   UniqueFd ours(sv[0]);
   UniqueFd theirs(sv[1]);
   FAMFS_TRACE(1, "{} -o {} -- {}", k_fusermount, o, opts.mountpoint);
-  FAMFS_TRY_ASSIGN(int rc, run_program({k_fusermount, "-o", o, "--", opts.mountpoint},
-                                       theirs.get(), fmt::format("_FUSE_COMMFD={}", theirs.get())));
+  FAMFS_TRY_ASSIGN(int rc, run_program({k_fusermount, "-o", o, "--", opts.mountpoint}, theirs.get(),
+                                       fmt::format("_FUSE_COMMFD={}", theirs.get())));
   theirs.reset();
   if (rc != 0) {
-    return with_hint(make_error(Errc::io, "{}: {} failed (exit status {})", opts.mountpoint,
-                                k_fusermount, rc),
-                     "mount as root, or check that fusermount3 (package fuse3) is installed");
+    return with_hint(
+        make_error(Errc::io, "{}: {} failed (exit status {})", opts.mountpoint, k_fusermount, rc),
+        "mount as root, or check that fusermount3 (package fuse3) is installed");
   }
   FAMFS_TRY_ASSIGN(UniqueFd fd, receive_fd(ours.get()));
   return Channel::adopt(std::move(fd), opts.mountpoint);

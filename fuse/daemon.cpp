@@ -4,6 +4,8 @@
 #include "core/trace.hpp"
 #include "fuse/server.hpp"
 
+#include <fmt/format.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,8 +13,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -114,7 +114,9 @@ pid_t read_pid_file(const std::string& path) {
   return static_cast<pid_t>(pid);
 }
 
-bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool process_alive(pid_t pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 // Whether `pid` is a famfs process (guards against a pid file whose pid was reused).
 bool is_famfs_process(pid_t pid) {
@@ -135,7 +137,9 @@ void write_pid_file(const std::string& path) {
 }
 
 // Serves `ch` in this process until unmounted. Returns the process exit status.
-int serve_here(core::Image& img, Channel& ch, const DaemonConfig& cfg,
+int serve_here(core::Image& img,
+               Channel& ch,
+               const DaemonConfig& cfg,
                const std::function<void()>& on_ready) {
   ServerOptions opts;
   opts.writable = cfg.writable;
@@ -173,9 +177,9 @@ Result<std::string> check_mountpoint(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
     if (err == ENOENT) {
-      return Unexpected{with_hint(make_error(Errc::not_found, "{}: mount point does not exist",
-                                             path),
-                                  fmt::format("create it first: mkdir -p {}", path))};
+      return Unexpected{
+          with_hint(make_error(Errc::not_found, "{}: mount point does not exist", path),
+                    fmt::format("create it first: mkdir -p {}", path))};
     }
     return sys_error(err, path);
   }
@@ -286,17 +290,17 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
       ::kill(pid, SIGTERM);
     }
     (void)unmount(cfg.mountpoint, Lazy::yes);
-    return Unexpected{with_hint(
-        make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
-                   cfg.mountpoint, exited ? "exited" : "did not answer"),
-        fmt::format("see {}", log_path))};
+    return Unexpected{
+        with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
+                             cfg.mountpoint, exited ? "exited" : "did not answer"),
+                  fmt::format("see {}", log_path))};
   }
   FAMFS_TRY(check_mount_answers(cfg.mountpoint));
   return Started{pid, log_path};
 }
 
-Result<Unmounted> unmount_famfs(const std::string& mountpoint, Lazy lazy,
-                                std::chrono::milliseconds wait) {
+Result<Unmounted>
+unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait) {
   const std::string resolved = core::real_path(mountpoint);
   FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts());
   const core::MountEntry* m = find_mount(mounts, resolved);

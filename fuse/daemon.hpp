@@ -30,9 +30,9 @@ struct DaemonConfig {
   std::string device;     // resolved path: the mount source
   std::string mountpoint; // resolved path
   bool foreground = false;
-  bool writable = false;  // WRITE allowed inside files
-  int trace_level = 1;    // the daemon's trace level (its log file, or stderr in the foreground)
-  unsigned threads = 0;   // 0: one per CPU
+  bool writable = false; // WRITE allowed inside files
+  int trace_level = 1;   // the daemon's trace level (its log file, or stderr in the foreground)
+  unsigned threads = 0;  // 0: one per CPU
 };
 
 struct Started {
@@ -54,7 +54,7 @@ struct Unmounted {
 // Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
 // daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a
 // famfs mount (Errc::not_found), busy (Errc::busy).
-Result<Unmounted> unmount_famfs(const std::string& mountpoint, Lazy lazy,
-                                std::chrono::milliseconds wait);
+Result<Unmounted>
+unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait);
 
 } // namespace famfs::fuse

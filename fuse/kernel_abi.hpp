@@ -10,7 +10,7 @@
 namespace famfs::fuse {
 
 // The protocol version we implement. INIT replies min(kernel minor, this).
-inline constexpr std::uint32_t k_kernel_major = FUSE_KERNEL_VERSION; // 7
+inline constexpr std::uint32_t k_kernel_major = FUSE_KERNEL_VERSION;       // 7
 inline constexpr std::uint32_t k_kernel_minor = FUSE_KERNEL_MINOR_VERSION; // 38 in the 6.1 header
 // The oldest minor we accept (fuse_init_out has its 64-byte layout from 7.23 on).
 inline constexpr std::uint32_t k_min_kernel_minor = 23;

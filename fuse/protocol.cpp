@@ -15,8 +15,7 @@ public:
   explicit Reader(std::span<const std::byte> b) : m_b(b) {}
   std::size_t left() const { return m_b.size() - m_pos; }
 
-  template <typename T>
-  Result<T> take(const char* what) {
+  template <typename T> Result<T> take(const char* what) {
     static_assert(std::is_trivially_copyable_v<T>);
     if (left() < sizeof(T)) {
       return fail(Errc::invalid_argument, "{}: {} bytes, need {}", what, left(), sizeof(T));
@@ -210,56 +209,106 @@ Result<Body> decode_body(const InHeader& h, std::span<const std::byte> body) {
 
 std::string opcode_name(u32 opcode) {
   switch (opcode) {
-  case FUSE_LOOKUP: return "LOOKUP";
-  case FUSE_FORGET: return "FORGET";
-  case FUSE_GETATTR: return "GETATTR";
-  case FUSE_SETATTR: return "SETATTR";
-  case FUSE_READLINK: return "READLINK";
-  case FUSE_SYMLINK: return "SYMLINK";
-  case FUSE_MKNOD: return "MKNOD";
-  case FUSE_MKDIR: return "MKDIR";
-  case FUSE_UNLINK: return "UNLINK";
-  case FUSE_RMDIR: return "RMDIR";
-  case FUSE_RENAME: return "RENAME";
-  case FUSE_LINK: return "LINK";
-  case FUSE_OPEN: return "OPEN";
-  case FUSE_READ: return "READ";
-  case FUSE_WRITE: return "WRITE";
-  case FUSE_STATFS: return "STATFS";
-  case FUSE_RELEASE: return "RELEASE";
-  case FUSE_FSYNC: return "FSYNC";
-  case FUSE_SETXATTR: return "SETXATTR";
-  case FUSE_GETXATTR: return "GETXATTR";
-  case FUSE_LISTXATTR: return "LISTXATTR";
-  case FUSE_REMOVEXATTR: return "REMOVEXATTR";
-  case FUSE_FLUSH: return "FLUSH";
-  case FUSE_INIT: return "INIT";
-  case FUSE_OPENDIR: return "OPENDIR";
-  case FUSE_READDIR: return "READDIR";
-  case FUSE_RELEASEDIR: return "RELEASEDIR";
-  case FUSE_FSYNCDIR: return "FSYNCDIR";
-  case FUSE_GETLK: return "GETLK";
-  case FUSE_SETLK: return "SETLK";
-  case FUSE_SETLKW: return "SETLKW";
-  case FUSE_ACCESS: return "ACCESS";
-  case FUSE_CREATE: return "CREATE";
-  case FUSE_INTERRUPT: return "INTERRUPT";
-  case FUSE_BMAP: return "BMAP";
-  case FUSE_DESTROY: return "DESTROY";
-  case FUSE_IOCTL: return "IOCTL";
-  case FUSE_POLL: return "POLL";
-  case FUSE_NOTIFY_REPLY: return "NOTIFY_REPLY";
-  case FUSE_BATCH_FORGET: return "BATCH_FORGET";
-  case FUSE_FALLOCATE: return "FALLOCATE";
-  case FUSE_READDIRPLUS: return "READDIRPLUS";
-  case FUSE_RENAME2: return "RENAME2";
-  case FUSE_LSEEK: return "LSEEK";
-  case FUSE_COPY_FILE_RANGE: return "COPY_FILE_RANGE";
-  case FUSE_SETUPMAPPING: return "SETUPMAPPING";
-  case FUSE_REMOVEMAPPING: return "REMOVEMAPPING";
-  case FUSE_SYNCFS: return "SYNCFS";
-  case FUSE_TMPFILE: return "TMPFILE";
-  default: break;
+  case FUSE_LOOKUP:
+    return "LOOKUP";
+  case FUSE_FORGET:
+    return "FORGET";
+  case FUSE_GETATTR:
+    return "GETATTR";
+  case FUSE_SETATTR:
+    return "SETATTR";
+  case FUSE_READLINK:
+    return "READLINK";
+  case FUSE_SYMLINK:
+    return "SYMLINK";
+  case FUSE_MKNOD:
+    return "MKNOD";
+  case FUSE_MKDIR:
+    return "MKDIR";
+  case FUSE_UNLINK:
+    return "UNLINK";
+  case FUSE_RMDIR:
+    return "RMDIR";
+  case FUSE_RENAME:
+    return "RENAME";
+  case FUSE_LINK:
+    return "LINK";
+  case FUSE_OPEN:
+    return "OPEN";
+  case FUSE_READ:
+    return "READ";
+  case FUSE_WRITE:
+    return "WRITE";
+  case FUSE_STATFS:
+    return "STATFS";
+  case FUSE_RELEASE:
+    return "RELEASE";
+  case FUSE_FSYNC:
+    return "FSYNC";
+  case FUSE_SETXATTR:
+    return "SETXATTR";
+  case FUSE_GETXATTR:
+    return "GETXATTR";
+  case FUSE_LISTXATTR:
+    return "LISTXATTR";
+  case FUSE_REMOVEXATTR:
+    return "REMOVEXATTR";
+  case FUSE_FLUSH:
+    return "FLUSH";
+  case FUSE_INIT:
+    return "INIT";
+  case FUSE_OPENDIR:
+    return "OPENDIR";
+  case FUSE_READDIR:
+    return "READDIR";
+  case FUSE_RELEASEDIR:
+    return "RELEASEDIR";
+  case FUSE_FSYNCDIR:
+    return "FSYNCDIR";
+  case FUSE_GETLK:
+    return "GETLK";
+  case FUSE_SETLK:
+    return "SETLK";
+  case FUSE_SETLKW:
+    return "SETLKW";
+  case FUSE_ACCESS:
+    return "ACCESS";
+  case FUSE_CREATE:
+    return "CREATE";
+  case FUSE_INTERRUPT:
+    return "INTERRUPT";
+  case FUSE_BMAP:
+    return "BMAP";
+  case FUSE_DESTROY:
+    return "DESTROY";
+  case FUSE_IOCTL:
+    return "IOCTL";
+  case FUSE_POLL:
+    return "POLL";
+  case FUSE_NOTIFY_REPLY:
+    return "NOTIFY_REPLY";
+  case FUSE_BATCH_FORGET:
+    return "BATCH_FORGET";
+  case FUSE_FALLOCATE:
+    return "FALLOCATE";
+  case FUSE_READDIRPLUS:
+    return "READDIRPLUS";
+  case FUSE_RENAME2:
+    return "RENAME2";
+  case FUSE_LSEEK:
+    return "LSEEK";
+  case FUSE_COPY_FILE_RANGE:
+    return "COPY_FILE_RANGE";
+  case FUSE_SETUPMAPPING:
+    return "SETUPMAPPING";
+  case FUSE_REMOVEMAPPING:
+    return "REMOVEMAPPING";
+  case FUSE_SYNCFS:
+    return "SYNCFS";
+  case FUSE_TMPFILE:
+    return "TMPFILE";
+  default:
+    break;
   }
   for (const auto& abi : k_famfs_abis) {
     if (opcode == abi.op_get_fmap) {
@@ -319,7 +368,9 @@ Reply Reply::error(int errnum) {
   return r;
 }
 
-Reply Reply::ok() { return Reply{}; }
+Reply Reply::ok() {
+  return Reply{};
+}
 
 Reply Reply::bytes(std::vector<std::byte> body) {
   Reply r;
@@ -338,8 +389,8 @@ std::size_t Reply::payload_size() const {
   return n;
 }
 
-std::vector<iovec> reply_iovecs(const Reply& r, u64 unique,
-                                std::array<std::byte, k_out_header_size>& header) {
+std::vector<iovec>
+reply_iovecs(const Reply& r, u64 unique, std::array<std::byte, k_out_header_size>& header) {
   fuse_out_header out{};
   out.len = static_cast<u32>(k_out_header_size + r.payload_size());
   out.error = -r.error();
@@ -433,7 +484,9 @@ Reply init_reply(const InitOut& o) {
 
 namespace {
 
-std::size_t align8(std::size_t n) { return (n + 7) & ~static_cast<std::size_t>(7); }
+std::size_t align8(std::size_t n) {
+  return (n + 7) & ~static_cast<std::size_t>(7);
+}
 
 void put_dirent(std::byte* at, std::string_view name, u64 ino, u32 type, u64 off) {
   fuse_dirent d{};
@@ -466,13 +519,17 @@ bool DirBuffer::add_plus(std::string_view name, const fuse_entry_out& entry, u32
   const std::size_t at = m_buf.size();
   m_buf.resize(at + need);
   std::memcpy(m_buf.data() + at, &entry, sizeof(entry));
-  put_dirent(m_buf.data() + at + sizeof(entry), name, entry.nodeid != 0 ? entry.nodeid : entry.attr.ino,
-             type, off);
+  put_dirent(m_buf.data() + at + sizeof(entry), name,
+             entry.nodeid != 0 ? entry.nodeid : entry.attr.ino, type, off);
   return true;
 }
 
-std::vector<std::byte> encode_request(u32 opcode, u64 unique, u64 nodeid,
-                                      std::span<const std::byte> body, u32 uid, u32 gid,
+std::vector<std::byte> encode_request(u32 opcode,
+                                      u64 unique,
+                                      u64 nodeid,
+                                      std::span<const std::byte> body,
+                                      u32 uid,
+                                      u32 gid,
                                       u32 pid) {
   fuse_in_header h{};
   h.len = static_cast<u32>(k_in_header_size + body.size());

@@ -42,16 +42,16 @@ struct InHeader {
 
 // ---- Request bodies, one per shape. Views point into the request buffer. ----
 
-struct NoBody {};                  // GETATTR before 7.9, STATFS, DESTROY, RELEASEDIR-less ops...
-struct Unknown {};                 // an opcode we do not decode (answered ENOSYS)
-struct Refused {};                 // a namespace change we refuse (CREATE, MKNOD, ...), length-checked
+struct NoBody {};  // GETATTR before 7.9, STATFS, DESTROY, RELEASEDIR-less ops...
+struct Unknown {}; // an opcode we do not decode (answered ENOSYS)
+struct Refused {}; // a namespace change we refuse (CREATE, MKNOD, ...), length-checked
 struct InitIn {
   u32 major = 0;
   u32 minor = 0;
   u32 max_readahead = 0;
   u64 flags = 0; // flags | flags2 << 32 (flags2 only when FUSE_INIT_EXT is set)
 };
-struct NameIn {                    // LOOKUP: the name, without its NUL
+struct NameIn { // LOOKUP: the name, without its NUL
   std::string_view name;
 };
 struct ForgetIn {
@@ -124,9 +124,24 @@ struct InterruptIn {
   u64 unique = 0;
 };
 
-using Body = std::variant<NoBody, Unknown, Refused, InitIn, NameIn, ForgetIn, BatchForgetIn,
-                          GetattrIn, SetattrIn, OpenIn, ReadIn, WriteIn, ReleaseIn, FlushIn,
-                          FsyncIn, GetxattrIn, AccessIn, InterruptIn>;
+using Body = std::variant<NoBody,
+                          Unknown,
+                          Refused,
+                          InitIn,
+                          NameIn,
+                          ForgetIn,
+                          BatchForgetIn,
+                          GetattrIn,
+                          SetattrIn,
+                          OpenIn,
+                          ReadIn,
+                          WriteIn,
+                          ReleaseIn,
+                          FlushIn,
+                          FsyncIn,
+                          GetxattrIn,
+                          AccessIn,
+                          InterruptIn>;
 
 struct Request {
   InHeader header;
@@ -158,8 +173,7 @@ public:
   // Success with an empty body.
   static Reply ok();
   // Success with `body` copied in (a trivially copyable kernel struct).
-  template <typename T>
-  static Reply of(const T& body) {
+  template <typename T> static Reply of(const T& body) {
     static_assert(std::is_trivially_copyable_v<T>);
     Reply r;
     r.m_body.resize(sizeof(T));
@@ -188,8 +202,8 @@ private:
 
 // Fills `header` with the out header for `unique` and returns the iovecs of the whole reply
 // (header, body, data pieces). Error replies carry no payload.
-std::vector<iovec> reply_iovecs(const Reply& r, u64 unique,
-                                std::array<std::byte, k_out_header_size>& header);
+std::vector<iovec>
+reply_iovecs(const Reply& r, u64 unique, std::array<std::byte, k_out_header_size>& header);
 // The whole reply as one byte string (tests, and small replies).
 std::vector<std::byte> encode_reply(const Reply& r, u64 unique);
 
@@ -259,14 +273,17 @@ private:
 };
 
 // Encodes a request (header + body bytes) as the kernel would: the fake kernel of the tests.
-std::vector<std::byte> encode_request(u32 opcode, u64 unique, u64 nodeid,
-                                      std::span<const std::byte> body, u32 uid = 0, u32 gid = 0,
+std::vector<std::byte> encode_request(u32 opcode,
+                                      u64 unique,
+                                      u64 nodeid,
+                                      std::span<const std::byte> body,
+                                      u32 uid = 0,
+                                      u32 gid = 0,
                                       u32 pid = 0);
 template <typename T>
 std::vector<std::byte> encode_request_of(u32 opcode, u64 unique, u64 nodeid, const T& body) {
   static_assert(std::is_trivially_copyable_v<T>);
-  return encode_request(opcode, unique, nodeid,
-                        std::as_bytes(std::span<const T>(&body, 1)));
+  return encode_request(opcode, unique, nodeid, std::as_bytes(std::span<const T>(&body, 1)));
 }
 
 // Splits a reply from the kernel's side: out header fields and payload (tests).

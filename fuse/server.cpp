@@ -40,7 +40,9 @@ Outcome reply_to(const Request& r, Reply reply) {
   return o;
 }
 
-Outcome error_to(const Request& r, int err) { return reply_to(r, Reply::error(err)); }
+Outcome error_to(const Request& r, int err) {
+  return reply_to(r, Reply::error(err));
+}
 
 Outcome no_reply() {
   Outcome o;
@@ -81,8 +83,8 @@ void Server::refresh(bool force) {
     std::unique_lock lock(m_tree_mutex);
     if (view.error().message != m_last_problem) {
       m_last_problem = view.error().message;
-      FAMFS_TRACE(1, "log unreadable; serving the {} entries replayed so far: {}",
-                  m_tree.applied(), m_last_problem);
+      FAMFS_TRACE(1, "log unreadable; serving the {} entries replayed so far: {}", m_tree.applied(),
+                  m_last_problem);
     }
     return;
   }
@@ -127,8 +129,8 @@ void Server::refresh(bool force) {
 }
 
 void Server::account_new_nodes() {
-  const u64 au = m_img.superblock().alloc_unit == 0 ? log::k_alloc_unit
-                                                     : m_img.superblock().alloc_unit;
+  const u64 au =
+      m_img.superblock().alloc_unit == 0 ? log::k_alloc_unit : m_img.superblock().alloc_unit;
   for (u64 ino = m_accounted_nodes + 1; ino <= m_tree.node_count(); ++ino) {
     const core::Node* n = m_tree.get(ino);
     if (n == nullptr || n->kind != core::NodeKind::file) {
@@ -224,7 +226,9 @@ u64 Server::applied_entries() const {
   return m_tree.applied();
 }
 
-unsigned Server::worker_count() const { return m_workers; }
+unsigned Server::worker_count() const {
+  return m_workers;
+}
 
 void Server::snapshot_dir(const core::Node& dir, DirHandle& h) const {
   h.ino = dir.ino;
@@ -258,30 +262,52 @@ std::vector<log::Piece> Server::pieces_of(const core::Node& n, u64 off, u64 len)
 
 Server::Handler Server::handler_for(u32 opcode) const {
   switch (opcode) {
-  case FUSE_INIT: return &Server::do_init;
-  case FUSE_LOOKUP: return &Server::do_lookup;
-  case FUSE_FORGET: return &Server::do_forget;
-  case FUSE_BATCH_FORGET: return &Server::do_batch_forget;
-  case FUSE_GETATTR: return &Server::do_getattr;
-  case FUSE_SETATTR: return &Server::do_setattr;
-  case FUSE_OPENDIR: return &Server::do_opendir;
+  case FUSE_INIT:
+    return &Server::do_init;
+  case FUSE_LOOKUP:
+    return &Server::do_lookup;
+  case FUSE_FORGET:
+    return &Server::do_forget;
+  case FUSE_BATCH_FORGET:
+    return &Server::do_batch_forget;
+  case FUSE_GETATTR:
+    return &Server::do_getattr;
+  case FUSE_SETATTR:
+    return &Server::do_setattr;
+  case FUSE_OPENDIR:
+    return &Server::do_opendir;
   case FUSE_READDIR:
-  case FUSE_READDIRPLUS: return &Server::do_readdir;
-  case FUSE_RELEASEDIR: return &Server::do_releasedir;
-  case FUSE_OPEN: return &Server::do_open;
-  case FUSE_READ: return &Server::do_read;
-  case FUSE_WRITE: return &Server::do_write;
-  case FUSE_RELEASE: return &Server::do_release;
-  case FUSE_FLUSH: return &Server::do_flush;
+  case FUSE_READDIRPLUS:
+    return &Server::do_readdir;
+  case FUSE_RELEASEDIR:
+    return &Server::do_releasedir;
+  case FUSE_OPEN:
+    return &Server::do_open;
+  case FUSE_READ:
+    return &Server::do_read;
+  case FUSE_WRITE:
+    return &Server::do_write;
+  case FUSE_RELEASE:
+    return &Server::do_release;
+  case FUSE_FLUSH:
+    return &Server::do_flush;
   case FUSE_FSYNC:
-  case FUSE_FSYNCDIR: return &Server::do_fsync;
-  case FUSE_STATFS: return &Server::do_statfs;
-  case FUSE_ACCESS: return &Server::do_access;
-  case FUSE_GETXATTR: return &Server::do_getxattr;
-  case FUSE_LISTXATTR: return &Server::do_listxattr;
-  case FUSE_INTERRUPT: return &Server::do_interrupt;
-  case FUSE_DESTROY: return &Server::do_destroy;
-  case FUSE_READLINK: return &Server::do_readlink;
+  case FUSE_FSYNCDIR:
+    return &Server::do_fsync;
+  case FUSE_STATFS:
+    return &Server::do_statfs;
+  case FUSE_ACCESS:
+    return &Server::do_access;
+  case FUSE_GETXATTR:
+    return &Server::do_getxattr;
+  case FUSE_LISTXATTR:
+    return &Server::do_listxattr;
+  case FUSE_INTERRUPT:
+    return &Server::do_interrupt;
+  case FUSE_DESTROY:
+    return &Server::do_destroy;
+  case FUSE_READLINK:
+    return &Server::do_readlink;
   case FUSE_SYMLINK:
   case FUSE_MKNOD:
   case FUSE_MKDIR:
@@ -294,8 +320,10 @@ Server::Handler Server::handler_for(u32 opcode) const {
   case FUSE_TMPFILE:
   case FUSE_SETXATTR:
   case FUSE_REMOVEXATTR:
-  case FUSE_FALLOCATE: return &Server::do_refused;
-  default: return nullptr;
+  case FUSE_FALLOCATE:
+    return &Server::do_refused;
+  default:
+    return nullptr;
   }
 }
 
@@ -383,8 +411,9 @@ Outcome Server::do_init(const Request& r) {
   FAMFS_TRACE(1, "INIT: kernel {}.{} flags {:#x}; we speak {}.{} with flags {:#x}", in.major,
               in.minor, in.flags, o.major, o.minor, o.flags);
   if ((in.flags & famfs_bit) != 0) {
-    FAMFS_TRACE(1, "INIT: kernel offers famfs DAX fmaps ({}); not acknowledged: this server "
-                   "carries the data itself",
+    FAMFS_TRACE(1,
+                "INIT: kernel offers famfs DAX fmaps ({}); not acknowledged: this server "
+                "carries the data itself",
                 m_opts.famfs_abi->name);
   }
   m_initialized.store(true);
@@ -721,9 +750,13 @@ Outcome Server::do_write(const Request& r) {
   return reply_to(r, Reply::of(out));
 }
 
-Outcome Server::do_release(const Request& r) { return reply_to(r, Reply::ok()); }
+Outcome Server::do_release(const Request& r) {
+  return reply_to(r, Reply::ok());
+}
 
-Outcome Server::do_flush(const Request& r) { return reply_to(r, Reply::ok()); }
+Outcome Server::do_flush(const Request& r) {
+  return reply_to(r, Reply::ok());
+}
 
 Outcome Server::do_fsync(const Request& r) {
   if (r.header.opcode == FUSE_FSYNCDIR) {
@@ -862,7 +895,9 @@ Outcome Server::do_destroy(const Request& r) {
   return o;
 }
 
-Outcome Server::do_readlink(const Request& r) { return error_to(r, EINVAL); }
+Outcome Server::do_readlink(const Request& r) {
+  return error_to(r, EINVAL);
+}
 
 Outcome Server::do_refused(const Request& r) {
   FAMFS_TRACE(2, "{} refused: famfs files and directories are made through the log",

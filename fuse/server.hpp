@@ -158,8 +158,8 @@ private:
   // device copy; handlers copy what they need out of the tree, release, then touch memory.
   mutable std::shared_mutex m_tree_mutex;
   core::Tree m_tree;
-  u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
-  std::vector<bool> m_used_au;  // allocation units in use (STATFS)
+  u64 m_accounted_nodes = 0;   // nodes whose extents are in m_used_au
+  std::vector<bool> m_used_au; // allocation units in use (STATFS)
   u64 m_used_au_count = 0;
   std::atomic<u64> m_stuck_next_index{~0ULL}; // log size when a bad entry last stopped replay
   std::string m_last_problem;

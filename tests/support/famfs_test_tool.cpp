@@ -16,11 +16,11 @@
 #include "core/log_writer.hpp"
 #include "core/mkfs.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <atomic>
 #include <cerrno>
@@ -76,8 +76,7 @@ std::vector<log::Extent> extents(const std::string& list) {
   return out;
 }
 
-template <typename T>
-T check(Result<T> r) {
+template <typename T> T check(Result<T> r) {
   if (!r) {
     die(r.error().message);
   }
@@ -126,8 +125,8 @@ int open_or_die(const std::string& path) {
 
 // Random (offset, length) reads of `file` must equal the same reads of `ref`, including reads
 // that cross the end of file.
-bool compare_random(const std::string& file, const std::string& ref, u64 iterations, u64 seed,
-                    std::string* why) {
+bool compare_random(
+    const std::string& file, const std::string& ref, u64 iterations, u64 seed, std::string* why) {
   int a = open_or_die(file);
   int b = open_or_die(ref);
   const off_t size = ::lseek(b, 0, SEEK_END);

@@ -26,8 +26,7 @@ std::vector<std::byte> bytes_of(std::string_view s, bool nul = true) {
   return out;
 }
 
-template <typename T>
-std::vector<std::byte> raw(const T& v) {
+template <typename T> std::vector<std::byte> raw(const T& v) {
   std::vector<std::byte> out(sizeof(T));
   std::memcpy(out.data(), &v, sizeof(T));
   return out;
@@ -39,7 +38,9 @@ std::vector<std::byte> concat(std::vector<std::byte> a, const std::vector<std::b
 }
 
 // Rewrites the header's len field (to craft inconsistent requests).
-void set_len(std::vector<std::byte>& req, u32 len) { std::memcpy(req.data(), &len, 4); }
+void set_len(std::vector<std::byte>& req, u32 len) {
+  std::memcpy(req.data(), &len, 4);
+}
 
 } // namespace
 
@@ -88,8 +89,8 @@ TEST_CASE("fuse::decode_request: names", "[fuse]") {
   SECTION("GETXATTR needs its fixed part and a name") {
     fuse_getxattr_in in{};
     in.size = 100;
-    auto ok = decode_request(encode_request(FUSE_GETXATTR, 1, 1,
-                                            concat(raw(in), bytes_of("user.famfs.fmap"))));
+    auto ok = decode_request(
+        encode_request(FUSE_GETXATTR, 1, 1, concat(raw(in), bytes_of("user.famfs.fmap"))));
     REQUIRE(ok);
     CHECK(std::get<GetxattrIn>(ok->body).name == "user.famfs.fmap");
     CHECK(std::get<GetxattrIn>(ok->body).size == 100);
@@ -104,15 +105,24 @@ TEST_CASE("fuse::decode_request: fixed bodies are length-checked", "[fuse]") {
     std::size_t size;
   };
   const Case cases[] = {
-      {FUSE_FORGET, sizeof(fuse_forget_in)},       {FUSE_GETATTR, sizeof(fuse_getattr_in)},
-      {FUSE_SETATTR, sizeof(fuse_setattr_in)},     {FUSE_OPEN, sizeof(fuse_open_in)},
-      {FUSE_OPENDIR, sizeof(fuse_open_in)},        {FUSE_READ, sizeof(fuse_read_in)},
-      {FUSE_READDIR, sizeof(fuse_read_in)},        {FUSE_READDIRPLUS, sizeof(fuse_read_in)},
-      {FUSE_RELEASE, sizeof(fuse_release_in)},     {FUSE_RELEASEDIR, sizeof(fuse_release_in)},
-      {FUSE_FLUSH, sizeof(fuse_flush_in)},         {FUSE_FSYNC, sizeof(fuse_fsync_in)},
-      {FUSE_ACCESS, sizeof(fuse_access_in)},       {FUSE_INTERRUPT, sizeof(fuse_interrupt_in)},
-      {FUSE_LISTXATTR, sizeof(fuse_getxattr_in)},  {FUSE_WRITE, sizeof(fuse_write_in)},
-      {FUSE_BATCH_FORGET, sizeof(fuse_batch_forget_in)}, {FUSE_INIT, 16},
+      {FUSE_FORGET, sizeof(fuse_forget_in)},
+      {FUSE_GETATTR, sizeof(fuse_getattr_in)},
+      {FUSE_SETATTR, sizeof(fuse_setattr_in)},
+      {FUSE_OPEN, sizeof(fuse_open_in)},
+      {FUSE_OPENDIR, sizeof(fuse_open_in)},
+      {FUSE_READ, sizeof(fuse_read_in)},
+      {FUSE_READDIR, sizeof(fuse_read_in)},
+      {FUSE_READDIRPLUS, sizeof(fuse_read_in)},
+      {FUSE_RELEASE, sizeof(fuse_release_in)},
+      {FUSE_RELEASEDIR, sizeof(fuse_release_in)},
+      {FUSE_FLUSH, sizeof(fuse_flush_in)},
+      {FUSE_FSYNC, sizeof(fuse_fsync_in)},
+      {FUSE_ACCESS, sizeof(fuse_access_in)},
+      {FUSE_INTERRUPT, sizeof(fuse_interrupt_in)},
+      {FUSE_LISTXATTR, sizeof(fuse_getxattr_in)},
+      {FUSE_WRITE, sizeof(fuse_write_in)},
+      {FUSE_BATCH_FORGET, sizeof(fuse_batch_forget_in)},
+      {FUSE_INIT, 16},
       {FUSE_FALLOCATE, sizeof(fuse_fallocate_in)},
   };
   for (const auto& c : cases) {
@@ -148,8 +158,8 @@ TEST_CASE("fuse::decode_request: BATCH_FORGET counts are checked against the bod
   in.count = 2;
   fuse_forget_one a{5, 1};
   fuse_forget_one b{6, 3};
-  auto ok = decode_request(encode_request(FUSE_BATCH_FORGET, 1, 0,
-                                          concat(concat(raw(in), raw(a)), raw(b))));
+  auto ok = decode_request(
+      encode_request(FUSE_BATCH_FORGET, 1, 0, concat(concat(raw(in), raw(a)), raw(b))));
   REQUIRE(ok);
   const auto& items = std::get<BatchForgetIn>(ok->body).items;
   REQUIRE(items.size() == 2);
@@ -203,7 +213,8 @@ TEST_CASE("fuse::decode_request: unknown, famfs and refused opcodes", "[fuse]") 
     fuse_rename_in in{};
     REQUIRE(decode_request(
         encode_request(FUSE_RENAME, 1, 1, concat(concat(raw(in), bytes_of("a")), bytes_of("b")))));
-    REQUIRE_FALSE(decode_request(encode_request(FUSE_RENAME, 1, 1, concat(raw(in), bytes_of("a")))));
+    REQUIRE_FALSE(
+        decode_request(encode_request(FUSE_RENAME, 1, 1, concat(raw(in), bytes_of("a")))));
   }
 }
 

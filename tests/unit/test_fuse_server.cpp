@@ -93,8 +93,8 @@ struct Fixture {
     log::Fmap inter;
     inter.type = log::ExtType::interleaved;
     inter.chunk_size = 256 * 1024;
-    inter.extents = {{0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au},
-                     {0, k_data + 4 * k_au, k_au}};
+    inter.extents = {
+        {0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au}, {0, k_data + 4 * k_au, k_au}};
     append({file_entry("inter", 5 * k_mib, inter)});
   }
 
@@ -181,9 +181,9 @@ public:
     std::memcpy(b.data(), &body, sizeof(T));
     return call(op, nodeid, b);
   }
-  fuse_init_out init(u32 minor = 45, u64 flags = FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES
-                                                | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS
-                                                | FUSE_DO_READDIRPLUS,
+  fuse_init_out init(u32 minor = 45,
+                     u64 flags = FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
+                                 | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS,
                      u32 flags2 = 0) {
     fuse_init_in in{};
     in.major = 7;
@@ -284,9 +284,10 @@ TEST_CASE("fuse::Server: INIT negotiation", "[fuse]") {
   }
   SECTION("a 7.45 kernel offering everything") {
     const u32 flags2 = (1U << 4) | k_famfs_abi_v7.flags2_dax_fmap;
-    auto out = k.init(45, FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
-                              | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO
-                              | FUSE_WRITEBACK_CACHE | FUSE_ATOMIC_O_TRUNC,
+    auto out = k.init(45,
+                      FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
+                          | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO
+                          | FUSE_WRITEBACK_CACHE | FUSE_ATOMIC_O_TRUNC,
                       flags2);
     CHECK(out.major == 7);
     CHECK(out.minor == 38);
@@ -396,8 +397,8 @@ TEST_CASE("fuse::Server: READ returns the device bytes of simple and interleaved
   log::Fmap imap;
   imap.type = log::ExtType::interleaved;
   imap.chunk_size = 256 * 1024;
-  imap.extents = {{0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au},
-                  {0, k_data + 4 * k_au, k_au}};
+  imap.extents = {
+      {0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au}, {0, k_data + 4 * k_au, k_au}};
 
   SECTION("whole-MiB reads across the extent boundary") {
     for (u64 off = 0; off < 3 * k_mib + 100; off += k_mib) {
