@@ -12,17 +12,22 @@ if [ -w /dev/shm ]; then
 fi
 img="$dir/dev.img"
 mkdir -p "$dir/src/d"
-for i in $(seq -w 1 40); do head -c $((16 << 20)) /dev/urandom >"$dir/src/d/f$i"; done
-total=41 # the directory and 40 files
+head -c $((16 << 20)) /dev/urandom >"$dir/base"
+for i in $(seq -w 1 60); do { echo "$i"; cat "$dir/base"; } | head -c $((16 << 20)) >"$dir/src/d/f$i"; done
+total=61 # the directory and 60 files
 
-# Interrupt at increasing delays until the kill lands mid-copy (some files logged, not all).
+# next_index straight from the log header (bytes 40..47 of the log at 2 MiB): cheap to poll.
+next_index() { od -An -t u8 -j $((0x200000 + 40)) -N 8 "$img" | tr -d ' '; }
+
+# cp appends entries in batches (every 256 MiB of data here). Kill it as soon as the first
+# batch is in the log, while it is still copying the rest.
 partial=0
-for delay in 0.05 0.1 0.15 0.2 0.3 0.4 0.5 0.7 1.0; do
-  mkfs_img "$img" 1G
+for attempt in 1 2 3; do
+  mkfs_img "$img" 2G
   "$FAMFS" mkdir --device "$img" dest
   "$FAMFS" cp --device "$img" -r "$dir/src/d" dest/ &
   pid=$!
-  sleep "$delay"
+  while kill -0 "$pid" 2>/dev/null && [ "$(next_index)" -le 1 ]; do :; done
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   n=$(($(nentries "$img") - 1))
@@ -43,7 +48,7 @@ done <"$T/done"
 # The same command again completes the copy.
 expect_exit 0 "$FAMFS" cp --device "$img" -r --verify "$dir/src/d" dest/
 [ "$(nentries "$img")" = $((total + 1)) ] || die "entries after the re-run: $(nentries "$img")"
-for i in $(seq -w 1 40); do
+for i in $(seq -w 1 60); do
   extract "$img" "dest/d/f$i" "$T/x"
   cmp -s "$T/x" "$dir/src/d/f$i" || die "dest/d/f$i differs"
 done
