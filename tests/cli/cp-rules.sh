@@ -85,6 +85,16 @@ expect_stderr_contains "$src/empty: is empty; famfs files hold at least one byte
 check wild/big "$src/big"
 check wild/small "$src/small"
 
+# A progress bar on a terminal for large copies, none otherwise.
+head -c $((70 << 20)) /dev/zero >"$T/big70"
+expect_exit 0 cpd "$T/big70" big70
+grep -qF "%" "$T/err" && die "progress bar without a terminal"
+if command -v script >/dev/null; then
+  script -qec "'$FAMFS' cp --device '$img' '$T/big70' big70" /dev/null >"$T/tty.out" ||
+    die "cp under a terminal failed"
+  grep -qF "100% 70/70 MiB" "$T/tty.out" || die "no progress bar: $(cat -v "$T/tty.out")"
+fi
+
 # --verify compares digests of the source and the copy.
 expect_exit 0 cpd --verify -v "$src/big" verified
 expect_stdout_contains "verified 1 files (XXH3)"

@@ -62,6 +62,10 @@ expect_stderr_contains "nodir/x: parent directory nodir does not exist"
 [ "$(nentries "$img")" = $((n + 1)) ] || die "good2 was not created"
 
 # Error cases (upstream test0), with our exit codes: 2 usage, 1 failure.
+for c in creat mkdir cp verify logplay getmap; do
+  expect_exit 0 "$FAMFS" "$c" -h
+  expect_stdout_contains "Usage: famfs $c"
+done
 expect_exit 2 "$FAMFS" creat
 expect_stderr_contains "no file given"
 expect_exit 2 c newfile

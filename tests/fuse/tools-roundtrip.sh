@@ -21,6 +21,17 @@ expect_exit 1 "$FAMFS" verify -S 43 "$M/f"
 "$FAMFS" creat -m 600 -u 1234 -g 5678 -s 4k "$M/owned"
 [ "$(attrs "$M/owned")" = "600 1234 5678" ] || die "owned: $(attrs "$M/owned")"
 
+# --multi with one file outside famfs: that one fails, the good one is made.
+expect_exit 1 "$FAMFS" creat --multi "$M/good,4k" --multi "$T/outside,4k"
+expect_stderr_contains "$T/outside: not in a famfs file system"
+[ -f "$M/good" ] || die "good not created"
+[ ! -e "$T/outside" ] || die "outside created"
+# Six seeded files (upstream test2): each verifies with its seed, distinct seeds differ.
+multi=()
+for i in 1 2 3 4 5 6; do multi+=(-M "$M/s$i,8m,$((100 + i))"); done
+"$FAMFS" creat "${multi[@]}"
+cmp -s "$M/s1" "$M/s2" && die "distinct seeds gave the same data"
+
 # mkdir -p with attributes: every level gets them.
 "$FAMFS" mkdir -p -m 700 -u 12 -g 34 "$M/a/b/c/d"
 for d in a a/b a/b/c a/b/c/d; do
@@ -83,6 +94,9 @@ famfs_mount "$T/dev.img" "$M"
 snapshot >"$T/after"
 diff -u "$T/before" "$T/after" || die "the tree changed across a remount"
 expect_exit 0 "$FAMFS" verify -m "$M/f,42" -m "$M/a/b/x/rel,5" -m "$M/a/f.copy,42"
+for i in 1 2 3 4 5 6; do multi[$((2 * i - 1))]="$M/s$i,$((100 + i))"; done
+expect_exit 0 "$FAMFS" verify "${multi[@]/-M/-m}"
+expect_stdout_contains "Verify complete for 6 files with 0 errors"
 diff -r "$T/tree" "$M/tree" || die "tree differs after remount"
 cmp "$T/blob" "$M/blob" || die "blob after remount"
 expect_exit 0 "$FAMFS" check --data "$M"
