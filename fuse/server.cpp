@@ -2,9 +2,9 @@
 //   1. m_tree_mutex  (std::shared_mutex; exclusive only while log entries are applied)
 //   2. m_state_mutex (inode table: lookup counts and in-memory attributes; open directories)
 // A thread holding m_state_mutex never takes m_tree_mutex. Neither lock is held across a reply
-// write or a copy to or from the device: handlers copy what they need out of the tree (nodes
-// never move between requests only because replay appends to a vector that may reallocate, so
-// no Node pointer outlives the lock), release it, and then touch device memory.
+// write or a copy to or from the device. Node pointers are valid only under m_tree_mutex (replay
+// appends to a vector that may reallocate), so handlers copy what they need out of the tree,
+// release the lock, and only then touch device memory.
 #include "fuse/server.hpp"
 
 #include "core/trace.hpp"
@@ -967,22 +967,36 @@ void Server::housekeeping(Channel& ch) {
   }
 }
 
+namespace {
+
+// Blocks the stop signals for its lifetime, so that every thread started meanwhile inherits the
+// mask and only the housekeeping thread receives them (sigtimedwait).
+class BlockStopSignals {
+public:
+  BlockStopSignals() {
+    const sigset_t set = stop_signals();
+    ::pthread_sigmask(SIG_BLOCK, &set, &m_old);
+  }
+  ~BlockStopSignals() { ::pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
+  BlockStopSignals(const BlockStopSignals&) = delete;
+  BlockStopSignals& operator=(const BlockStopSignals&) = delete;
+
+private:
+  sigset_t m_old{};
+};
+
+} // namespace
+
 Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
-  // Block the stop signals here, so that every thread we start inherits the mask and only the
-  // housekeeping thread receives them (sigtimedwait).
-  const sigset_t set = stop_signals();
-  sigset_t old;
-  ::pthread_sigmask(SIG_BLOCK, &set, &old);
+  BlockStopSignals blocked;
 
   std::vector<std::byte> buf(k_request_buffer);
   while (!m_initialized.load()) {
     auto n = read_request(ch.fd(), buf);
     if (!n) {
-      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
       return with_context(std::move(n).error(), "waiting for FUSE INIT");
     }
     if (*n == 0) {
-      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
       return fail(Errc::io, "{}: the kernel closed the connection before INIT", ch.mountpoint());
     }
     Outcome o = handle(std::span<const std::byte>(buf.data(), *n));
@@ -1037,7 +1051,6 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   m_done.store(true);
   keeper.join();
   FAMFS_TRACE(1, "{}: unmounted; server stopped", ch.mountpoint());
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return {};
 }
 
