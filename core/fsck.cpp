@@ -424,7 +424,6 @@ private:
       check_tail(h->next_index);
     }
 
-    m_file_paths.assign(scan_end, std::string());
     m_paths.reserve(scan_end);
     m_devices.assign(1, true); // device 0 is the primary
     for (u64 i = 0; i < scan_end; ++i) {
@@ -468,41 +467,44 @@ private:
     auto entry_problem = [&](Severity sev, ProblemKind k, std::string msg) {
       add(sev, k, std::move(msg), i, k_no_entry, off, log::k_log_entry_size);
     };
-    if (all_zero(s)) {
-      st.bad_entries++;
-      entry_problem(Severity::error, ProblemKind::entry_empty,
-                    fmt::format("{}: empty slot inside the log (is next index {} too large?)",
-                                where(i), m_r.stats.next_index));
-      return;
-    }
-    const u64 seq = log::get64(s, 0);
-    const u64 crc = log::get64(s, log::k_entry_crc_covered);
-    const u64 want = log::entry_crc(s);
-    bool bad = false;
-    if (seq != i) {
-      bad = true;
-      entry_problem(Severity::error, ProblemKind::entry_seqnum,
-                    fmt::format("{}: sequence number {} (expected {})", where(i), seq, i));
-    }
-    if (crc != want) {
-      bad = true;
-      entry_problem(Severity::error, ProblemKind::entry_crc,
-                    fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", where(i),
-                                crc, want));
-    }
-    if (bad) {
-      st.bad_entries++;
-      return;
-    }
-    const u32 type = log::get32(s, 8);
-    if (type > static_cast<u32>(log::EntryType::invalid)) {
-      entry_problem(Severity::error, ProblemKind::entry_type,
-                    fmt::format("{}: unknown entry type {}", where(i), type));
-      return;
-    }
-    auto e = log::decode_entry(s, i, where(i));
+    // The fast path decodes once (one CRC, no message formatting); only a failure is diagnosed
+    // field by field, so that a bad entry gets every problem it has.
+    auto e = log::decode_entry(s, i, {});
     if (!e) {
-      entry_problem(Severity::error, ProblemKind::entry_structure, e.error().message);
+      if (all_zero(s)) {
+        st.bad_entries++;
+        entry_problem(Severity::error, ProblemKind::entry_empty,
+                      fmt::format("{}: empty slot inside the log (is next index {} too large?)",
+                                  where(i), m_r.stats.next_index));
+        return;
+      }
+      const u64 seq = log::get64(s, 0);
+      const u64 crc = log::get64(s, log::k_entry_crc_covered);
+      const u64 want = log::entry_crc(s);
+      bool bad = false;
+      if (seq != i) {
+        bad = true;
+        entry_problem(Severity::error, ProblemKind::entry_seqnum,
+                      fmt::format("{}: sequence number {} (expected {})", where(i), seq, i));
+      }
+      if (crc != want) {
+        bad = true;
+        entry_problem(Severity::error, ProblemKind::entry_crc,
+                      fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})",
+                                  where(i), crc, want));
+      }
+      if (bad) {
+        st.bad_entries++;
+        return;
+      }
+      const u32 type = log::get32(s, 8);
+      if (type > static_cast<u32>(log::EntryType::invalid)) {
+        entry_problem(Severity::error, ProblemKind::entry_type,
+                      fmt::format("{}: unknown entry type {}", where(i), type));
+        return;
+      }
+      entry_problem(Severity::error, ProblemKind::entry_structure,
+                    log::decode_entry(s, i, where(i)).error().message);
       return;
     }
     switch (e->type) {
@@ -510,7 +512,6 @@ private:
       const auto& f = std::get<log::FileEntry>(e->body);
       st.files++;
       st.fsize_sum += f.size;
-      m_file_paths[i] = f.relpath;
       check_path(i, f.relpath, false);
       check_extents(i, f);
       break;
@@ -539,25 +540,52 @@ private:
     }
   }
 
+  // True when `p` is already in normal form: relative, non-empty, shorter than the field, with
+  // no empty, "." or ".." component. Most paths are; only the others go through split_relpath.
+  static bool is_normal(std::string_view p) {
+    if (p.empty() || p.size() >= log::k_max_pathlen) {
+      return false;
+    }
+    std::size_t i = 0;
+    while (i <= p.size()) {
+      std::size_t j = p.find('/', i);
+      if (j == std::string_view::npos) {
+        j = p.size();
+      }
+      std::string_view c = p.substr(i, j - i);
+      if (c.empty() || c == "." || c == "..") {
+        return false;
+      }
+      i = j + 1;
+    }
+    return true;
+  }
+
   void check_path(u64 i, const std::string& relpath, bool dir) {
     const u64 off = m_r.sb.log_offset + log::entry_offset(i);
     auto problem = [&](ProblemKind k, std::string msg, u64 other = k_no_entry) {
       add(Severity::error, k, std::move(msg), i, other, off, log::k_log_entry_size);
     };
-    auto parts = log::split_relpath(relpath);
-    if (!parts) {
-      problem(ProblemKind::path_invalid,
-              fmt::format("log entry {}: {}", i, parts.error().message));
-      return;
+    std::string norm;
+    if (is_normal(relpath)) {
+      norm = relpath;
+    } else {
+      auto parts = log::split_relpath(relpath);
+      if (!parts) {
+        problem(ProblemKind::path_invalid,
+                fmt::format("log entry {}: {}", i, parts.error().message));
+        return;
+      }
+      norm = log::join_path(*parts);
     }
-    if (parts->size() == 1 && (*parts)[0] == ".meta") {
+    if (norm == ".meta") {
       problem(ProblemKind::path_reserved,
               fmt::format("log entry {} ({}): .meta is reserved for famfs's own files", i, relpath));
       return;
     }
-    std::string norm = log::join_path(*parts);
-    if (parts->size() > 1) {
-      std::string parent = norm.substr(0, norm.size() - parts->back().size() - 1);
+    const std::size_t slash = norm.rfind('/');
+    if (slash != std::string::npos) {
+      const std::string_view parent = std::string_view(norm).substr(0, slash);
       auto it = m_paths.find(parent);
       if (it == m_paths.end()) {
         problem(ProblemKind::path_no_parent,
@@ -684,17 +712,27 @@ private:
     st.alloc_sum = alloc;
   }
 
+  // The path of the file entry at `i` (decoded again: cross-links are rare, so no path is kept
+  // per entry on the fast path).
+  std::string file_path(u64 i) const {
+    auto e = log::decode_entry(slot(i), i, {});
+    if (e && e->type == log::EntryType::file) {
+      return std::get<log::FileEntry>(e->body).relpath;
+    }
+    return "?";
+  }
+
   void report_cross_link(u64 a, u64 b, u64 start, u64 len) {
     const u64 later = std::max(a, b);
     const u64 earlier = std::min(a, b);
     std::string msg;
     if (a == b) {
       msg = fmt::format("cross-link: log entry {} ({}) claims [{:#x}, +{:#x}) twice", a,
-                        m_file_paths[a], start, len);
+                        file_path(a), start, len);
     } else {
       msg = fmt::format("cross-link: log entry {} ({}) and log entry {} ({}) both claim "
                         "[{:#x}, +{:#x})",
-                        later, m_file_paths[later], earlier, m_file_paths[earlier], start, len);
+                        later, file_path(later), earlier, file_path(earlier), start, len);
     }
     add(Severity::error, ProblemKind::cross_link, std::move(msg), later, earlier, start, len);
   }
@@ -704,8 +742,12 @@ private:
   u64 m_au = log::k_alloc_unit;
   u64 m_limit = 0; // extents must end at or before this device offset
   std::span<const std::byte> m_log;
-  std::unordered_map<std::string, PathInfo> m_paths;
-  std::vector<std::string> m_file_paths; // by entry index, files only
+  // Heterogeneous lookup, so a parent can be found by string_view without a copy.
+  struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+  std::unordered_map<std::string, PathInfo, PathHash, std::equal_to<>> m_paths;
   std::vector<bool> m_devices;           // device indexes known so far
   std::vector<Interval> m_intervals;
 };
