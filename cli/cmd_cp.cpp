@@ -20,12 +20,13 @@
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
 #include "core/mounts.hpp"
-#include "log/path.hpp"
 #include "core/unique_fd.hpp"
+#include "log/path.hpp"
+
+#include <fmt/format.h>
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,8 +58,8 @@ struct CpOptions {
 // One planned action, in the order it must happen.
 struct Action {
   enum class Kind { dir, file } kind = Kind::file;
-  std::string src;    // host path
-  std::string rel;    // destination relpath
+  std::string src; // host path
+  std::string rel; // destination relpath
   uint64_t size = 0;
   log::Fmap fmap;
   bool queued = false; // a log entry is queued for it (new file or directory)
@@ -66,8 +67,12 @@ struct Action {
 
 class Planner {
 public:
-  Planner(Context& ctx, const CpOptions& o, core::Session& s, const core::Owner& file_owner,
-          const core::Interleave& il, const FsTarget& target)
+  Planner(Context& ctx,
+          const CpOptions& o,
+          core::Session& s,
+          const core::Owner& file_owner,
+          const core::Interleave& il,
+          const FsTarget& target)
       : m_ctx(ctx), m_opts(o), m_session(s), m_owner(file_owner), m_il(il), m_target(target) {}
 
   std::vector<Action> actions;
@@ -200,8 +205,8 @@ public:
     }
     m_last = now;
     const int width = 40;
-    const auto filled = static_cast<int>(static_cast<double>(done) / static_cast<double>(m_total)
-                                         * width);
+    const auto filled =
+        static_cast<int>(static_cast<double>(done) / static_cast<double>(m_total) * width);
     fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:3}% {}/{} MiB", "", filled, "", width - filled,
                done * 100 / m_total, done >> 20, m_total >> 20);
     std::fflush(stderr);
@@ -253,8 +258,8 @@ constexpr uint64_t k_commit_files = 256;
 
 int run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
-    return report(ctx, make_error(Errc::invalid_argument,
-                                  "need a source and a destination (SRC... DEST)"));
+    return report(
+        ctx, make_error(Errc::invalid_argument, "need a source and a destination (SRC... DEST)"));
   }
   std::optional<std::uint32_t> mode;
   if (o.mode) {
@@ -289,10 +294,10 @@ int run_cp(Context& ctx, const CpOptions& o) {
   if (!session) {
     return report(ctx, session.error());
   }
+  // Interleave parameters are checked once, against this file system, before any source is.
   if (auto v = core::validate_interleave(*il, session->geometry()); !v) {
     return report(ctx, v.error());
   }
-  il = *core::validate_interleave(*il, session->geometry());
 
   const core::Node* dnode = session->tree().resolve(drel);
   const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
@@ -301,6 +306,11 @@ int run_cp(Context& ctx, const CpOptions& o) {
       return report(ctx, make_error(dnode == nullptr ? Errc::not_found : Errc::exists,
                                     "{}: {}; copying several sources needs an existing directory",
                                     dest, dnode == nullptr ? "does not exist" : "is a file"));
+    }
+    if (dest.back() == '/') {
+      return report(ctx, make_error(dnode == nullptr ? Errc::not_found : Errc::exists,
+                                    "{}: {}", dest,
+                                    dnode == nullptr ? "no such directory" : "is not a directory"));
     }
   }
   const core::Owner owner{mode.value_or(0), uid_or_caller(o.uid), gid_or_caller(o.gid)};
@@ -406,8 +416,9 @@ RunFn add_cp(CLI::App& sub) {
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads copying each file's data (1 to 256; default 1)")
       ->check(CLI::Range(1, 256));
-  sub.add_option("-m,--mode", o->mode, "permission bits of the copies, octal (default: each "
-                                       "source's own)");
+  sub.add_option("-m,--mode", o->mode,
+                 "permission bits of the copies, octal (default: each "
+                 "source's own)");
   sub.add_option("-u,--uid", o->uid, "owner uid (default: yours)");
   sub.add_option("-g,--gid", o->gid, "owner gid (default: yours)");
   o->interleave.add_to(sub);

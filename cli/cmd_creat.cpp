@@ -39,8 +39,8 @@ struct CreatOptions {
 };
 
 struct Item {
-  std::string path;             // as the user gave it
-  std::uint64_t size = 0;       // 0: keep the existing size
+  std::string path;       // as the user gave it
+  std::uint64_t size = 0; // 0: keep the existing size
   std::optional<std::uint64_t> seed;
   std::string relpath;
   core::FilePlan plan;
@@ -220,7 +220,8 @@ int run_creat(Context& ctx, const CreatOptions& o) {
 
 RunFn add_creat(CLI::App& sub) {
   auto o = std::make_shared<CreatOptions>();
-  sub.add_option("-s,--size", o->size, "file size (k, m, g suffixes); optional for an existing file")
+  sub.add_option("-s,--size", o->size,
+                 "file size (k, m, g suffixes); optional for an existing file")
       ->type_name("SIZE")
       ->check(size_validator());
   sub.add_option("-m,--mode", o->mode, "permission bits, octal (default 0644)");

@@ -4,8 +4,8 @@
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
 #include "core/fs_ops.hpp"
-#include "log/path.hpp"
 #include "core/json.hpp"
+#include "log/path.hpp"
 
 #include <fmt/format.h>
 

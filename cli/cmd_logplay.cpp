@@ -9,8 +9,9 @@
 #include "core/json.hpp"
 #include "core/mounts.hpp"
 
-#include <dirent.h>
 #include <fmt/format.h>
+
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -84,8 +85,8 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
     const core::Node* root = tree->get(core::k_root_ino);
     for (const auto& [name, ino] : root->children) {
       if (names->count(name) == 0) {
-        problems.push_back(fmt::format("{}: in the log but not visible in the mount on {}", name,
-                                       mnt));
+        problems.push_back(
+            fmt::format("{}: in the log but not visible in the mount on {}", name, mnt));
         not_visible++;
       }
     }
@@ -151,8 +152,9 @@ RunFn add_logplay(CLI::App& sub) {
   sub.add_flag("-n,--dry-run,--dryrun", o->dry_run,
                "only read and report; do not make a mount catch up");
   sub.add_flag("--json", o->json, "print the report as JSON");
-  sub.add_option("TARGET", o->target, "a famfs mount point (or a path in it), a device or a "
-                                      "backing file")
+  sub.add_option("TARGET", o->target,
+                 "a famfs mount point (or a path in it), a device or a "
+                 "backing file")
       ->required();
   return [o](Context& ctx) { return run_logplay(ctx, *o); };
 }

@@ -7,12 +7,13 @@
 #include "cli/parallel.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
-#include "log/path.hpp"
 #include "core/random_pattern.hpp"
 #include "core/unique_fd.hpp"
+#include "log/path.hpp"
+
+#include <fmt/format.h>
 
 #include <fcntl.h>
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,8 +45,8 @@ struct Item {
 };
 
 // Reads a plain file and checks it against the pattern.
-Result<std::optional<std::uint64_t>> check_plain(const std::string& path, std::uint64_t seed,
-                                                 std::uint64_t& size) {
+Result<std::optional<std::uint64_t>>
+check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     return sys_error(errno, path);
@@ -64,7 +65,8 @@ Result<std::optional<std::uint64_t>> check_plain(const std::string& path, std::u
     if (n == 0) {
       break;
     }
-    if (auto bad = ps.mismatch(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)))) {
+    if (auto bad =
+            ps.mismatch(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)))) {
       return std::optional<std::uint64_t>(*bad);
     }
     size += static_cast<std::uint64_t>(n);
@@ -83,8 +85,8 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
       return report(ctx, make_error(Errc::invalid_argument, "no file given (FILE or --multi)"));
     }
     if (!o.seed || *o.seed == 0) {
-      return report(ctx, make_error(Errc::invalid_argument,
-                                    "--seed is required, and must be above 0"));
+      return report(ctx,
+                    make_error(Errc::invalid_argument, "--seed is required, and must be above 0"));
     }
     items.push_back(Item{single, *o.seed, {}, 0});
   } else {
@@ -163,8 +165,9 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
     if (!r) {
       it.error = with_context(r.error(), it.path);
     } else if (r->has_value()) {
-      it.error = make_error(Errc::corrupt, "{}: data differs from the pattern of seed {} at offset "
-                                           "{} of {} bytes",
+      it.error = make_error(Errc::corrupt,
+                            "{}: data differs from the pattern of seed {} at offset "
+                            "{} of {} bytes",
                             it.path, it.seed, r->value(), it.size);
     }
   });
@@ -193,8 +196,7 @@ RunFn add_verify(CLI::App& sub) {
   auto o = std::make_shared<VerifyOptions>();
   sub.add_option("-S,--seed", o->seed, "the seed the file was randomized with (above 0)");
   sub.add_option("-f,--filename", o->file_opt, "the file (same as FILE)");
-  sub.add_option("-m,--multi", o->multi, "FILE,SEED: verify several files")
-      ->type_name("FILE,SEED");
+  sub.add_option("-m,--multi", o->multi, "FILE,SEED: verify several files")->type_name("FILE,SEED");
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads for --multi (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));

@@ -3,6 +3,7 @@
 #include "core/mounts.hpp"
 
 #include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <random>
@@ -16,8 +17,8 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
           make_error(Errc::invalid_argument,
                      "{}: with --device, paths are relative to the file system root", path),
           fmt::format("write it as {}", path.substr(path.find_first_not_of('/') == std::string::npos
-                                                         ? path.size()
-                                                         : path.find_first_not_of('/'))))};
+                                                        ? path.size()
+                                                        : path.find_first_not_of('/'))))};
     }
     return path;
   }

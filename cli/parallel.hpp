@@ -10,8 +10,7 @@
 namespace famfs::cli {
 
 // Calls fn(i) for every i in [0, n), on up to `threads` threads (0 or 1: on this thread).
-template <typename Fn>
-void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
+template <typename Fn> void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
   const std::size_t workers = std::min<std::size_t>(threads == 0 ? 1 : threads, n);
   if (workers <= 1) {
     for (std::size_t i = 0; i < n; ++i) {

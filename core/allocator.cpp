@@ -25,8 +25,8 @@ Result<Interleave> validate_interleave(const Interleave& p, const Geometry& g) {
     v.chunk_size = std::max(k_default_chunk_size, g.alloc_unit);
   }
   if (v.nstrips == 0) {
-    return fail(Errc::invalid_argument,
-                "interleaved allocation needs --nstrips (1 to {})", log::k_max_strips);
+    return fail(Errc::invalid_argument, "interleaved allocation needs --nstrips (1 to {})",
+                log::k_max_strips);
   }
   if (v.nstrips > log::k_max_strips) {
     return fail(Errc::invalid_argument, "--nstrips {}: at most {} strips", v.nstrips,

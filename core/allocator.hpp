@@ -26,11 +26,11 @@ inline constexpr u64 k_default_chunk_size = 2ULL << 20;
 
 // What the allocator needs to know about a file system.
 struct Geometry {
-  u64 dev_size = 0;                         // bytes the data may use up to (device end)
-  u64 log_offset = log::k_log_offset;       // start of the log
-  u64 log_len = log::k_default_log_len;     // bytes of log
-  u64 alloc_unit = log::k_alloc_unit;       // bytes per allocation unit
-  u64 min_bucket_size = k_min_bucket_size;  // interleave: smallest bucket allowed
+  u64 dev_size = 0;                        // bytes the data may use up to (device end)
+  u64 log_offset = log::k_log_offset;      // start of the log
+  u64 log_len = log::k_default_log_len;    // bytes of log
+  u64 alloc_unit = log::k_alloc_unit;      // bytes per allocation unit
+  u64 min_bucket_size = k_min_bucket_size; // interleave: smallest bucket allowed
 };
 
 // The geometry of a file system whose superblock is `sb`, on a device of `mapped_size` bytes

@@ -7,7 +7,9 @@
 
 namespace famfs::core {
 
-log::u64 digest(std::span<const std::byte> data) { return XXH3_64bits(data.data(), data.size()); }
+log::u64 digest(std::span<const std::byte> data) {
+  return XXH3_64bits(data.data(), data.size());
+}
 
 struct Digest::State {
   XXH3_state_t* st = nullptr;
@@ -32,8 +34,12 @@ void Digest::update(std::span<const std::byte> data) {
   XXH3_64bits_update(m_state->st, data.data(), data.size());
 }
 
-log::u64 Digest::value() const { return XXH3_64bits_digest(m_state->st); }
+log::u64 Digest::value() const {
+  return XXH3_64bits_digest(m_state->st);
+}
 
-std::string digest_text(log::u64 d) { return fmt::format("{:016x}", d); }
+std::string digest_text(log::u64 d) {
+  return fmt::format("{:016x}", d);
+}
 
 } // namespace famfs::core

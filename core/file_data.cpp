@@ -49,8 +49,8 @@ Result<void> write_pattern(const Device& dev, const log::Fmap& map, u64 size, u6
   return r;
 }
 
-Result<std::optional<u64>> check_pattern(const Device& dev, const log::Fmap& map, u64 size,
-                                         u64 seed) {
+Result<std::optional<u64>>
+check_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed) {
   FAMFS_TRY(check_map_bounds(dev, map, size));
   PatternStream ps(seed);
   std::optional<u64> bad;
@@ -110,8 +110,8 @@ Result<void> copy_item(const Device& dev, const log::Fmap& map, u64 off, u64 len
 
 } // namespace
 
-Result<void> copy_into(const Device& dev, const log::Fmap& map, u64 size, int src_fd,
-                       const CopyOptions& opts) {
+Result<void>
+copy_into(const Device& dev, const log::Fmap& map, u64 size, int src_fd, const CopyOptions& opts) {
   FAMFS_TRY(check_map_bounds(dev, map, size));
   const u64 items = (size + k_copy_item - 1) / k_copy_item;
   const unsigned threads =

@@ -21,8 +21,8 @@ Result<void> write_pattern(const Device& dev, const log::Fmap& map, u64 size, u6
 
 // Checks the file against the pattern for `seed`: the offset of the first mismatching 4-byte
 // word, or nothing when it matches.
-Result<std::optional<u64>> check_pattern(const Device& dev, const log::Fmap& map, u64 size,
-                                         u64 seed);
+Result<std::optional<u64>>
+check_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed);
 
 // The XXH3 digest (core/digest.hpp) of the file's first `size` bytes.
 Result<u64> digest_file(const Device& dev, const log::Fmap& map, u64 size);
@@ -35,7 +35,7 @@ struct CopyOptions {
 
 // Copies `size` bytes from `src_fd` (read with pread from offset 0) into the file and persists
 // them. Errc::io when the source cannot be read or ends early.
-Result<void> copy_into(const Device& dev, const log::Fmap& map, u64 size, int src_fd,
-                       const CopyOptions& opts);
+Result<void>
+copy_into(const Device& dev, const log::Fmap& map, u64 size, int src_fd, const CopyOptions& opts);
 
 } // namespace famfs::core

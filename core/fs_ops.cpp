@@ -43,8 +43,8 @@ Result<std::vector<std::string>> relpath_parts(std::string_view relpath) {
   }
   const std::string joined = log::join_path(parts);
   if (joined.size() >= log::k_max_pathlen) {
-    return fail(Errc::invalid_argument, "{}: path is {} bytes; famfs paths are at most {}",
-                joined, joined.size(), log::k_max_pathlen - 1);
+    return fail(Errc::invalid_argument, "{}: path is {} bytes; famfs paths are at most {}", joined,
+                joined.size(), log::k_max_pathlen - 1);
   }
   return parts;
 }
@@ -164,8 +164,8 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   return FilePlan{rel, req.size, f.fmap, false};
 }
 
-Result<std::vector<std::string>> Session::add_dir(std::string_view relpath, const Owner& owner,
-                                                  Parents parents) {
+Result<std::vector<std::string>>
+Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) {
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
@@ -222,7 +222,9 @@ Result<std::vector<std::string>> Session::add_dir(std::string_view relpath, cons
   return made;
 }
 
-Result<void> Session::check_log_space() const { return m_writer.reserve(m_queue.size()); }
+Result<void> Session::check_log_space() const {
+  return m_writer.reserve(m_queue.size());
+}
 
 Result<void> Session::commit(u64 n) {
   FAMFS_ASSERT(n <= m_queue.size());
@@ -232,7 +234,8 @@ Result<void> Session::commit(u64 n) {
   if (n == 0) {
     return {};
   }
-  std::vector<log::LogEntry> batch(m_queue.begin(), m_queue.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<log::LogEntry> batch(m_queue.begin(),
+                                   m_queue.begin() + static_cast<std::ptrdiff_t>(n));
   auto r = m_writer.append_batch(batch);
   if (!r) {
     // Nothing of the batch is visible (append_batch writes nothing on error), but the tree

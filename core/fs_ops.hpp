@@ -29,8 +29,8 @@ enum class Parents { no, yes }; // mkdir -p
 
 // A file to create.
 struct FileRequest {
-  std::string relpath;   // relative to the file system root
-  u64 size = 0;          // 0: an existing file keeps its size; a new file is refused
+  std::string relpath; // relative to the file system root
+  u64 size = 0;        // 0: an existing file keeps its size; a new file is refused
   Owner owner;
   Interleave interleave; // all zero: contiguous
 };
@@ -68,8 +68,8 @@ public:
   // Queues one directory, or with Parents::yes every missing level. Returns the relpaths
   // queued (none when it already exists and Parents::yes). Errors: exists (Parents::no), a
   // level is a file, a missing parent (Parents::no), the root without Parents::yes.
-  Result<std::vector<std::string>> add_dir(std::string_view relpath, const Owner& owner,
-                                           Parents parents);
+  Result<std::vector<std::string>>
+  add_dir(std::string_view relpath, const Owner& owner, Parents parents);
 
   // Entries queued and not yet appended.
   u64 queued() const { return m_queue.size(); }
@@ -98,7 +98,7 @@ private:
   Tree m_tree;
   Allocator m_alloc;
   std::deque<log::LogEntry> m_queue;
-  u64 m_next_index = 0; // index the next queued entry will get
+  u64 m_next_index = 0;  // index the next queued entry will get
   bool m_broken = false; // an append failed part-way: the tree no longer matches the log
 };
 

@@ -54,9 +54,13 @@ Result<LogWriter> LogWriter::open(Image& img) {
 
 LogWriter::~LogWriter() = default; // closing m_lock releases the flock
 
-u64 LogWriter::free_slots() const { return m_header.last_index + 1 - m_header.next_index; }
+u64 LogWriter::free_slots() const {
+  return m_header.last_index + 1 - m_header.next_index;
+}
 
-Result<log::LogView> LogWriter::view() const { return m_img->log(); }
+Result<log::LogView> LogWriter::view() const {
+  return m_img->log();
+}
 
 Result<void> LogWriter::reserve(u64 n) const {
   if (n > free_slots()) {

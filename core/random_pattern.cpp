@@ -13,7 +13,9 @@ u64 splitmix64(u64& x) {
   return z ^ (z >> 31);
 }
 
-constexpr u64 rotl(u64 x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr u64 rotl(u64 x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 void store_word(std::byte* p, u32 w) {
   p[0] = static_cast<std::byte>(w & 0xff);
@@ -83,6 +85,8 @@ std::optional<u64> PatternStream::mismatch(std::span<const std::byte> in) {
   return std::nullopt;
 }
 
-void fill_pattern(std::span<std::byte> out, u64 seed) { PatternStream(seed).fill(out); }
+void fill_pattern(std::span<std::byte> out, u64 seed) {
+  PatternStream(seed).fill(out);
+}
 
 } // namespace famfs::core

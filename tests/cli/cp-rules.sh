@@ -57,6 +57,10 @@ expect_exit 1 cpd "$src/small" "$src/nosuch" dir
 expect_stderr_contains "$src/nosuch: cannot stat: No such file or directory"
 expect_exit 1 cpd "$src/small" copy/x
 expect_stderr_contains "copy/x: copy is not a directory"
+expect_exit 1 cpd "$src/small" newdir/
+expect_stderr_contains "newdir/: no such directory"
+expect_exit 1 cpd "$src/small" copy/
+expect_stderr_contains "copy/: is not a directory"
 expect_exit 1 cpd "$src/small" missing/x
 expect_stderr_contains "missing/x: parent directory missing does not exist"
 expect_exit 1 cpd -r "$src" copy

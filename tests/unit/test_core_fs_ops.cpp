@@ -57,7 +57,9 @@ struct Fs {
   }
 };
 
-Owner owner(u32 mode = 0644) { return Owner{mode, 1000, 1001}; }
+Owner owner(u32 mode = 0644) {
+  return Owner{mode, 1000, 1001};
+}
 
 FileRequest file(std::string rel, u64 size) {
   FileRequest r;
@@ -67,7 +69,9 @@ FileRequest file(std::string rel, u64 size) {
   return r;
 }
 
-u64 next_index(const Image& img) { return img.log()->size(); }
+u64 next_index(const Image& img) {
+  return img.log()->size();
+}
 
 } // namespace
 
