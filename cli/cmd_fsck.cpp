@@ -59,16 +59,16 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
     } else if (S_ISDIR(st.st_mode)) {
       return operational(
           ctx, a,
-          with_hint(make_error(Errc::not_found, "{}: directory is not in a mounted famfs",
-                               a.target),
-                    "give the device or backing file, or a path inside a mounted famfs"));
+          with_hint(
+              make_error(Errc::not_found, "{}: directory is not in a mounted famfs", a.target),
+              "give the device or backing file, or a path inside a mounted famfs"));
     }
   }
   std::string mnt;
   auto mounted = core::device_is_mounted(device, &mnt);
   if (mounted && *mounted && !a.json) {
-    print_warning(ctx, fmt::format("{} is mounted on {}; checking it read-only as it is now",
-                                   device, mnt));
+    print_warning(
+        ctx, fmt::format("{} is mounted on {}; checking it read-only as it is now", device, mnt));
   }
 
   auto checked = core::check_device(device);
@@ -103,10 +103,9 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
   } else if (r.errors() != 0) {
     print_error(ctx, make_error(Errc::corrupt, "{}: {} error{} found{}", device, r.errors(),
                                 r.errors() == 1 ? "" : "s",
-                                r.warnings() != 0
-                                    ? fmt::format(" ({} warning{})", r.warnings(),
-                                                  r.warnings() == 1 ? "" : "s")
-                                    : std::string()));
+                                r.warnings() != 0 ? fmt::format(" ({} warning{})", r.warnings(),
+                                                                r.warnings() == 1 ? "" : "s")
+                                                  : std::string()));
   }
   return code;
 }

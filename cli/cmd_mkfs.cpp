@@ -75,8 +75,8 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
   }
   if (r->errors() != 0 || !r->usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.
-    return report(ctx, make_error(Errc::io, "{}: the new file system does not check clean",
-                                  a.device));
+    return report(ctx,
+                  make_error(Errc::io, "{}: the new file system does not check clean", a.device));
   }
   return k_exit_ok;
 }

@@ -95,8 +95,8 @@ const char* to_string(ProblemKind k) {
 }
 
 std::size_t Report::count(Severity s) const {
-  return static_cast<std::size_t>(
-      std::count_if(problems.begin(), problems.end(), [s](const Problem& p) { return p.severity == s; }));
+  return static_cast<std::size_t>(std::count_if(problems.begin(), problems.end(),
+                                                [s](const Problem& p) { return p.severity == s; }));
 }
 
 std::vector<const Problem*> Report::of_kind(ProblemKind k) const {
@@ -115,12 +115,17 @@ constexpr u64 k_sb_size = log::k_superblock_size;
 
 // True when every byte is zero: the first byte is zero and every byte equals its successor.
 bool all_zero(std::span<const std::byte> b) {
-  return b.empty() || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
+  return b.empty()
+         || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
 }
 
-bool is_pow2(u64 v) { return v != 0 && (v & (v - 1)) == 0; }
+bool is_pow2(u64 v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
-u64 round_up(u64 v, u64 a) { return v % a == 0 ? v : v + (a - v % a); }
+u64 round_up(u64 v, u64 a) {
+  return v % a == 0 ? v : v + (a - v % a);
+}
 
 // The name of the superblock field at byte `off` (for "differs" messages).
 const char* sb_field_at(std::size_t off) {
@@ -129,9 +134,9 @@ const char* sb_field_at(std::size_t off) {
     const char* name;
   };
   static constexpr F k_fields[] = {
-      {8, "magic"},         {16, "version"},       {24, "log offset"},  {32, "log length"},
-      {40, "alloc unit"},   {48, "OMF version"},   {64, "fs UUID"},     {80, "device UUID"},
-      {96, "system UUID"},  {104, "checksum"},     {112, "flags"},      {120, "device size"},
+      {8, "magic"},         {16, "version"},      {24, "log offset"}, {32, "log length"},
+      {40, "alloc unit"},   {48, "OMF version"},  {64, "fs UUID"},    {80, "device UUID"},
+      {96, "system UUID"},  {104, "checksum"},    {112, "flags"},     {120, "device size"},
       {136, "daxdev UUID"}, {200, "device name"},
   };
   for (const auto& f : k_fields) {
@@ -163,8 +168,8 @@ SbState examine_superblock(std::span<const std::byte> b, std::string_view what, 
   s.readable = true;
   s.zero = all_zero(b.first(k_sb_size));
   auto add = [&](ProblemKind k, std::string msg) {
-    s.problems.push_back(Problem{Severity::error, k, k_no_entry, k_no_entry, offset, k_sb_size,
-                                 std::move(msg)});
+    s.problems.push_back(
+        Problem{Severity::error, k, k_no_entry, k_no_entry, offset, k_sb_size, std::move(msg)});
   };
   auto d = log::decode_superblock(b);
   if (!d) {
@@ -172,7 +177,8 @@ SbState examine_superblock(std::span<const std::byte> b, std::string_view what, 
   }
   s.sb = *d;
   if (s.sb.magic != log::k_super_magic) {
-    add(ProblemKind::sb_magic, fmt::format("{}: not a famfs file system (no superblock magic)", what));
+    add(ProblemKind::sb_magic,
+        fmt::format("{}: not a famfs file system (no superblock magic)", what));
     return s;
   }
   s.magic = true;
@@ -185,8 +191,8 @@ SbState examine_superblock(std::span<const std::byte> b, std::string_view what, 
   const u64 want = log::superblock_crc(b);
   s.crc = s.sb.crc == want;
   if (!s.crc) {
-    add(ProblemKind::sb_crc, fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})",
-                                         what, s.sb.crc, want));
+    add(ProblemKind::sb_crc,
+        fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", what, s.sb.crc, want));
   }
   s.alloc_unit = s.sb.alloc_unit == log::k_alloc_unit || s.sb.alloc_unit == 4096;
   if (!s.alloc_unit) {
@@ -225,8 +231,13 @@ public:
   }
 
 private:
-  void add(Severity sev, ProblemKind k, std::string msg, u64 index = k_no_entry,
-           u64 other = k_no_entry, u64 offset = 0, u64 length = 0) {
+  void add(Severity sev,
+           ProblemKind k,
+           std::string msg,
+           u64 index = k_no_entry,
+           u64 other = k_no_entry,
+           u64 offset = 0,
+           u64 length = 0) {
     m_r.problems.push_back(Problem{sev, k, index, other, offset, length, std::move(msg)});
   }
 
@@ -333,8 +344,8 @@ private:
     }
     if (sb.dev_size > dev) {
       add(Severity::error, ProblemKind::sb_device_size,
-          fmt::format("superblock: records a device size of {} bytes, but {} holds {}",
-                      sb.dev_size, m_in.device, dev));
+          fmt::format("superblock: records a device size of {} bytes, but {} holds {}", sb.dev_size,
+                      m_in.device, dev));
     }
     if (sb.dev_size < log::first_data_offset(sb.log_len)) {
       add(Severity::error, ProblemKind::sb_device_size,
@@ -490,8 +501,8 @@ private:
       if (crc != want) {
         bad = true;
         entry_problem(Severity::error, ProblemKind::entry_crc,
-                      fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})",
-                                  where(i), crc, want));
+                      fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", where(i),
+                                  crc, want));
       }
       if (bad) {
         st.bad_entries++;
@@ -579,8 +590,9 @@ private:
       norm = log::join_path(*parts);
     }
     if (norm == ".meta") {
-      problem(ProblemKind::path_reserved,
-              fmt::format("log entry {} ({}): .meta is reserved for famfs's own files", i, relpath));
+      problem(
+          ProblemKind::path_reserved,
+          fmt::format("log entry {} ({}): .meta is reserved for famfs's own files", i, relpath));
       return;
     }
     const std::size_t slash = norm.rfind('/');
@@ -618,9 +630,8 @@ private:
     const char* noun = il ? "strip" : "extent";
     const u64 reserved_end = log::k_log_offset + m_r.sb.log_len;
     auto problem = [&](ProblemKind k, std::string msg, u64 at = 0, u64 len = 0) {
-      add(Severity::error, k,
-          fmt::format("log entry {} ({}): {}", i, f.relpath, msg), i, k_no_entry,
-          len != 0 ? at : off, len != 0 ? len : log::k_log_entry_size);
+      add(Severity::error, k, fmt::format("log entry {} ({}): {}", i, f.relpath, msg), i,
+          k_no_entry, len != 0 ? at : off, len != 0 ? len : log::k_log_entry_size);
     };
     if (il && (f.fmap.chunk_size % m_au) != 0) {
       problem(ProblemKind::extent_alignment,
@@ -748,7 +759,7 @@ private:
     std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
   };
   std::unordered_map<std::string, PathInfo, PathHash, std::equal_to<>> m_paths;
-  std::vector<bool> m_devices;           // device indexes known so far
+  std::vector<bool> m_devices; // device indexes known so far
   std::vector<Interval> m_intervals;
 };
 
@@ -840,8 +851,7 @@ std::string summary_text(const Report& r, bool verbose) {
     o += fmt::format("  Allocated bytes:        {}\n", st.alloc_sum);
     o += fmt::format("  Free space:             {}\n", free);
     o += "  Space amplification:     "
-         + printf_2f(static_cast<double>(st.alloc_sum) / static_cast<double>(st.fsize_sum))
-         + "\n";
+         + printf_2f(static_cast<double>(st.alloc_sum) / static_cast<double>(st.fsize_sum)) + "\n";
     o += "  Percent used:            "
          + printf_1f(static_cast<double>(st.alloc_sum) * 100.0
                      / static_cast<double>(st.bitmap_capacity))
@@ -948,8 +958,8 @@ std::string report_json(const Report& r, int exit_code) {
     j.member("bitmap_capacity", st.bitmap_capacity);
     j.member("sum_of_file_sizes", st.fsize_sum);
     j.member("allocated_bytes", st.alloc_sum);
-    j.member("free_bytes", st.bitmap_capacity > st.alloc_sum ? st.bitmap_capacity - st.alloc_sum
-                                                             : 0);
+    j.member("free_bytes",
+             st.bitmap_capacity > st.alloc_sum ? st.bitmap_capacity - st.alloc_sum : 0);
     j.member("allocation_collisions", st.collisions);
     j.end_object();
   }

@@ -45,24 +45,24 @@ const char* to_string(Severity s);
 // What a problem is about. Repair keys off these; the names appear in the JSON output.
 enum class ProblemKind {
   // Superblocks. `offset` is 0 for the primary, k_backup_sb_offset for the backup.
-  sb_magic,         // no famfs magic
-  sb_version,       // a version other than 48
-  sb_crc,           // checksum mismatch
-  sb_alloc_unit,    // allocation unit not 4096 or 2 MiB
-  sb_geometry,      // log offset or length unusable, or the log does not fit the device
-  sb_device_size,   // recorded device size larger than the device
-  backup_missing,   // no backup superblock (info: upstream never writes one)
-  backup_damaged,   // bytes at 0x1ff000 that are not a valid superblock
-  backup_mismatch,  // a valid backup that differs from the primary
+  sb_magic,        // no famfs magic
+  sb_version,      // a version other than 48
+  sb_crc,          // checksum mismatch
+  sb_alloc_unit,   // allocation unit not 4096 or 2 MiB
+  sb_geometry,     // log offset or length unusable, or the log does not fit the device
+  sb_device_size,  // recorded device size larger than the device
+  backup_missing,  // no backup superblock (info: upstream never writes one)
+  backup_damaged,  // bytes at 0x1ff000 that are not a valid superblock
+  backup_mismatch, // a valid backup that differs from the primary
   // Log header.
   log_magic,
   log_crc,
-  log_length,       // length differs from the superblock's, or last index wrong
-  log_next_index,   // next index past the last slot
-  log_counters,     // next_seqnum != next_index
-  log_tail,         // the slot after the last entry is not empty
+  log_length,     // length differs from the superblock's, or last index wrong
+  log_next_index, // next index past the last slot
+  log_counters,   // next_seqnum != next_index
+  log_tail,       // the slot after the last entry is not empty
   // Entries (`index` says which).
-  entry_empty,      // an all-zero slot below next_index
+  entry_empty, // an all-zero slot below next_index
   entry_seqnum,
   entry_crc,
   entry_type,       // unknown type (error) or the reserved DELETE type (warning)
@@ -101,20 +101,20 @@ struct FsckStats {
   u64 bad_entries = 0;    // seqnum or CRC failures
   u64 files = 0;
   u64 directories = 0;
-  u64 daxdevs = 0;        // ADD_DAXDEV entries
-  u64 collisions = 0;     // allocation units claimed more than once (upstream's count)
-  u64 fsize_sum = 0;      // sum of file sizes
-  u64 alloc_sum = 0;      // bytes allocated, the superblock and log included
+  u64 daxdevs = 0;    // ADD_DAXDEV entries
+  u64 collisions = 0; // allocation units claimed more than once (upstream's count)
+  u64 fsize_sum = 0;  // sum of file sizes
+  u64 alloc_sum = 0;  // bytes allocated, the superblock and log included
   u64 bitmap_capacity = 0;
 };
 
 struct Report {
-  std::string device;              // as given
-  u64 device_size = 0;             // bytes
+  std::string device;  // as given
+  u64 device_size = 0; // bytes
   SbSource source = SbSource::none;
-  log::Superblock sb;              // the superblock checked with (source != none)
-  std::string role;                // "Owner", "Client" or "Invalid superblock"
-  bool log_checked = false;        // the log could be examined (the stats are meaningful)
+  log::Superblock sb;       // the superblock checked with (source != none)
+  std::string role;         // "Owner", "Client" or "Invalid superblock"
+  bool log_checked = false; // the log could be examined (the stats are meaningful)
   FsckStats stats;
   std::vector<Problem> problems;
 

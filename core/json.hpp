@@ -37,8 +37,7 @@ public:
   JsonWriter& null();
 
   // Object members: key then value.
-  template <typename T>
-  JsonWriter& member(std::string_view key, const T& v) {
+  template <typename T> JsonWriter& member(std::string_view key, const T& v) {
     write_key(key);
     return value(v);
   }

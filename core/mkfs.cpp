@@ -6,12 +6,13 @@
 #include "core/trace.hpp"
 #include "core/unique_fd.hpp"
 
+#include <climits>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -21,7 +22,9 @@ namespace famfs::core {
 
 using log::u64;
 
-u64 min_device_size(u64 log_len) { return log::first_data_offset(log_len) + log::k_alloc_unit; }
+u64 min_device_size(u64 log_len) {
+  return log::first_data_offset(log_len) + log::k_alloc_unit;
+}
 
 Result<void> check_log_len(u64 log_len) {
   if (log_len < log::k_min_log_len || (log_len & (log_len - 1)) != 0) {
@@ -173,9 +176,9 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return existing.primary ? *existing.primary : log::Superblock{};
   }
   if (existing.any() && opts.force == Force::no) {
-    return Unexpected{with_hint(
-        make_error(Errc::exists, "{}: already holds a famfs file system", path),
-        "use --force to overwrite it (its files are lost)")};
+    return Unexpected{
+        with_hint(make_error(Errc::exists, "{}: already holds a famfs file system", path),
+                  "use --force to overwrite it (its files are lost)")};
   }
   if (dev.size() < min_device_size(opts.log_len)) {
     return Unexpected{too_small(path, dev.size(), opts.log_len)};
@@ -209,7 +212,8 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   if (!written) {
     return fail(Errc::io, "{}: superblock did not read back; is the device writable?", path);
   }
-  FAMFS_TRACE(1, "mkfs {}: log {} bytes, {} slots", path, opts.log_len, log::slots_for(opts.log_len));
+  FAMFS_TRACE(1, "mkfs {}: log {} bytes, {} slots", path, opts.log_len,
+              log::slots_for(opts.log_len));
   return *written;
 }
 

@@ -15,8 +15,8 @@ enum class Kill { no, yes };
 struct MkfsOptions {
   log::u64 log_len = log::k_default_log_len;
   Force force = Force::no;
-  Kill kill = Kill::no;      // with force: only zero the superblock magic
-  log::u64 create_size = 0;  // regular files: create or grow (sparse) to this size; never shrink
+  Kill kill = Kill::no;     // with force: only zero the superblock magic
+  log::u64 create_size = 0; // regular files: create or grow (sparse) to this size; never shrink
 };
 
 // Smallest device for a log of `log_len`: superblock region + log + one allocation unit.

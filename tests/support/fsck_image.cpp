@@ -46,7 +46,9 @@ ImageBuilder scenario(const std::string& name) {
   return b;
 }
 
-u64 number(const char* s) { return std::strtoull(s, nullptr, 0); }
+u64 number(const char* s) {
+  return std::strtoull(s, nullptr, 0);
+}
 
 int rw(const char* path, u64 off, void* buf, std::size_t n, bool write) {
   int fd = ::open(path, O_RDWR | O_CLOEXEC);

@@ -12,7 +12,9 @@
 
 namespace famfs::test {
 
-inline log::Uuid uuid(const char* text) { return *log::Uuid::parse(text); }
+inline log::Uuid uuid(const char* text) {
+  return *log::Uuid::parse(text);
+}
 
 // Golden image: spec §2.2's superblock (UUIDs 00.., 10.., 20.., CRC 0x5eff8a3a) on a 64 MiB
 // device with its backup copy, an 8 MiB log, and five entries: spec §2.2's MKDIR "dir1" (CRC

@@ -37,7 +37,8 @@ class ImageBuilder {
 public:
   // A fresh file system: superblock with UUIDs 00.., 10.., 20.. (system UUID = the host's in
   // host_uuid()), device name "/dev/dax0.0", an empty log; the backup superblock when `backup`.
-  explicit ImageBuilder(u64 device_size = 64 * k_mib, u64 log_len = log::k_default_log_len,
+  explicit ImageBuilder(u64 device_size = 64 * k_mib,
+                        u64 log_len = log::k_default_log_len,
                         bool backup = true)
       : m_device_size(device_size), m_backup(backup) {
     m_sb.log_len = log_len;
@@ -125,16 +126,15 @@ public:
 
   // Log header counters (next_seqnum = next_index = entries appended, unless overridden).
   void set_counters(u64 next_seqnum, u64 next_index) {
-    log::encode_log_counters(next_seqnum, next_index, span(log::k_log_offset, log::k_log_header_size));
+    log::encode_log_counters(next_seqnum, next_index,
+                             span(log::k_log_offset, log::k_log_header_size));
   }
   u64 count() const { return m_count; }
 
   // ---- raw damage ----
   std::vector<std::byte>& bytes() { return m_bytes; }
   const std::vector<std::byte>& bytes() const { return m_bytes; }
-  void flip(u64 off, unsigned mask = 0x01) {
-    m_bytes.at(off) ^= static_cast<std::byte>(mask);
-  }
+  void flip(u64 off, unsigned mask = 0x01) { m_bytes.at(off) ^= static_cast<std::byte>(mask); }
   // Device offset of entry i.
   static u64 entry_at(u64 i) { return log::k_log_offset + log::entry_offset(i); }
   // The raw slot of entry i.

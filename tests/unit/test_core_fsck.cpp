@@ -21,7 +21,9 @@ using log::Extent;
 
 namespace {
 
-std::size_t count_kind(const Report& r, ProblemKind k) { return r.of_kind(k).size(); }
+std::size_t count_kind(const Report& r, ProblemKind k) {
+  return r.of_kind(k).size();
+}
 
 // The only errors are of kind `k`; returns (copies of) them.
 std::vector<Problem> only_errors_of(const Report& r, ProblemKind k) {
@@ -100,7 +102,8 @@ TEST_CASE("core::check_image: a cross-link names both files", "[core]") {
 
   SECTION("a file overlapping itself") {
     ImageBuilder c;
-    c.file("self", 4 * k_mib, std::vector<Extent>{{0, 0xa00000, 0x400000}, {0, 0xc00000, 0x200000}});
+    c.file("self", 4 * k_mib,
+           std::vector<Extent>{{0, 0xa00000, 0x400000}, {0, 0xc00000, 0x200000}});
     auto w = only_errors_of(c.check(), ProblemKind::cross_link);
     CHECK(w[0].index == 0);
     CHECK(w[0].other == 0);
@@ -116,7 +119,8 @@ TEST_CASE("core::check_image: a bad-CRC entry is counted and skipped", "[core]")
   REQUIRE(v.size() == 1);
   CHECK(v[0].index == 1);
   CHECK(v[0].offset == ImageBuilder::entry_at(1));
-  CHECK_THAT(v[0].message, Catch::StartsWith("log entry 1 at device offset 0x200250: checksum mismatch"));
+  CHECK_THAT(v[0].message,
+             Catch::StartsWith("log entry 1 at device offset 0x200250: checksum mismatch"));
   CHECK(r.stats.bad_entries == 1);
   CHECK(r.stats.files == 2); // as upstream: a bad entry is neither counted nor allocated
 
@@ -135,7 +139,8 @@ TEST_CASE("core::check_image: extents past the device end, in the log, misaligne
     b.file("big", 4 * k_mib, std::vector<Extent>{{0, 62 * k_mib, 4 * k_mib}});
     auto v = only_errors_of(b.check(), ProblemKind::extent_bounds);
     CHECK(v[0].index == 0);
-    CHECK_THAT(v[0].message, Catch::Contains("big") && Catch::Contains("past the end of the device"));
+    CHECK_THAT(v[0].message,
+               Catch::Contains("big") && Catch::Contains("past the end of the device"));
   }
   SECTION("a recorded device size larger than the device") {
     ImageBuilder b(64 * k_mib);
@@ -165,7 +170,8 @@ TEST_CASE("core::check_image: extents past the device end, in the log, misaligne
   SECTION("extents shorter than the file") {
     ImageBuilder b;
     b.file("short", 2 * k_mib + 1, std::vector<Extent>{{0, 0xa00000, 0x200000}});
-    b.interleaved("il", 17 * k_mib, 2 * k_mib, {{0, 0xc00000, 4 * k_mib}, {0, 0x1000000, 4 * k_mib}});
+    b.interleaved("il", 17 * k_mib, 2 * k_mib,
+                  {{0, 0xc00000, 4 * k_mib}, {0, 0x1000000, 4 * k_mib}});
     auto v = only_errors_of(b.check(), ProblemKind::extent_short);
     CHECK(v.size() == 2);
   }
@@ -368,7 +374,8 @@ TEST_CASE("core::check_image: every truncation of the golden image is reported, 
   for (std::size_t l = log::k_backup_sb_offset - 8; l <= log::k_backup_sb_offset + 256; ++l) {
     lengths.push_back(l);
   }
-  for (std::size_t l = log::k_log_offset - 8; l <= ImageBuilder::entry_at(k_golden_entries + 2); ++l) {
+  for (std::size_t l = log::k_log_offset - 8; l <= ImageBuilder::entry_at(k_golden_entries + 2);
+       ++l) {
     lengths.push_back(l);
   }
   lengths.push_back(img.size() - 1);
@@ -455,9 +462,7 @@ TEST_CASE("core::report_json: valid, escaped, complete", "[core]") {
   CHECK_THAT(j, Catch::Contains("\\u0001") && Catch::Contains("\\ufffd"));
   CHECK_THAT(j, !Catch::Contains("\xff"));
   TempDir d;
-  {
-    std::ofstream(d.file("r.json")) << j;
-  }
+  { std::ofstream(d.file("r.json")) << j; }
   // python3's parser is the referee when present.
   if (std::system("command -v python3 >/dev/null 2>&1") == 0) {
     std::string cmd = "python3 -m json.tool " + d.file("r.json") + " >/dev/null";
@@ -467,8 +472,8 @@ TEST_CASE("core::report_json: valid, escaped, complete", "[core]") {
 
 TEST_CASE("core::json_quote and JsonWriter", "[core]") {
   CHECK(json_quote("a\"b\\c\n\t\x1f") == "\"a\\\"b\\\\c\\n\\t\\u001f\"");
-  CHECK(json_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");           // valid UTF-8 kept
-  CHECK(json_quote("\xc0\xaf") == "\"\\ufffd\\ufffd\"");           // overlong refused
+  CHECK(json_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");            // valid UTF-8 kept
+  CHECK(json_quote("\xc0\xaf") == "\"\\ufffd\\ufffd\"");            // overlong refused
   CHECK(json_quote("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\""); // surrogate refused
   CHECK(json_quote("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");
   JsonWriter w;
@@ -476,5 +481,7 @@ TEST_CASE("core::json_quote and JsonWriter", "[core]") {
   w.value("x").value(true).null().value(1.5).value(-2);
   w.end_array().begin_object("c").end_object().end_object();
   CHECK(w.done());
-  CHECK(w.str() == "{\n  \"a\": 1,\n  \"b\": [\n    \"x\",\n    true,\n    null,\n    1.5,\n    -2\n  ],\n  \"c\": {}\n}\n");
+  CHECK(w.str()
+        == "{\n  \"a\": 1,\n  \"b\": [\n    \"x\",\n    true,\n    null,\n    1.5,\n    -2\n  ],\n "
+           " \"c\": {}\n}\n");
 }

@@ -16,8 +16,8 @@
 
 using namespace famfs;
 using namespace famfs::core;
-using famfs::test::TempDir;
 using famfs::test::make_sparse_file;
+using famfs::test::TempDir;
 
 namespace {
 
@@ -67,7 +67,9 @@ TEST_CASE("core::mkfs: writes superblock, backup and an empty log that fsck find
 
   auto bytes = read_all(img);
   REQUIRE(bytes.size() == 16 * k_mib);
-  auto at = [&](std::size_t off) { return std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()) + off, 200); };
+  auto at = [&](std::size_t off) {
+    return std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()) + off, 200);
+  };
   // The backup is the primary, byte for byte.
   CHECK(std::equal(at(0).begin(), at(0).end(), at(log::k_backup_sb_offset).begin()));
   // The fresh 8 MiB log header of spec §2.2.
@@ -155,7 +157,8 @@ TEST_CASE("core::mkfs: bad log lengths are refused before the device is touched"
   make_sparse_file(img, 16 * k_mib);
   REQUIRE(mkfs(img, MkfsOptions{}));
   const auto before = read_all(img);
-  for (std::uint64_t len : {std::uint64_t{1}, 11 * k_mib, 1 * k_mib, std::uint64_t{0}, 12 * k_mib}) {
+  for (std::uint64_t len :
+       {std::uint64_t{1}, 11 * k_mib, 1 * k_mib, std::uint64_t{0}, 12 * k_mib}) {
     MkfsOptions o;
     o.force = Force::yes;
     o.log_len = len;

@@ -55,7 +55,8 @@ TEST_CASE("log golden image: regenerate tests/data/golden-small.hex", "[.regen]"
     return;
   }
   std::ofstream out(k_golden_path);
-  out << "# famfs golden image (tests/support/golden.hpp golden_image()): non-zero 16-byte rows of\n"
+  out << "# famfs golden image (tests/support/golden.hpp golden_image()): non-zero 16-byte rows "
+         "of\n"
          "# [0, 2 MiB + 8 MiB). Superblock at 0, backup at 0x1ff000, log at 0x200000.\n";
   out << to_hex_rows(golden_image().bytes());
   REQUIRE(out.good());
@@ -253,7 +254,8 @@ TEST_CASE("log golden image: every single-bit flip is caught or harmless", "[log
           REQUIRE(i < k_golden_entries);
           std::vector<std::byte> re(k_log_entry_size);
           encode_entry(*e, re);
-          REQUIRE(std::equal(re.begin(), re.end(), good_log.begin() + static_cast<std::ptrdiff_t>(entry_offset(i))));
+          REQUIRE(std::equal(re.begin(), re.end(),
+                             good_log.begin() + static_cast<std::ptrdiff_t>(entry_offset(i))));
           ok++;
         }
         REQUIRE(ok <= k_golden_entries);
