@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -143,7 +145,10 @@ public:
     int big = 8 << 20;
     ::setsockopt(m_ours.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
     ::setsockopt(m_theirs.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-    m_thread = std::thread([this] { m_result = m_server.serve(m_theirs.get()); });
+    m_thread = std::thread([this] {
+      m_result = m_server.serve(m_theirs.get());
+      m_finished.store(true);
+    });
   }
   ~FakeKernel() {
     ::shutdown(m_ours.get(), SHUT_RDWR);
@@ -151,6 +156,9 @@ public:
   }
 
   Server& server() { return m_server; }
+  // Whether serve() has returned (and how).
+  bool finished() const { return m_finished.load(); }
+  const Result<void>& result() const { return m_result; }
 
   void send(const std::vector<std::byte>& req) {
     REQUIRE(::send(m_ours.get(), req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
@@ -243,6 +251,7 @@ private:
   core::UniqueFd m_theirs;
   std::thread m_thread;
   Result<void> m_result;
+  std::atomic<bool> m_finished{false};
   u64 m_unique = 100;
 };
 
@@ -779,4 +788,23 @@ TEST_CASE("fuse::Server: a bad log entry stops replay; the valid prefix is serve
   bytes[slot + 40] ^= std::byte{0x20}; // repaired: replay resumes
   k.server().refresh(true);
   CHECK(k.lookup(1, "b"));
+}
+
+TEST_CASE("fuse::Server: INTERRUPT gets no reply; DESTROY ends the serving loop", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  fuse_interrupt_in ii{};
+  ii.unique = 12345;
+  k.send(encode_request_of(FUSE_INTERRUPT, 600, 0, ii));
+  CHECK(k.getattr(1).ino == 1); // the next reply is GETATTR's, not INTERRUPT's
+  CHECK_FALSE(k.finished());
+  auto [err, p] = k.call(FUSE_DESTROY, 0, {});
+  CHECK(err == 0);
+  CHECK(p.empty());
+  for (int i = 0; i < 500 && !k.finished(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(k.finished());
+  CHECK(k.result());
 }
