@@ -380,3 +380,36 @@ TEST_CASE("core::file_data: pattern, digest and copy through the map", "[core]")
   outside.extents = {log::Extent{0, 127 * k_mib, 2 * k_au}};
   CHECK(write_pattern(dev, outside, 4 * k_mib, 1).error().code == Errc::corrupt);
 }
+
+TEST_CASE("core::fs_ops: interleaved files through a session", "[core]") {
+  Fs fs(4ULL << 30); // sparse: 4 buckets of 1 GiB
+  Image img = fs.open();
+  {
+    auto s = Session::open(img, 9);
+    REQUIRE(s);
+    FileRequest req = file("il", 100 * k_mib);
+    req.interleave = Interleave{4, 3, 0};
+    auto p = s->add_file(req);
+    REQUIRE(p);
+    CHECK(p->fmap.type == log::ExtType::interleaved);
+    CHECK(p->fmap.chunk_size == 2 * k_mib);
+    REQUIRE(p->fmap.extents.size() == 3);
+    for (const auto& e : p->fmap.extents) {
+      CHECK(e.len == 17 * k_au); // 50 units over stripes of 3: 17 stripes
+    }
+    req.relpath = "bad";
+    req.interleave = Interleave{100, 3, 0};
+    auto bad = s->add_file(req);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::invalid_argument);
+    CHECK(s->queued() == 1);
+    REQUIRE(s->commit_all());
+  }
+  auto tree = load_tree(img);
+  REQUIRE(tree);
+  const Node* n = tree->resolve("il");
+  REQUIRE(n);
+  CHECK(n->fmap.type == log::ExtType::interleaved);
+  CHECK(n->fmap.extents.size() == 3);
+  CHECK(log::addressable(n->fmap) >= 100 * k_mib);
+}
