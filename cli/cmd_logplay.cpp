@@ -2,7 +2,8 @@
 // Replays the log now and reports entries, files, directories and errors (spec §7.5, with our
 // rules: ".." and absolute paths are errors). A mount follows the log by itself; on a mount,
 // logplay also makes it catch up at once (a lookup and a readdir of its root make the daemon
-// read new entries) and checks that everything at the root of the log is visible there.
+// read new entries) and checks that everything at the root of the log is visible there. A
+// device that is mounted is treated as its mount.
 // With --dry-run the mount is not touched. Replaying never writes: there is no shadow tree.
 #include "cli/command.hpp"
 #include "core/fs_ops.hpp"
@@ -64,6 +65,12 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
       return report(ctx, with_hint(make_error(Errc::not_found,
                                               "{}: directory is not in a mounted famfs", o.target),
                                    "give a famfs mount point, a device or a backing file"));
+    }
+  }
+  if (mnt.empty()) {
+    // A device that is mounted: make that mount catch up too.
+    if (auto m = core::device_is_mounted(device, &mnt); !m || !*m) {
+      mnt.clear();
     }
   }
   auto img = core::Image::open(device, core::OpenMode::read_only);

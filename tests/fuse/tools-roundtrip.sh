@@ -82,6 +82,9 @@ expect_stdout_contains "File:     $M/f"
 expect_exit 0 "$FAMFS" logplay "$M"
 expect_stdout_contains "famfs logplay: $(realpath "$M"):"
 expect_stdout_contains " 0 errors"
+expect_exit 0 "$FAMFS" logplay --json "$T/dev.img"
+[ "$(jq -r '"\(.mountpoint) \(.errors)"' "$T/out")" = "$(realpath "$M") 0" ] ||
+  die "logplay of the mounted device: $(cat "$T/out")"
 expect_exit 0 "$FAMFS" check --data "$M"
 
 # umount + mount: the same files, data and attributes (replayed from the log).
