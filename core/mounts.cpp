@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -73,31 +74,17 @@ Result<bool> device_is_mounted(const std::string& device, std::string* mountpoin
 }
 
 Result<MountEntry> famfs_mount_for(const std::string& path, std::string* relpath) {
-  // Resolve the deepest existing ancestor, then re-append the missing tail.
-  std::string p = path.empty() ? "." : path;
-  std::string tail;
-  std::string resolved;
-  for (int depth = 0; depth < 256; ++depth) {
-    char buf[PATH_MAX];
-    if (::realpath(p.c_str(), buf) != nullptr) {
-      resolved = buf;
-      break;
-    }
-    auto slash = p.find_last_of('/');
-    std::string last = slash == std::string::npos ? p : p.substr(slash + 1);
-    tail = tail.empty() ? last : last + "/" + tail;
-    if (slash == std::string::npos) {
-      p = ".";
-    } else if (slash == 0) {
-      p = "/";
-    } else {
-      p = p.substr(0, slash);
-    }
+  // The deepest existing ancestor resolved through symlinks, the missing tail normalised.
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path.empty() ? "." : path, ec);
+  std::filesystem::path canon = ec ? abs : std::filesystem::weakly_canonical(abs, ec);
+  if (ec) {
+    return fail(Errc::not_found, "{}: cannot resolve the path: {}", path, ec.message());
   }
-  if (resolved.empty()) {
-    return fail(Errc::not_found, "{}: cannot resolve the path", path);
+  std::string full = canon.string();
+  while (full.size() > 1 && full.back() == '/') {
+    full.pop_back();
   }
-  std::string full = tail.empty() ? resolved : (resolved == "/" ? "/" + tail : resolved + "/" + tail);
   FAMFS_TRY_ASSIGN(auto mounts, read_mounts());
   const MountEntry* best = nullptr;
   for (const auto& m : mounts) {
