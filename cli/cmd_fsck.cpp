@@ -1,11 +1,18 @@
-// famfs fsck [--json] [-v] DEVICE|PATH  (read-only)
+// famfs fsck [-n | -y [--force] [--drop PATH]... [--backup FILE | --no-backup]] [--json] [-v]
+//            DEVICE|PATH
 //
-// Exit status, as fsck(8):
+// -n (the default) only reads. -y repairs what core/repair.hpp knows how to repair, on a device
+// not mounted on this host, after saving the superblock region and the log to a backup file.
+//
+// Exit status, as fsck(8) (the sum of the conditions that apply):
 //   0   no errors (warnings may have been printed)
+//   1   errors were fixed (-y wrote to the device); with nothing left, the file system is clean
 //   4   errors found and left uncorrected: any damage in a famfs file system, including a primary
 //       superblock that fails its checksum (checked through the backup when there is one)
 //   8   operational error: the device cannot be opened, or holds no famfs file system we can
-//       check (no superblock magic in either copy, or a superblock version we do not read)
+//       check (no superblock magic in either copy, or a superblock version we do not read); with
+//       -y also a mounted device, a busy one, a client host, a backup file that cannot be made,
+//       or a --drop PATH that names no file
 //   16  usage error
 // Checking a mounted file system by its device is allowed: fsck only reads, and the log is
 // append-only with entries persisted before the header counts them, so what it reads is a
@@ -14,6 +21,7 @@
 #include "core/fsck.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
+#include "core/repair.hpp"
 
 #include <fmt/format.h>
 
@@ -21,6 +29,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <vector>
 
 namespace famfs::cli {
 
@@ -29,6 +38,12 @@ namespace {
 struct FsckArgs {
   std::string target;
   bool json = false;
+  bool read_only = false; // -n: the default, accepted for fsck(8) compatibility
+  bool repair = false;    // -y
+  bool force = false;
+  std::vector<std::string> drop;
+  std::string backup;
+  bool no_backup = false;
 };
 
 int operational(const Context& ctx, const FsckArgs& a, const Error& e) {
@@ -43,6 +58,143 @@ int operational(const Context& ctx, const FsckArgs& a, const Error& e) {
     fmt::print(ctx.out, "{}", j.str());
   }
   return k_fsck_operational;
+}
+
+// Prints why a report with no usable superblock could not be checked; returns 8.
+int unusable(const Context& ctx, const std::string& device, const core::Report& r) {
+  for (const auto& p : r.problems) {
+    if (p.severity == core::Severity::error) {
+      print_error(ctx, make_error(Errc::corrupt, "{}: {}", device, p.message));
+    }
+  }
+  return k_fsck_operational;
+}
+
+std::string plural(std::size_t n, const char* word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+void repair_json(const Context& ctx, const core::RepairOutcome& o, int code) {
+  core::JsonWriter j;
+  j.begin_object();
+  core::write_report_members(j, o.after, code);
+  j.begin_object("repair");
+  if (o.backup_path.empty()) {
+    j.null_member("backup_file");
+  } else {
+    j.member("backup_file", o.backup_path);
+  }
+  j.begin_array("fixed");
+  for (const auto& f : o.plan.fixes) {
+    j.begin_object();
+    j.member("kind", core::to_string(f.kind));
+    if (f.index != core::k_no_entry) {
+      j.member("entry", f.index);
+    }
+    j.member("offset", f.offset);
+    j.member("length", f.length);
+    j.member("message", f.message);
+    j.end_object();
+  }
+  j.end_array();
+  j.begin_array("not_fixed");
+  for (const auto& d : o.plan.declined) {
+    j.value(d);
+  }
+  j.end_array();
+  core::write_problems(j, "problems_before", o.before);
+  j.end_object();
+  j.end_object();
+  fmt::print(ctx.out, "{}", j.str());
+}
+
+int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
+  core::RepairRequest req;
+  req.device = device;
+  req.options.force = a.force ? core::Force::yes : core::Force::no;
+  req.options.drop = a.drop;
+  req.backup = a.no_backup ? core::Backup::no : core::Backup::yes;
+  req.backup_path = a.backup;
+  req.on_backup_saved = [&](const std::string& path) {
+    if (!a.json) {
+      fmt::print(ctx.out,
+                 "Saved the superblock region and the log to {}\n"
+                 "  (to undo this repair: dd if={} of={} conv=notrunc)\n\n",
+                 path, path, device);
+      std::fflush(ctx.out);
+    }
+  };
+  auto done = core::repair_device(req);
+  if (!done) {
+    return operational(ctx, a, done.error());
+  }
+  const core::RepairOutcome& o = *done;
+  if (!o.before.usable()) {
+    if (a.json) {
+      fmt::print(ctx.out, "{}", core::report_json(o.before, k_fsck_operational));
+    }
+    return unusable(ctx, device, o.before);
+  }
+  int code = o.wrote() ? k_fsck_fixed : k_fsck_clean;
+  if (!o.after.usable()) {
+    code |= k_fsck_operational;
+  } else if (o.after.errors() != 0) {
+    code |= k_fsck_errors_left;
+  }
+  if (a.json) {
+    repair_json(ctx, o, code);
+  } else {
+    const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
+    if (o.wrote()) {
+      std::string before = core::problems_text(o.before, min);
+      if (!before.empty()) {
+        fmt::print(ctx.out, "Problems found:\n{}\n", before);
+      }
+      fmt::print(ctx.out, "Repairs:\n");
+      for (const auto& f : o.plan.fixes) {
+        fmt::print(ctx.out, "  fixed: {}\n", f.message);
+      }
+      for (const auto& d : o.plan.declined) {
+        fmt::print(ctx.out, "  not fixed: {}\n", d);
+      }
+      fmt::print(ctx.out, "\nAfter repair:\n");
+    }
+    fmt::print(ctx.out, "{}", core::summary_text(o.after, ctx.verbose > 0));
+    std::string left = core::problems_text(o.after, min);
+    if (!left.empty()) {
+      fmt::print(ctx.out, "Problems:\n{}\n", left);
+    }
+    if (!o.wrote() && !o.plan.declined.empty()) {
+      fmt::print(ctx.out, "Not repaired:\n");
+      for (const auto& d : o.plan.declined) {
+        fmt::print(ctx.out, "  {}\n", d);
+      }
+      fmt::print(ctx.out, "\n");
+    }
+    if (o.wrote() && o.after.errors() == 0) {
+      fmt::print(ctx.out, "{}: {} made; no errors left\n", device,
+                 plural(o.plan.fixes.size(), "repair"));
+    }
+  }
+  if (!o.after.usable()) {
+    return unusable(ctx, device, o.after) | code;
+  }
+  if (o.after.errors() != 0) {
+    std::string hint;
+    if (o.plan.force_would_help) {
+      hint = "famfs fsck -y --force replaces corrupt entries in the middle of the log with INVALID "
+             "entries (what they created is lost)";
+    } else if (o.plan.drop_would_help) {
+      hint = "famfs fsck -y --drop PATH turns one cross-linked file's entry INVALID (that file is "
+             "lost)";
+    }
+    Error e =
+        make_error(Errc::corrupt, "{}: {} left{}", device, plural(o.after.errors(), "error"),
+                   o.wrote() ? fmt::format(" ({} made)", plural(o.plan.fixes.size(), "repair"))
+                             : std::string());
+    print_error(ctx, hint.empty() ? e : with_hint(e, hint));
+  }
+  return code;
 }
 
 int run_fsck(Context& ctx, const FsckArgs& a) {
@@ -63,6 +215,9 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
               make_error(Errc::not_found, "{}: directory is not in a mounted famfs", a.target),
               "give the device or backing file, or a path inside a mounted famfs"));
     }
+  }
+  if (a.repair) {
+    return run_repair(ctx, a, device);
   }
   std::string mnt;
   auto mounted = core::device_is_mounted(device, &mnt);
@@ -95,11 +250,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
   }
   if (!r.usable()) {
     // Nothing could be checked: the reasons are errors of the command.
-    for (const auto& p : r.problems) {
-      if (p.severity == core::Severity::error) {
-        print_error(ctx, make_error(Errc::corrupt, "{}: {}", device, p.message));
-      }
-    }
+    unusable(ctx, device, r);
   } else if (r.errors() != 0) {
     print_error(ctx, make_error(Errc::corrupt, "{}: {} error{} found{}", device, r.errors(),
                                 r.errors() == 1 ? "" : "s",
@@ -115,6 +266,29 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
 RunFn add_fsck(CLI::App& sub) {
   auto a = std::make_shared<FsckArgs>();
   sub.add_flag("--json", a->json, "print the report as JSON");
+  auto* ro = sub.add_flag("-n", a->read_only, "check only, write nothing (the default)");
+  auto* y = sub.add_flag("-y,--repair", a->repair,
+                         "repair what can be repaired safely (the device must not be mounted); "
+                         "saves the metadata to a backup file first");
+  ro->excludes(y);
+  sub.add_flag("--force", a->force,
+               "with -y: also replace corrupt entries in the middle of the log with INVALID "
+               "entries (what they created is lost)")
+      ->needs(y);
+  sub.add_option("--drop", a->drop,
+                 "with -y: turn the log entry of file PATH INVALID (destructive: the file is "
+                 "lost); repeatable")
+      ->type_name("PATH")
+      ->allow_extra_args(false)
+      ->needs(y);
+  auto* backup = sub.add_option("--backup", a->backup,
+                                "with -y: save the superblock region and the log to FILE (default "
+                                "./famfs-fsck-backup-<fs uuid>-<time>.img)")
+                     ->type_name("FILE")
+                     ->needs(y);
+  sub.add_flag("--no-backup", a->no_backup, "with -y: save no backup file")
+      ->needs(y)
+      ->excludes(backup);
   sub.add_option("DEVICE", a->target,
                  "dax device, pmem device, backing file, or any path in a mounted famfs")
       ->required();

@@ -918,6 +918,32 @@ const char* to_string(SbSource s) {
 std::string report_json(const Report& r, int exit_code) {
   JsonWriter j;
   j.begin_object();
+  write_report_members(j, r, exit_code);
+  j.end_object();
+  return j.str();
+}
+
+void write_problems(JsonWriter& j, std::string_view key, const Report& r) {
+  j.begin_array(key);
+  for (const auto& p : r.problems) {
+    j.begin_object();
+    j.member("severity", to_string(p.severity));
+    j.member("kind", to_string(p.kind));
+    if (p.index != k_no_entry) {
+      j.member("entry", p.index);
+    }
+    if (p.other != k_no_entry) {
+      j.member("other_entry", p.other);
+    }
+    j.member("offset", p.offset);
+    j.member("length", p.length);
+    j.member("message", p.message);
+    j.end_object();
+  }
+  j.end_array();
+}
+
+void write_report_members(JsonWriter& j, const Report& r, int exit_code) {
   j.member("device", r.device);
   j.member("device_size", r.device_size);
   j.member("exit_code", exit_code);
@@ -963,25 +989,7 @@ std::string report_json(const Report& r, int exit_code) {
     j.member("allocation_collisions", st.collisions);
     j.end_object();
   }
-  j.begin_array("problems");
-  for (const auto& p : r.problems) {
-    j.begin_object();
-    j.member("severity", to_string(p.severity));
-    j.member("kind", to_string(p.kind));
-    if (p.index != k_no_entry) {
-      j.member("entry", p.index);
-    }
-    if (p.other != k_no_entry) {
-      j.member("other_entry", p.other);
-    }
-    j.member("offset", p.offset);
-    j.member("length", p.length);
-    j.member("message", p.message);
-    j.end_object();
-  }
-  j.end_array();
-  j.end_object();
-  return j.str();
+  write_problems(j, "problems", r);
 }
 
 } // namespace famfs::core

@@ -31,6 +31,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace famfs::core {
@@ -151,5 +152,12 @@ std::string problems_text(const Report& r, Severity min);
 // The report as a JSON document (core/json.hpp): device, superblock, log, capacity, counts,
 // problems, and `exit_code` as given.
 std::string report_json(const Report& r, int exit_code);
+
+class JsonWriter;
+// The members of report_json()'s object, written into an object `j` has open (so that fsck -y
+// can add its own members).
+void write_report_members(JsonWriter& j, const Report& r, int exit_code);
+// An array `key` of the report's problems, as in report_json().
+void write_problems(JsonWriter& j, std::string_view key, const Report& r);
 
 } // namespace famfs::core
