@@ -8,7 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../cli/common.sh"
 # Daemon trace and pid files stay inside the test directory.
 export FAMFS_RUNTIME_DIR="$T/run"
 # The test-only helper (tests/support/famfs_test_tool.cpp): appends log entries, checks reads.
-TT="${FAMFS_TEST_TOOL:?FAMFS_TEST_TOOL must point at famfs_test_tool}"
+# ctest sets FAMFS_TEST_TOOL; by hand, it is found next to the famfs binary's build tree.
+TT="${FAMFS_TEST_TOOL:-$(dirname "$FAMFS")/../tests/famfs_test_tool}"
 # The first data allocation unit with the default 8 MiB log, and the allocation unit.
 AU=$((0x200000))
 DATA0=$((0xa00000))
