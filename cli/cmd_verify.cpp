@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,9 +52,14 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
   if (!fd) {
     return sys_error(errno, path);
   }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return sys_error(errno, path);
+  }
+  size = static_cast<std::uint64_t>(st.st_size); // for messages; the check reads to EOF
   core::PatternStream ps(seed);
   std::vector<std::byte> buf(1 << 20);
-  size = 0;
+  std::uint64_t done = 0;
   for (;;) {
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
@@ -69,8 +75,9 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
             ps.mismatch(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)))) {
       return std::optional<std::uint64_t>(*bad);
     }
-    size += static_cast<std::uint64_t>(n);
+    done += static_cast<std::uint64_t>(n);
   }
+  size = done;
   return std::optional<std::uint64_t>();
 }
 
