@@ -60,8 +60,6 @@ Server::Server(core::Image& img, ServerOptions opts) : m_img(img), m_opts(opts) 
   m_dev_size = img.device().size();
   const auto& sb = img.superblock();
   m_tree.add_meta(sb.log_offset, sb.log_len);
-  const u64 au = sb.alloc_unit == 0 ? log::k_alloc_unit : sb.alloc_unit;
-  m_used_au.assign((m_dev_size + au - 1) / au, false);
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
   m_start_sec = static_cast<u64>(now.tv_sec);
@@ -140,16 +138,31 @@ void Server::account_new_nodes() {
       if (e.offset >= m_dev_size) {
         continue;
       }
-      const u64 end = std::min(m_dev_size, e.offset + std::min(e.len, m_dev_size - e.offset));
-      for (u64 a = e.offset / au; a < (end + au - 1) / au; ++a) {
-        if (!m_used_au[a]) {
-          m_used_au[a] = true;
-          m_used_au_count++;
-        }
-      }
+      const u64 end = e.offset + std::min(e.len, m_dev_size - e.offset);
+      add_used(e.offset / au, (end + au - 1) / au);
     }
   }
   m_accounted_nodes = m_tree.node_count();
+}
+
+void Server::add_used(u64 first, u64 end) {
+  // An interval set, so that a hostile log (thousands of entries each claiming the whole device)
+  // costs O(log n) per extent, not one step per allocation unit.
+  if (first >= end) {
+    return;
+  }
+  auto it = m_used_au.upper_bound(first);
+  if (it != m_used_au.begin() && std::prev(it)->second >= first) {
+    --it;
+  }
+  while (it != m_used_au.end() && it->first <= end) {
+    first = std::min(first, it->first);
+    end = std::max(end, it->second);
+    m_used_au_count -= it->second - it->first;
+    it = m_used_au.erase(it);
+  }
+  m_used_au.emplace(first, end);
+  m_used_au_count += end - first;
 }
 
 // ---- Helpers ----

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -144,6 +145,7 @@ private:
   Attr attr_of(const core::Node& n) const;
   void add_lookups(u64 ino, u64 n);
   void account_new_nodes(); // caller holds m_tree_mutex exclusively
+  void add_used(u64 first_au, u64 end_au);
   void snapshot_dir(const core::Node& dir, DirHandle& h) const;
   // The device pieces of file bytes [off, off + len), inside the device; short when the map or
   // the device ends first. Caller holds m_tree_mutex.
@@ -158,8 +160,8 @@ private:
   // device copy; handlers copy what they need out of the tree, release, then touch memory.
   mutable std::shared_mutex m_tree_mutex;
   core::Tree m_tree;
-  u64 m_accounted_nodes = 0;   // nodes whose extents are in m_used_au
-  std::vector<bool> m_used_au; // allocation units in use (STATFS)
+  u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
+  std::map<u64, u64> m_used_au; // allocation units in use (STATFS): [first, end) by first
   u64 m_used_au_count = 0;
   std::atomic<u64> m_stuck_next_index{~0ULL}; // log size when a bad entry last stopped replay
   std::string m_last_problem;

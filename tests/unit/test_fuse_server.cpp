@@ -463,6 +463,25 @@ TEST_CASE("fuse::Server: a map that points past the device is never followed", "
   CHECK(k.write(w->nodeid, k_au + 5, std::vector<std::byte>(10)).first == EIO);
 }
 
+TEST_CASE("fuse::Server: STATFS counts each allocation unit once, cheaply", "[fuse]") {
+  Fixture f;
+  // Two thousand entries that each claim everything from the first data AU to far past the
+  // device: counted as one interval, in no time.
+  std::vector<log::LogEntry> hostile;
+  for (int i = 0; i < 2000; ++i) {
+    hostile.push_back(file_entry(fmt::format("h{}", i), 1, simple({{0, k_data, 1ULL << 62}})));
+  }
+  f.append(std::move(hostile));
+  FakeKernel k(*f.img, writable());
+  k.init();
+  auto [e, p] = k.call(FUSE_STATFS, 1, {});
+  REQUIRE(e == 0);
+  fuse_statfs_out so{};
+  std::memcpy(&so, p.data(), sizeof(so));
+  CHECK(so.st.blocks == 32);
+  CHECK(so.st.bfree == 0);
+}
+
 TEST_CASE("fuse::Server: WRITE stays inside the file and reaches the device", "[fuse]") {
   Fixture f;
   SECTION("writable") {
