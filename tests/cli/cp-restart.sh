@@ -13,17 +13,17 @@ fi
 img="$dir/dev.img"
 mkdir -p "$dir/src/d"
 head -c $((16 << 20)) /dev/urandom >"$dir/base"
-for i in $(seq -w 1 60); do { echo "$i"; cat "$dir/base"; } | head -c $((16 << 20)) >"$dir/src/d/f$i"; done
-total=61 # the directory and 60 files
+for i in $(seq -w 1 24); do { echo "$i"; cat "$dir/base"; } | head -c $((16 << 20)) >"$dir/src/d/f$i"; done
+total=25 # the directory and 24 files
 
 # next_index straight from the log header (bytes 40..47 of the log at 2 MiB): cheap to poll.
 next_index() { od -An -t u8 -j $((0x200000 + 40)) -N 8 "$img" | tr -d ' '; }
 
-# cp appends entries in batches (every 256 MiB of data here). Kill it as soon as the first
-# batch is in the log, while it is still copying the rest.
+# cp appends entries in batches (every 256 MiB of data here: 16 of the 24 files). Kill it as
+# soon as the first batch is in the log, while it is still copying the rest.
 partial=0
 for attempt in 1 2 3; do
-  mkfs_img "$img" 2G
+  mkfs_img "$img" 512M
   "$FAMFS" mkdir --device "$img" dest
   "$FAMFS" cp --device "$img" -r "$dir/src/d" dest/ &
   pid=$!
@@ -48,7 +48,7 @@ done <"$T/done"
 # The same command again completes the copy.
 expect_exit 0 "$FAMFS" cp --device "$img" -r --verify "$dir/src/d" dest/
 [ "$(nentries "$img")" = $((total + 1)) ] || die "entries after the re-run: $(nentries "$img")"
-for i in $(seq -w 1 60); do
+for i in $(seq -w 1 24); do
   extract "$img" "dest/d/f$i" "$T/x"
   cmp -s "$T/x" "$dir/src/d/f$i" || die "dest/d/f$i differs"
 done

@@ -85,7 +85,7 @@ done
 [ "$i" -ge 12 ] && [ "$i" -le 14 ] || die "$i files fit, expected 12 to 14"
 grep -qE "f$i: device full: found [012] of 3 free strips" "$T/fill.err" || die "fill error: $(cat "$T/fill.err")"
 last=f$((i - 1))
-expect_exit 0 "$FAMFS" creat --device "$fill" -M f0,0,11 -M "$last,0,12"
-expect_exit 0 "$FAMFS" verify --device "$fill" -m f0,11 -m "$last,12"
+expect_exit 0 "$FAMFS" creat --device "$fill" -M "$last,0,12"
+expect_exit 0 "$FAMFS" verify --device "$fill" -m "$last,12"
 fsck_clean "$fill"
 fsck_clean "$img"

@@ -18,24 +18,27 @@ nentries() {
 # map as getmap --json reports it and the kernel's interleave rule (spec §1.4): chunk c lives in
 # strip c mod nstrips at offset (c div nstrips) * chunk. Independent of famfs's own readers.
 extract() {
-  local img=$1 rel=$2 out=$3 map size type
-  map=$("$FAMFS" getmap --json --device "$img" "$rel")
-  size=$(jq -r '.[0].size' <<<"$map")
-  type=$(jq -r '.[0].type' <<<"$map")
+  local img=$1 rel=$2 out=$3 size type chunk line
+  local -a ext=()
+  {
+    read -r size type chunk
+    while read -r line; do ext+=("$line"); done
+  } < <("$FAMFS" getmap --json --device "$img" "$rel" |
+    jq -r '.[0] | "\(.size) \(.type) \(.chunk_size // 0)", ((.extents // .strips)[] | "\(.offset) \(.length)")')
   : >"$out"
   if [ "$type" = simple ]; then
     local left=$size off len n
-    while read -r off len; do
+    for line in "${ext[@]}"; do
+      read -r off len <<<"$line"
       [ "$left" -gt 0 ] || break
       n=$((len < left ? len : left))
       dd if="$img" iflag=skip_bytes,count_bytes skip="$off" count="$n" bs=1M status=none >>"$out"
       left=$((left - n))
-    done < <(jq -r '.[0].extents[] | "\(.offset) \(.length)"' <<<"$map")
+    done
   else
-    local chunk nstrips c=0 done_bytes=0 strip within n
-    chunk=$(jq -r '.[0].chunk_size' <<<"$map")
-    nstrips=$(jq -r '.[0].strips | length' <<<"$map")
-    mapfile -t offs < <(jq -r '.[0].strips[].offset' <<<"$map")
+    local nstrips=${#ext[@]} c=0 done_bytes=0 strip within n
+    local -a offs=()
+    for line in "${ext[@]}"; do offs+=("${line%% *}"); done
     while [ "$done_bytes" -lt "$size" ]; do
       strip=$((c % nstrips))
       within=$(((c / nstrips) * chunk))
