@@ -771,19 +771,22 @@ Report check_image(const CheckInput& in) {
   return r;
 }
 
-Result<Report> check_device(const std::string& path) {
-  FAMFS_TRY_ASSIGN(Device dev, Device::open(path, OpenMode::read_only));
-  CheckInput in;
-  in.device = path;
-  in.device_size = dev.size();
-  // Another host may have written the metadata: drop cached copies of the superblock region and
-  // of the log before reading them (a no-op on regular files).
+void invalidate_metadata(const Device& dev) {
   const u64 meta = std::min<u64>(dev.size(), log::k_log_offset);
   dev.invalidate(0, meta);
   auto sb = log::decode_superblock(dev.bytes().first(std::min<u64>(dev.size(), k_sb_size)));
   if (sb && sb->log_offset == log::k_log_offset && sb->log_len <= dev.size() - meta) {
     dev.invalidate(meta, sb->log_len);
   }
+}
+
+Result<Report> check_device(const std::string& path) {
+  FAMFS_TRY_ASSIGN(Device dev, Device::open(path, OpenMode::read_only));
+  CheckInput in;
+  in.device = path;
+  in.device_size = dev.size();
+  // Another host may have written the metadata: drop cached copies before reading them.
+  invalidate_metadata(dev);
   in.bytes = dev.bytes();
   auto host = get_system_uuid();
   if (host) {

@@ -138,6 +138,11 @@ struct CheckInput {
 // Checks an image. Never fails: everything found is in the Report.
 Report check_image(const CheckInput& in);
 
+class Device;
+// Drops cached copies of the superblock region and of the log the superblock declares, before
+// reading metadata another host may have written (a no-op on regular files).
+void invalidate_metadata(const Device& dev);
+
 // Opens `path` read-only (a backing file or a device) and checks it. Errors only for what stops
 // the check from running (the device cannot be opened or mapped).
 Result<Report> check_device(const std::string& path);

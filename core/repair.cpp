@@ -495,16 +495,6 @@ CheckInput input_for(const Device& dev, const std::string& path) {
   return in;
 }
 
-// Drops cached copies of the metadata (another host may have written it).
-void invalidate_metadata(const Device& dev) {
-  const u64 meta = std::min<u64>(dev.size(), log::k_log_offset);
-  dev.invalidate(0, meta);
-  auto sb = log::decode_superblock(dev.bytes().first(std::min<u64>(dev.size(), k_sb_size)));
-  if (sb && sb->log_offset == log::k_log_offset && sb->log_len <= dev.size() - meta) {
-    dev.invalidate(meta, sb->log_len);
-  }
-}
-
 } // namespace
 
 Result<RepairOutcome> repair_device(const RepairRequest& req) {
