@@ -118,7 +118,7 @@ public:
         add(k_check_files, rel, "in the log but missing from the mount");
         continue;
       }
-      const struct stat& st = it->second.st;
+      const struct stat st = it->second.st; // a copy: the map entry goes now
       m_seen.erase(it);
       const bool is_dir = n->kind == core::NodeKind::dir;
       is_dir ? dirs++ : files++;
