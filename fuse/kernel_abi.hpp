@@ -25,27 +25,32 @@ inline constexpr std::uint32_t k_flags2_direct_io_allow_mmap = 1U << (36 - 32);
 
 // The famfs kernel extension (shared/spec/fuse-famfs-protocol.md §1, §2, §9): an INIT flags2 bit
 // saying "this server serves fmaps", and two opcodes. Their numbers moved between patch
-// revisions, so they live in one table selected by revision. Issue 7 implements the opcodes;
-// until then we never acknowledge the flag and answer both opcodes ENOSYS.
+// revisions, so they live in one table selected by revision (`famfs mount --famfs-abi NAME`).
+// The server acknowledges the flag only over a devdax device (fuse/server.hpp fmap_capable) and
+// answers both opcodes ENOSYS unless it did.
 struct FamfsAbi {
   std::string_view name;
   std::uint32_t flags2_dax_fmap; // mask in fuse_init_{in,out}.flags2
   std::uint32_t op_get_fmap;
   std::uint32_t op_get_daxdev;
+  std::uint32_t max_extents; // FUSE_FAMFS_MAX_EXTENTS: simple extents per fmap
+  std::uint32_t max_strips;  // FUSE_FAMFS_MAX_STRIPS: strips per interleaved extent
 };
 
 // jagalactic/libfuse branch "famfs", March 2025 (RFC V1, kernel 6.14 era): INIT bit 42, opcodes
-// 53/54. Source: fuse-famfs-protocol.md §9 (JL).
-inline constexpr FamfsAbi k_famfs_abi_rfc1 = {"rfc1", 1U << (42 - 32), 53, 54};
+// 53/54. Source: fuse-famfs-protocol.md §9 (JL). Same struct layouts; that RFC capped simple
+// extents at 2 and strips at 16.
+inline constexpr FamfsAbi k_famfs_abi_rfc2025 = {"rfc2025", 1U << (42 - 32), 53, 54, 2, 16};
 // "[PATCH V7 00/19] famfs: port into fuse" (2026-01-18, same wire as V10): FUSE_DAX_FMAP =
 // 1ULL << 43 (flags2 bit 11), FUSE_GET_FMAP = 54, FUSE_GET_DAXDEV = 55. Source:
 // fuse-famfs-protocol.md §1, §2 (K11, K12, K14, L2).
-inline constexpr FamfsAbi k_famfs_abi_v7 = {"v7", 1U << (43 - 32), 54, 55};
+// Limits 32 extents, 32 strips (L2, K13).
+inline constexpr FamfsAbi k_famfs_abi_v7 = {"v7", 1U << (43 - 32), 54, 55, 32, 32};
 
-inline constexpr FamfsAbi k_famfs_abis[] = {k_famfs_abi_v7, k_famfs_abi_rfc1};
+inline constexpr FamfsAbi k_famfs_abis[] = {k_famfs_abi_v7, k_famfs_abi_rfc2025};
 inline constexpr const FamfsAbi& k_default_famfs_abi = k_famfs_abi_v7;
 
-// The ABI named `name` ("v7", "rfc1"); nullptr when unknown.
+// The ABI named `name` ("v7", "rfc2025"); nullptr when unknown.
 constexpr const FamfsAbi* famfs_abi(std::string_view name) {
   for (const auto& a : k_famfs_abis) {
     if (a.name == name) {

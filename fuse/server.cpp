@@ -8,6 +8,7 @@
 #include "fuse/server.hpp"
 
 #include "core/trace.hpp"
+#include "fuse/famfs_fmap.hpp"
 #include "log/fmap.hpp"
 
 #include <dirent.h>
@@ -369,10 +370,13 @@ Outcome Server::handle(std::span<const std::byte> bytes) {
     return error_to(r, EIO);
   }
   if (op == m_opts.famfs_abi->op_get_fmap || op == m_opts.famfs_abi->op_get_daxdev) {
-    // Reserved for the famfs kernel extension (issue 7); we never acknowledge its INIT flag, so
-    // a kernel that sends these anyway gets ENOSYS.
-    FAMFS_TRACE(2, "{}: famfs extension not negotiated", opcode_name(op));
-    return error_to(r, ENOSYS);
+    // The famfs kernel extension: served only when negotiated at INIT; a kernel that sends
+    // these anyway gets ENOSYS.
+    if (!m_famfs.load()) {
+      FAMFS_TRACE(2, "{}: famfs extension not negotiated", opcode_name(op));
+      return error_to(r, ENOSYS);
+    }
+    return op == m_opts.famfs_abi->op_get_fmap ? do_get_fmap(r) : do_get_daxdev(r);
   }
   Handler h = handler_for(op);
   if (h == nullptr) {
@@ -423,12 +427,25 @@ Outcome Server::do_init(const Request& r) {
   m_minor = o.minor;
   FAMFS_TRACE(1, "INIT: kernel {}.{} flags {:#x}; we speak {}.{} with flags {:#x}", in.major,
               in.minor, in.flags, o.major, o.minor, o.flags);
-  if ((in.flags & famfs_bit) != 0) {
+  // famfs DAX fmaps (fuse-famfs-protocol.md §1): acknowledged iff the kernel offered the bit
+  // (which travels in flags2, so only with FUSE_INIT_EXT) and our device can be mapped by it.
+  const bool offered = (in.flags & FUSE_INIT_EXT) != 0 && (in.flags & famfs_bit) != 0;
+  const bool famfs = offered && m_opts.fmap_capable;
+  if (famfs) {
+    o.flags |= famfs_bit | FUSE_INIT_EXT;
+    FAMFS_TRACE(1, "INIT: famfs DAX fmaps ({}) accepted: the kernel maps file data from {}",
+                m_opts.famfs_abi->name,
+                m_opts.daxdev_path.empty() ? m_img.device().path() : m_opts.daxdev_path);
+  } else if (offered) {
     FAMFS_TRACE(1,
-                "INIT: kernel offers famfs DAX fmaps ({}); not acknowledged: this server "
-                "carries the data itself",
-                m_opts.famfs_abi->name);
+                "INIT: kernel offers famfs DAX fmaps ({}); not acknowledged: the {} backing is "
+                "not a devdax device, so this server carries the data itself",
+                m_opts.famfs_abi->name, core::to_string(m_img.device().kind()));
+  } else {
+    FAMFS_TRACE(1, "INIT: no famfs DAX fmaps offered ({} numbering); data path: {}",
+                m_opts.famfs_abi->name, k_data_path_userspace);
   }
+  m_famfs.store(famfs);
   m_initialized.store(true);
   return reply_to(r, init_reply(o));
 }
@@ -916,6 +933,53 @@ Outcome Server::do_refused(const Request& r) {
   FAMFS_TRACE(2, "{} refused: famfs files and directories are made through the log",
               opcode_name(r.header.opcode));
   return error_to(r, EPERM);
+}
+
+Outcome Server::do_get_fmap(const Request& r) {
+  // in_header.nodeid is the file; no body (fuse-famfs-protocol.md §2, §3). Any failure fails
+  // the kernel's open(2), so every refusal is traced with the reason.
+  std::vector<std::byte> msg;
+  {
+    std::shared_lock lock(m_tree_mutex);
+    const core::Node* n = m_tree.get(r.header.nodeid);
+    if (n == nullptr) {
+      FAMFS_TRACE(1, "GET_FMAP node {}: no such node", r.header.nodeid);
+      return error_to(r, ENOENT);
+    }
+    if (n->kind != core::NodeKind::file) {
+      FAMFS_TRACE(1, "GET_FMAP node {}: not a regular file", r.header.nodeid);
+      return error_to(r, EINVAL);
+    }
+    // file_size is exactly what attr_of reports as st_size (n->size): the kernel marks the file
+    // bad if the two ever differ.
+    auto enc = encode_famfs_fmap(n->fmap, n->size, *m_opts.famfs_abi);
+    if (!enc) {
+      FAMFS_TRACE(1, "GET_FMAP node {} ({}): the kernel cannot take this map, open fails with EIO: "
+                  "{}",
+                  r.header.nodeid, log::fmap_text(n->fmap), enc.error().message);
+      return error_to(r, EIO);
+    }
+    msg = std::move(*enc);
+  }
+  FAMFS_TRACE(3, "GET_FMAP node {}: {} bytes", r.header.nodeid, msg.size());
+  return reply_to(r, Reply::bytes(std::move(msg)));
+}
+
+Outcome Server::do_get_daxdev(const Request& r) {
+  // in_header.nodeid is the daxdev index; we serve one device, index 0.
+  if (r.header.nodeid != 0) {
+    FAMFS_TRACE(1, "GET_DAXDEV index {}: this file system has only device 0", r.header.nodeid);
+    return error_to(r, EINVAL);
+  }
+  const std::string& path =
+      m_opts.daxdev_path.empty() ? m_img.device().path() : m_opts.daxdev_path;
+  auto enc = encode_famfs_daxdev(path);
+  if (!enc) {
+    FAMFS_TRACE(1, "GET_DAXDEV 0: {}", enc.error().message);
+    return error_to(r, ENAMETOOLONG);
+  }
+  FAMFS_TRACE(2, "GET_DAXDEV 0: {}", path);
+  return reply_to(r, Reply::bytes(std::move(*enc)));
 }
 
 // ---- Loops ----

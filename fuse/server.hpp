@@ -44,7 +44,18 @@ struct ServerOptions {
   std::chrono::milliseconds poll_interval{200};
   // Which numbering of the famfs kernel extension to recognise.
   const FamfsAbi* famfs_abi = &k_default_famfs_abi;
+  // The backing device can be mapped by a famfs kernel (a devdax character device): when the
+  // kernel offers the famfs flag at INIT we accept it and serve GET_FMAP / GET_DAXDEV, and file
+  // data no longer passes through us. The daemon sets it for devdax devices; unit tests set it
+  // over a regular file (no dax hardware here). Off: the userspace data path, always.
+  bool fmap_capable = false;
+  // The path GET_DAXDEV names (index 0); empty means the image's device path.
+  std::string daxdev_path;
 };
+
+// What `data_path()` reports, for `famfs status` (the status xattr).
+inline constexpr std::string_view k_data_path_userspace = "userspace";
+inline constexpr std::string_view k_data_path_kernel = "kernel (famfs fmap)";
 
 // What handling one request produced.
 struct Outcome {
@@ -80,6 +91,13 @@ public:
   // Applies new log entries, if any. `force` retries an entry that failed to decode even when
   // the log has not grown since.
   void refresh(bool force = false);
+
+  // Which data path this mount uses once INIT is done: k_data_path_kernel when the kernel
+  // offered the famfs flag and we accepted it, else k_data_path_userspace.
+  std::string_view data_path() const {
+    return m_famfs.load() ? k_data_path_kernel : k_data_path_userspace;
+  }
+  bool famfs_negotiated() const { return m_famfs.load(); }
 
   // Test hooks.
   bool initialized() const { return m_initialized.load(); }
@@ -139,6 +157,8 @@ private:
   Outcome do_destroy(const Request& r);
   Outcome do_readlink(const Request& r);
   Outcome do_refused(const Request& r);
+  Outcome do_get_fmap(const Request& r);   // famfs extension, only once negotiated
+  Outcome do_get_daxdev(const Request& r); // famfs extension, only once negotiated
 
   Handler handler_for(u32 opcode) const;
   // The attributes of `n` (caller holds m_tree_mutex, shared at least).
@@ -172,6 +192,7 @@ private:
   u64 m_next_fh = 1;
 
   std::atomic<bool> m_initialized{false};
+  std::atomic<bool> m_famfs{false}; // the famfs flag was offered and acknowledged at INIT
   std::atomic<bool> m_done{false};
   u32 m_minor = 0;
   u64 m_start_sec = 0;

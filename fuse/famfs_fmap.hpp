@@ -1,0 +1,90 @@
+// The famfs kernel extension's wire structures (shared/spec/fuse-famfs-protocol.md §3, §4) and
+// their pure encoders: a file's map as a GET_FMAP reply, a device path as a GET_DAXDEV reply.
+// Every limit the V7 kernel enforces is checked here, so a map the kernel would refuse (or
+// misread) is refused by us with a message naming the limit, never handed over.
+#pragma once
+
+#include "fuse/kernel_abi.hpp"
+#include "log/records.hpp"
+#include "log/result.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace famfs::fuse {
+
+// Limits of the V7 kernel (fs/fuse/famfs.c famfs_fuse_meta_alloc, uapi fuse.h). The extent and
+// strip caps are per revision: FamfsAbi::max_extents / max_strips (fuse/kernel_abi.hpp).
+inline constexpr std::uint32_t k_famfs_fmap_version = 1;
+// The kernel posts a PAGE_SIZE buffer for the reply (FMAP_BUFSIZE); a longer reply is an EIO.
+inline constexpr std::size_t k_famfs_fmap_max_reply = 4096;
+// Offsets, lengths and chunk sizes must be PMD-aligned (2 MiB on x86-64).
+inline constexpr std::uint64_t k_famfs_pmd_size = 2ULL << 20;
+inline constexpr std::size_t k_daxdev_name_max = 256; // DAXDEV_NAME_MAX
+
+enum class FamfsFileType : std::uint8_t { reg = 0, superblock = 1, log = 2 };
+enum : std::uint32_t { k_famfs_ext_simple = 0, k_famfs_ext_interleave = 1 };
+
+// struct fuse_famfs_fmap_header (32 bytes).
+struct FamfsFmapHeader {
+  std::uint8_t file_type;
+  std::uint8_t reserved;
+  std::uint16_t fmap_version;
+  std::uint32_t ext_type;
+  std::uint32_t nextents;
+  std::uint32_t reserved0;
+  std::uint64_t file_size;
+  std::uint64_t reserved1;
+};
+// struct fuse_famfs_simple_ext (24 bytes): a simple extent, or one strip of an interleave.
+struct FamfsSimpleExt {
+  std::uint32_t se_devindex;
+  std::uint32_t reserved;
+  std::uint64_t se_offset;
+  std::uint64_t se_len;
+};
+// struct fuse_famfs_iext (24 bytes): an interleaved extent, followed by its strips.
+struct FamfsIext {
+  std::uint32_t ie_nstrips;
+  std::uint32_t ie_chunk_size;
+  std::uint64_t ie_nbytes;
+  std::uint64_t reserved;
+};
+// struct fuse_daxdev_out (280 bytes).
+struct FamfsDaxdevOut {
+  std::uint16_t index;
+  std::uint16_t reserved;
+  std::uint32_t reserved2;
+  std::uint64_t reserved3;
+  std::uint64_t reserved4;
+  char name[k_daxdev_name_max];
+};
+
+static_assert(sizeof(FamfsFmapHeader) == 32 && offsetof(FamfsFmapHeader, ext_type) == 4
+              && offsetof(FamfsFmapHeader, nextents) == 8
+              && offsetof(FamfsFmapHeader, file_size) == 16);
+static_assert(sizeof(FamfsSimpleExt) == 24 && offsetof(FamfsSimpleExt, se_offset) == 8
+              && offsetof(FamfsSimpleExt, se_len) == 16);
+static_assert(sizeof(FamfsIext) == 24 && offsetof(FamfsIext, ie_chunk_size) == 4
+              && offsetof(FamfsIext, ie_nbytes) == 8);
+static_assert(sizeof(FamfsDaxdevOut) == 280 && offsetof(FamfsDaxdevOut, name) == 24);
+
+// The GET_FMAP reply body for a file of `file_size` bytes with map `map`. Simple maps become
+// header + one simple extent each; interleaved maps (one interleaved extent, log/records.hpp)
+// become header + one iext (ie_nbytes = file_size) + its strips. Errc::invalid_argument with a
+// message naming the broken limit when the kernel could not take the map: no extents, more than
+// abi.max_extents extents or abi.max_strips strips, a reply over 4096 bytes, a device index other than 0, an offset, length
+// or chunk size not 2 MiB-aligned (or a chunk over 4 GiB), or a map that cannot hold file_size
+// bytes.
+Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& map,
+                                                 std::uint64_t file_size,
+                                                 const FamfsAbi& abi = k_default_famfs_abi,
+                                                 FamfsFileType type = FamfsFileType::reg);
+
+// The GET_DAXDEV reply body naming `path` (NUL-terminated). Errc::invalid_argument when the path
+// is empty or does not fit in 256 bytes with its NUL.
+Result<std::vector<std::byte>> encode_famfs_daxdev(std::string_view path, std::uint16_t index = 0);
+
+} // namespace famfs::fuse
