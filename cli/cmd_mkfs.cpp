@@ -1,6 +1,7 @@
-// famfs mkfs [--loglen SIZE] [--force] [--kill] [--size SIZE] [--json] DEVICE
+// famfs mkfs [--loglen SIZE] [--force] [--kill] [--size SIZE] [--json] [--set-daxmode] DEVICE
 // Orchestration and printing only; the rules live in core/mkfs.cpp.
 #include "cli/command.hpp"
+#include "cli/daxmode.hpp"
 #include "core/fsck.hpp"
 #include "core/json.hpp"
 #include "core/mkfs.hpp"
@@ -20,6 +21,7 @@ struct MkfsArgs {
   bool force = false;
   bool kill = false;
   bool json = false;
+  bool set_daxmode = false;
 };
 
 int run_mkfs(Context& ctx, const MkfsArgs& a) {
@@ -44,6 +46,10 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
   opts.force = a.force ? core::Force::yes : core::Force::no;
   opts.kill = a.kill ? core::Kill::yes : core::Kill::no;
 
+  DaxModeSwitch daxmode; // restores the device's mode unless mkfs succeeds
+  if (auto m = daxmode.apply(a.device, a.set_daxmode); !m) {
+    return report(ctx, m.error());
+  }
   auto sb = core::mkfs(a.device, opts);
   if (!sb) {
     return report(ctx, sb.error());
@@ -61,6 +67,7 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
       fmt::print(ctx.out, "famfs superblock on {} killed (file system {})\n", a.device,
                  sb->fs_uuid.str());
     }
+    daxmode.commit();
     return k_exit_ok;
   }
   // The summary of the new file system is fsck's, read back from the device.
@@ -78,6 +85,7 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
     return report(ctx,
                   make_error(Errc::io, "{}: the new file system does not check clean", a.device));
   }
+  daxmode.commit();
   return k_exit_ok;
 }
 
@@ -97,6 +105,8 @@ RunFn add_mkfs(CLI::App& sub) {
       ->type_name("SIZE")
       ->check(size_validator());
   sub.add_flag("--json", a->json, "print the summary as JSON");
+  sub.add_flag("--set-daxmode", a->set_daxmode,
+               "switch a dax device to devdax mode first (restored if mkfs fails)");
   sub.add_option("DEVICE", a->device, "dax device, pmem device or regular backing file")
       ->required();
   return [a](Context& ctx) { return run_mkfs(ctx, *a); };

@@ -1,14 +1,19 @@
-// famfs mount [-f] [--writable | --read-only] [--threads N] DEVICE MOUNTPOINT
+// famfs mount [-f] [--writable | --read-only] [--threads N] [--famfs-abi V] [--set-daxmode]
+//             DEVICE MOUNTPOINT
 // Orchestration and printing only; the server lives in fuse/.
 #include "cli/command.hpp"
+#include "cli/daxmode.hpp"
 #include "core/image.hpp"
 #include "core/mounts.hpp"
 #include "core/trace.hpp"
 #include "fuse/daemon.hpp"
+#include "fuse/kernel_abi.hpp"
 
 #include <fmt/format.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace famfs::cli {
 
@@ -21,11 +26,17 @@ struct MountArgs {
   bool writable = false;
   bool read_only = false;
   unsigned threads = 0;
+  std::string famfs_abi = "v7";
+  bool set_daxmode = false;
 };
 
 int run_mount(Context& ctx, const MountArgs& a) {
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
+  DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
+  if (auto m = daxmode.apply(a.device, a.set_daxmode); !m) {
+    return report(ctx, m.error());
+  }
   auto probe = core::Image::open(a.device, core::OpenMode::read_only);
   if (!probe) {
     return report(ctx, probe.error());
@@ -75,16 +86,27 @@ int run_mount(Context& ctx, const MountArgs& a) {
   cfg.writable = writable;
   cfg.trace_level = 1 + ctx.verbose;
   cfg.threads = a.threads;
+  cfg.famfs_abi = a.famfs_abi;
   auto started = fuse::mount_and_serve(*img, cfg);
   if (!started) {
     return report(ctx, started.error());
   }
+  daxmode.commit();
   if (!a.foreground && ctx.verbose > 0) {
     fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
                cfg.mountpoint, writable ? "read-write" : "read-only data", started->pid,
                started->log_path);
   }
   return k_exit_ok;
+}
+
+// The --famfs-abi choices: the revisions in fuse/kernel_abi.hpp's table.
+std::vector<std::string> famfs_abi_names() {
+  std::vector<std::string> names;
+  for (const auto& abi : fuse::k_famfs_abis) {
+    names.emplace_back(abi.name);
+  }
+  return names;
 }
 
 } // namespace
@@ -102,6 +124,11 @@ RunFn add_mount(CLI::App& sub) {
   w->excludes(ro);
   sub.add_option("--threads", a->threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1U, 64U));
+  sub.add_option("--famfs-abi", a->famfs_abi,
+                 "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
+      ->check(CLI::IsMember(famfs_abi_names()));
+  sub.add_flag("--set-daxmode", a->set_daxmode,
+               "switch a dax device to devdax mode first (restored if the mount fails)");
   return [a](Context& ctx) { return run_mount(ctx, *a); };
 }
 

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -40,43 +41,155 @@ std::string driver_mode(const std::string& devname) {
   return drv;
 }
 
-} // namespace
-
-Result<DaxInfo> daxdev_info(const std::string& path) {
+// The libdaxctl device behind a char device, or an error naming `path`.
+Result<daxctl_dev*> find_dev(daxctl_ctx* ctx, const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT && looks_like_daxdev(path)) {
+      return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
+    }
     return sys_error(errno, path);
   }
   if (!S_ISCHR(st.st_mode)) {
     return fail(Errc::invalid_argument, "{}: not a character device", path);
   }
+  daxctl_region* region = nullptr;
+  daxctl_region_foreach(ctx, region) {
+    daxctl_dev* dev = nullptr;
+    daxctl_dev_foreach(region, dev) {
+      if (static_cast<unsigned>(daxctl_dev_get_major(dev)) == major(st.st_rdev)
+          && static_cast<unsigned>(daxctl_dev_get_minor(dev)) == minor(st.st_rdev)) {
+        return dev;
+      }
+    }
+  }
+  return fail(Errc::not_found, "{}: not a dax device known to libdaxctl", path);
+}
+
+Result<std::unique_ptr<daxctl_ctx, CtxDeleter>> new_ctx() {
   daxctl_ctx* raw = nullptr;
   if (int rc = daxctl_new(&raw); rc < 0) {
     return sys_error(-rc, "libdaxctl");
   }
-  std::unique_ptr<daxctl_ctx, CtxDeleter> ctx(raw);
-  daxctl_region* region = nullptr;
-  daxctl_region_foreach(ctx.get(), region) {
-    daxctl_dev* dev = nullptr;
-    daxctl_dev_foreach(region, dev) {
-      if (static_cast<unsigned>(daxctl_dev_get_major(dev)) != major(st.st_rdev)
-          || static_cast<unsigned>(daxctl_dev_get_minor(dev)) != minor(st.st_rdev)) {
-        continue;
-      }
-      DaxInfo info;
-      info.size = daxctl_dev_get_size(dev);
-      info.align = daxctl_dev_get_align(dev);
-      if (daxctl_dev_get_memory(dev) != nullptr && daxctl_memory_is_online(daxctl_dev_get_memory(dev)) > 0) {
-        info.mode = "system-ram";
-      } else if (!daxctl_dev_is_enabled(dev)) {
-        info.mode = "unbound";
-      } else {
-        info.mode = driver_mode(daxctl_dev_get_devname(dev));
-      }
-      return info;
+  return std::unique_ptr<daxctl_ctx, CtxDeleter>(raw);
+}
+
+Result<void> write_sysfs(const std::string& file, const std::string& value) {
+  FILE* f = std::fopen(file.c_str(), "w");
+  if (f == nullptr) {
+    return sys_error(errno, file);
+  }
+  const bool ok = std::fputs(value.c_str(), f) >= 0;
+  const bool closed = std::fclose(f) == 0;
+  if (!ok || !closed) {
+    return sys_error(errno, file);
+  }
+  return {};
+}
+
+// Disables `dev` whatever it is bound to (offlining its memory first when in system-ram mode).
+Result<void> disable(daxctl_dev* dev, const std::string& path) {
+  if (!daxctl_dev_is_enabled(dev)) {
+    return {};
+  }
+  if (daxctl_memory* mem = daxctl_dev_get_memory(dev);
+      mem != nullptr && daxctl_memory_is_online(mem) > 0) {
+    if (int rc = daxctl_memory_offline(mem); rc < 0) {
+      return with_context(sys_error(-rc, "offlining its system-ram memory"), path);
     }
   }
-  return fail(Errc::not_found, "{}: not a dax device known to libdaxctl", path);
+  if (int rc = daxctl_dev_disable(dev); rc < 0) {
+    return with_context(sys_error(-rc, "daxctl_dev_disable"), path);
+  }
+  return {};
+}
+
+Result<void> enable(daxctl_dev* dev, const std::string& path, const std::string& mode) {
+  const std::string name = daxctl_dev_get_devname(dev);
+  if (mode == "devdax") {
+    if (int rc = daxctl_dev_enable_devdax(dev); rc < 0) {
+      return with_context(sys_error(-rc, "daxctl_dev_enable_devdax"), path);
+    }
+    return {};
+  }
+  if (mode == "system-ram") {
+    if (int rc = daxctl_dev_enable_ram(dev); rc < 0) {
+      return with_context(sys_error(-rc, "daxctl_dev_enable_ram"), path);
+    }
+    return {};
+  }
+  if (mode == "famfs") {
+    // libdaxctl has no famfs mode: bind to the fsdev_dax driver through sysfs.
+    const std::string drv = "/sys/bus/dax/drivers/fsdev_dax";
+    std::error_code ec;
+    if (!std::filesystem::exists(drv, ec)) {
+      return fail(Errc::unsupported,
+                  "{}: famfs mode needs the fsdev_dax driver, which this kernel does not have "
+                  "({} is missing)",
+                  path, drv);
+    }
+    FAMFS_TRY(write_sysfs(drv + "/bind", name));
+    return {};
+  }
+  if (mode == "unbound") {
+    return {};
+  }
+  return fail(Errc::invalid_argument, "{}: unknown dax mode '{}'", path, mode);
+}
+
+} // namespace
+
+bool looks_like_daxdev(const std::string& path) {
+  return path.rfind("/dev/dax", 0) == 0;
+}
+
+Result<std::string> daxdev_set_mode(const std::string& path, const std::string& mode) {
+  if (mode != "devdax" && mode != "famfs") {
+    return fail(Errc::invalid_argument, "{}: cannot switch to dax mode '{}' (devdax or famfs)", path,
+                mode);
+  }
+  FAMFS_TRY_ASSIGN(DaxInfo before, daxdev_info(path));
+  if (before.mode == mode) {
+    return before.mode;
+  }
+  FAMFS_TRY_ASSIGN(auto ctx, new_ctx());
+  FAMFS_TRY_ASSIGN(daxctl_dev * dev, find_dev(ctx.get(), path));
+  FAMFS_TRY(disable(dev, path));
+  if (auto r = enable(dev, path, mode); !r) {
+    // Put it back as it was; report the first failure.
+    (void)enable(dev, path, before.mode);
+    return with_context(std::move(r).error(),
+                        fmt::format("switching from {} to {} mode", before.mode, mode));
+  }
+  return before.mode;
+}
+
+Result<void> daxdev_restore_mode(const std::string& path, const std::string& mode) {
+  FAMFS_TRY_ASSIGN(DaxInfo now, daxdev_info(path));
+  if (now.mode == mode) {
+    return {};
+  }
+  FAMFS_TRY_ASSIGN(auto ctx, new_ctx());
+  FAMFS_TRY_ASSIGN(daxctl_dev * dev, find_dev(ctx.get(), path));
+  FAMFS_TRY(disable(dev, path));
+  return enable(dev, path, mode);
+}
+
+Result<DaxInfo> daxdev_info(const std::string& path) {
+  FAMFS_TRY_ASSIGN(auto ctx, new_ctx());
+  FAMFS_TRY_ASSIGN(daxctl_dev * dev, find_dev(ctx.get(), path));
+  DaxInfo info;
+  info.size = daxctl_dev_get_size(dev);
+  info.align = daxctl_dev_get_align(dev);
+  daxctl_memory* mem = daxctl_dev_get_memory(dev);
+  if (mem != nullptr && daxctl_memory_is_online(mem) > 0) {
+    info.mode = "system-ram";
+  } else if (!daxctl_dev_is_enabled(dev)) {
+    info.mode = "unbound";
+  } else {
+    info.mode = driver_mode(daxctl_dev_get_devname(dev));
+  }
+  return info;
 }
 
 } // namespace famfs::core

@@ -29,6 +29,9 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
   int flags = (mode == OpenMode::read_write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
   UniqueFd fd(::open(path.c_str(), flags));
   if (!fd) {
+    if (errno == ENOENT && looks_like_daxdev(path)) {
+      return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
+    }
     return sys_error(errno, path);
   }
   struct stat st {};
@@ -46,12 +49,18 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
     FAMFS_TRY_ASSIGN(DaxInfo info, daxdev_info(path));
     if (info.mode == "system-ram") {
       return fail(Errc::unsupported,
-                  "{}: dax device is in system-ram mode; switch it to devdax (daxctl "
-                  "reconfigure-device --mode=devdax)",
+                  "{}: dax device is in system-ram mode; switch it to devdax (--set-daxmode, "
+                  "or daxctl reconfigure-device --mode=devdax)",
                   path);
     }
     if (info.mode == "unbound") {
-      return fail(Errc::unsupported, "{}: dax device is not bound to a driver", path);
+      return fail(Errc::unsupported,
+                  "{}: dax device is not bound to a driver (--set-daxmode binds it to devdax)",
+                  path);
+    }
+    if (info.mode != "devdax" && info.mode != "famfs") {
+      return fail(Errc::unsupported, "{}: dax device is bound to an unknown driver '{}'", path,
+                  info.mode);
     }
     if (info.align != 0 && info.align % 0x200000 != 0) {
       return fail(Errc::unsupported, "{}: dax alignment {:#x} is not a multiple of 2 MiB", path,

@@ -57,6 +57,18 @@ struct DaxInfo {
 };
 Result<DaxInfo> daxdev_info(const std::string& path);
 
+// Whether `path` names a dax character device by name ("/dev/daxX.Y"), existing or not.
+bool looks_like_daxdev(const std::string& path);
+
+// Puts the dax device at `path` in `mode` ("devdax": device_dax through libdaxctl
+// daxctl_dev_enable_devdax; "famfs": the fsdev_dax driver through sysfs, failing clearly when
+// that driver is absent). A device in system-ram mode is offlined first (libdaxctl); that fails
+// when the memory is in use. Returns the mode it had, for daxdev_restore_mode.
+Result<std::string> daxdev_set_mode(const std::string& path, const std::string& mode);
+
+// Restores a mode daxdev_set_mode returned ("devdax", "famfs", "system-ram" or "unbound").
+Result<void> daxdev_restore_mode(const std::string& path, const std::string& mode);
+
 // Cache maintenance primitives (core/persist.cpp); exposed for tests and the CLI's flush.
 void flush_range(const void* addr, std::uint64_t len);      // write back (and maybe invalidate)
 void invalidate_range(const void* addr, std::uint64_t len); // write back and invalidate

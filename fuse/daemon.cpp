@@ -144,6 +144,14 @@ int serve_here(core::Image& img,
   ServerOptions opts;
   opts.writable = cfg.writable;
   opts.threads = cfg.threads;
+  // famfs DAX fmaps need a devdax device; regular files and pmem keep the userspace data path.
+  opts.fmap_capable = img.device().kind() == core::DeviceKind::devdax;
+  opts.daxdev_path = cfg.device;
+  opts.famfs_abi = famfs_abi(cfg.famfs_abi);
+  if (opts.famfs_abi == nullptr) {
+    FAMFS_TRACE(0, "unknown famfs kernel ABI '{}'", cfg.famfs_abi);
+    return 1;
+  }
   Server server(img, opts);
   const std::string pid_path = daemon_pid_path(cfg.mountpoint);
   write_pid_file(pid_path);

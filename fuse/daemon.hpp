@@ -33,6 +33,8 @@ struct DaemonConfig {
   bool writable = false; // WRITE allowed inside files
   int trace_level = 1;   // the daemon's trace level (its log file, or stderr in the foreground)
   unsigned threads = 0;  // 0: one per CPU
+  // Numbering of the famfs kernel extension (fuse/kernel_abi.hpp k_famfs_abis, --famfs-abi).
+  std::string famfs_abi = "v7";
 };
 
 struct Started {
