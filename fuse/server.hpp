@@ -32,6 +32,9 @@ inline constexpr u32 k_max_io = 1U << 20;
 inline constexpr std::size_t k_request_buffer = k_max_io + 4096;
 // The xattr that shows a file's map (log/fmap.hpp fmap_text).
 inline constexpr std::string_view k_fmap_xattr = "user.famfs.fmap";
+// The xattr on the mount root that reports the daemon's state (status_text), for famfs status
+// and for mount's check that a device is not mounted twice by one host.
+inline constexpr std::string_view k_status_xattr = "user.famfs.status";
 
 struct ServerOptions {
   // WRITE allowed (inside files only). Client hosts mount read-only unless --writable.
@@ -51,6 +54,12 @@ struct ServerOptions {
   bool fmap_capable = false;
   // The path GET_DAXDEV names (index 0); empty means the image's device path.
   std::string daxdev_path;
+  // This mount's host, as the status xattr reports it: "master" or "client", and its system UUID.
+  std::string role = "master";
+  std::string host_uuid;
+  // Memory that is not cache-coherent between hosts: invalidate the superblock and the log
+  // before each look at them (--non-coherent; the device also flushes after writes).
+  bool non_coherent = false;
 };
 
 // What `data_path()` reports, for `famfs status` (the status xattr).
@@ -98,6 +107,14 @@ public:
     return m_famfs.load() ? k_data_path_kernel : k_data_path_userspace;
   }
   bool famfs_negotiated() const { return m_famfs.load(); }
+
+  // Clobber detection (upstream issue #135): set for good once the superblock or the log changed
+  // in a way that is not an append (another host ran mkfs, the header broke, next_index went
+  // down, an applied entry changed). From then on OPEN, READ and WRITE fail with EIO.
+  bool clobbered() const { return m_clobbered.load(); }
+  // "key=value" lines: pid, role, host_uuid, fs_uuid, entries_applied, healthy, reason,
+  // data_path, writable, non_coherent (the value of k_status_xattr).
+  std::string status_text() const;
 
   // Test hooks.
   bool initialized() const { return m_initialized.load(); }
@@ -171,6 +188,10 @@ private:
   // the device ends first. Caller holds m_tree_mutex.
   std::vector<log::Piece> pieces_of(const core::Node& n, u64 off, u64 len) const;
   void housekeeping(Channel& ch);
+  // Why the superblock or log no longer matches what we applied ("" when it still does).
+  // Caller holds m_tree_mutex (shared at least).
+  std::string find_clobber(const Result<log::LogView>& view) const;
+  void mark_clobbered(const std::string& why);
 
   core::Image& m_img;
   ServerOptions m_opts;
@@ -185,6 +206,15 @@ private:
   u64 m_used_au_count = 0;
   std::atomic<u64> m_stuck_next_index{~0ULL}; // log size when a bad entry last stopped replay
   std::string m_last_problem;
+  // Clobber detection: the file system we mounted, and the CRC of the last applied entry (at
+  // index m_crc_index; both under m_tree_mutex).
+  log::Uuid m_fs_uuid;
+  u64 m_crc_index = core::k_no_index;
+  u64 m_last_crc = 0;
+  bool m_log_seen = false; // the log header parsed at least once
+  std::atomic<bool> m_clobbered{false};
+  mutable std::mutex m_health_mutex; // a leaf lock: guards m_clobber_reason only
+  std::string m_clobber_reason;
 
   mutable std::mutex m_state_mutex;
   std::unordered_map<u64, InodeState> m_inodes;
