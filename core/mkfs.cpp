@@ -139,6 +139,10 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     if (exists && !S_ISREG(st.st_mode)) {
       return fail(Errc::invalid_argument, "{}: --size applies only to regular backing files", path);
     }
+    if (!exists && looks_like_daxdev(path)) {
+      // Never create a regular file named like a dax device (in /dev, as root).
+      return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
+    }
     const u64 have = exists ? static_cast<u64>(st.st_size) : 0;
     if (std::max(have, opts.create_size) < min_device_size(opts.log_len)) {
       return Unexpected{too_small(path, std::max(have, opts.create_size), opts.log_len)};
@@ -149,6 +153,9 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       Error e = sys_error(errno, path);
+      if (e.sys_errno == ENOENT && looks_like_daxdev(path)) {
+        return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
+      }
       if (e.sys_errno == ENOENT) {
         e = with_hint(std::move(e),
                       "to make a backing file, give its size: famfs mkfs --size 1g " + path);

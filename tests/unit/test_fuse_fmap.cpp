@@ -1,0 +1,426 @@
+// The famfs kernel extension (issue 7): INIT negotiation of the famfs flag, GET_FMAP and
+// GET_DAXDEV, driven by a fake kernel over a socketpair. The server runs over a regular-file
+// image with ServerOptions::fmap_capable set, standing in for a devdax device. Expected reply
+// bytes are laid out here by hand from fuse-famfs-protocol.md §3-§4 (byte offsets), not with the
+// server's structs.
+#include "core/image.hpp"
+#include "core/log_writer.hpp"
+#include "core/mkfs.hpp"
+#include "core/system_uuid.hpp"
+#include "fuse/famfs_fmap.hpp"
+#include "fuse/protocol.hpp"
+#include "fuse/server.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+using namespace famfs;
+using namespace famfs::fuse;
+using log::u64;
+
+namespace {
+
+constexpr u64 k_mib = 1ULL << 20;
+constexpr u64 k_au = 2 * k_mib;
+constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
+
+log::LogEntry file_entry(std::string path, u64 size, log::Fmap map) {
+  log::FileEntry f;
+  f.relpath = std::move(path);
+  f.size = size;
+  f.fmap = std::move(map);
+  log::LogEntry e;
+  e.type = log::EntryType::file;
+  e.body = std::move(f);
+  return e;
+}
+
+log::Fmap simple(std::vector<log::Extent> ex) {
+  log::Fmap m;
+  m.extents = std::move(ex);
+  return m;
+}
+
+log::Fmap interleaved(u64 chunk, std::vector<log::Extent> strips) {
+  log::Fmap m;
+  m.type = log::ExtType::interleaved;
+  m.chunk_size = chunk;
+  m.extents = std::move(strips);
+  return m;
+}
+
+// A 64 MiB famfs on a backing file with:
+//   d/            a directory
+//   s             5 MiB + 7 bytes, simple: AUs 2 then 0 (4 MiB + 2 MiB)
+//   i             9 MiB, interleaved: chunk 2 MiB, strips of 4 MiB at AUs 4, 8, 6
+//   three         2 MiB, simple over three 2 MiB extents (over the rfc2025 cap of 2)
+//   short         3 MiB, simple over one 2 MiB extent (the map cannot hold the file)
+//   unaligned     1 MiB, simple at k_data + 4 KiB
+//   smallchunk    4 MiB, interleaved with a 256 KiB chunk
+//   skinny        6 MiB, interleaved chunk 2 MiB, strips 4 MiB and 2 MiB (sum 6 MiB, but only
+//                 4 MiB addressable: the kernel would run past the short strip)
+struct Fixture {
+  test::TempDir dir;
+  std::string dev;
+  std::optional<core::Image> img;
+
+  Fixture() {
+    core::set_system_uuid_file(dir.file("system_uuid"));
+    dev = dir.file("dev.img");
+    core::MkfsOptions o;
+    o.create_size = 64 * k_mib;
+    REQUIRE(core::mkfs(dev, o));
+    auto i = core::Image::open(dev, core::OpenMode::read_write);
+    REQUIRE(i);
+    img.emplace(std::move(*i));
+    log::LogEntry d;
+    d.type = log::EntryType::mkdir;
+    d.body = log::MkdirEntry{0, 0, 0755, "d"};
+    std::vector<log::LogEntry> es{
+        d,
+        file_entry("s", 5 * k_mib + 7, simple({{0, k_data + 2 * k_au, 2 * k_au}, {0, k_data, k_au}})),
+        file_entry("i", 9 * k_mib,
+                   interleaved(k_au, {{0, k_data + 4 * k_au, 2 * k_au},
+                                      {0, k_data + 8 * k_au, 2 * k_au},
+                                      {0, k_data + 6 * k_au, 2 * k_au}})),
+        file_entry("three", 2 * k_mib,
+                   simple({{0, k_data + 10 * k_au, k_au},
+                           {0, k_data + 11 * k_au, k_au},
+                           {0, k_data + 12 * k_au, k_au}})),
+        file_entry("short", 3 * k_mib, simple({{0, k_data + 13 * k_au, k_au}})),
+        file_entry("unaligned", k_mib, simple({{0, k_data + 4096, k_au}})),
+        file_entry("smallchunk", 4 * k_mib,
+                   interleaved(256 * 1024, {{0, k_data + 14 * k_au, k_au},
+                                            {0, k_data + 15 * k_au, k_au}})),
+        file_entry("skinny", 6 * k_mib,
+                   interleaved(k_au, {{0, k_data + 16 * k_au, 2 * k_au},
+                                      {0, k_data + 18 * k_au, k_au}})),
+    };
+    auto w = core::LogWriter::open(*img);
+    REQUIRE(w);
+    REQUIRE(w->append_batch(es));
+  }
+};
+
+class FakeKernel {
+public:
+  FakeKernel(core::Image& img, ServerOptions opts) : m_server(img, opts) {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    m_ours.reset(sv[0]);
+    m_theirs.reset(sv[1]);
+    m_thread = std::thread([this] { (void)m_server.serve(m_theirs.get()); });
+  }
+  ~FakeKernel() {
+    ::shutdown(m_ours.get(), SHUT_RDWR);
+    m_thread.join();
+  }
+  Server& server() { return m_server; }
+
+  std::pair<int, std::vector<std::byte>> call(u32 op, u64 nodeid, std::vector<std::byte> body) {
+    const u64 unique = ++m_unique;
+    auto req = encode_request(op, unique, nodeid, body);
+    REQUIRE(::send(m_ours.get(), req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+    std::vector<std::byte> buf(1 << 20);
+    timeval tv{5, 0};
+    ::setsockopt(m_ours.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = ::recv(m_ours.get(), buf.data(), buf.size(), 0);
+    REQUIRE(n >= 16);
+    buf.resize(static_cast<std::size_t>(n));
+    auto d = decode_reply(buf);
+    REQUIRE(d);
+    REQUIRE(d->unique == unique);
+    REQUIRE(d->len == buf.size());
+    return {-d->error, std::vector<std::byte>(d->payload.begin(), d->payload.end())};
+  }
+  fuse_init_out init(u32 flags, u32 flags2) {
+    fuse_init_in in{};
+    in.major = 7;
+    in.minor = 45;
+    in.max_readahead = 128 * 1024;
+    in.flags = flags;
+    in.flags2 = flags2;
+    std::vector<std::byte> b(sizeof(in));
+    std::memcpy(b.data(), &in, sizeof(in));
+    auto [err, p] = call(FUSE_INIT, 0, b);
+    REQUIRE(err == 0);
+    REQUIRE(p.size() == sizeof(fuse_init_out));
+    fuse_init_out out{};
+    std::memcpy(&out, p.data(), sizeof(out));
+    return out;
+  }
+  // LOOKUP in the root: (nodeid, st_size).
+  std::pair<u64, u64> lookup(const std::string& name) {
+    std::vector<std::byte> b(name.size() + 1);
+    std::memcpy(b.data(), name.c_str(), name.size() + 1);
+    auto [e, p] = call(FUSE_LOOKUP, FUSE_ROOT_ID, b);
+    REQUIRE(e == 0);
+    REQUIRE(p.size() == sizeof(fuse_entry_out));
+    fuse_entry_out out{};
+    std::memcpy(&out, p.data(), sizeof(out));
+    return {out.nodeid, out.attr.size};
+  }
+  u64 getattr_size(u64 node) {
+    std::vector<std::byte> b(sizeof(fuse_getattr_in));
+    auto [e, p] = call(FUSE_GETATTR, node, b);
+    REQUIRE(e == 0);
+    fuse_attr_out out{};
+    REQUIRE(p.size() == sizeof(out));
+    std::memcpy(&out, p.data(), sizeof(out));
+    return out.attr.size;
+  }
+
+private:
+  Server m_server;
+  core::UniqueFd m_ours;
+  core::UniqueFd m_theirs;
+  std::thread m_thread;
+  u64 m_unique = 100;
+};
+
+constexpr u32 k_init_flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_INIT_EXT;
+constexpr u32 k_v7_bit = 1U << 11; // FUSE_DAX_FMAP = 1ULL << 43, flags2 bit 11 (protocol.md §1)
+
+ServerOptions capable() {
+  ServerOptions o;
+  o.fmap_capable = true;
+  return o;
+}
+
+// Little-endian byte writer at explicit offsets: the expected layout, independent of the
+// server's structs.
+struct Bytes {
+  std::vector<std::byte> b;
+  explicit Bytes(std::size_t n) : b(n) {}
+  void put(std::size_t off, u64 v, std::size_t width) {
+    REQUIRE(off + width <= b.size());
+    for (std::size_t i = 0; i < width; ++i) {
+      b[off + i] = static_cast<std::byte>((v >> (8 * i)) & 0xff);
+    }
+  }
+  // fuse_famfs_fmap_header at 0 (32 bytes).
+  void header(u64 ext_type, u64 nextents, u64 file_size) {
+    put(0, 0, 1);         // file_type REG
+    put(2, 1, 2);         // fmap_version
+    put(4, ext_type, 4);  // ext_type
+    put(8, nextents, 4);  // nextents
+    put(16, file_size, 8);
+  }
+  // fuse_famfs_simple_ext at `at` (24 bytes).
+  void ext(std::size_t at, u64 offset, u64 len) {
+    put(at, 0, 4); // devindex
+    put(at + 8, offset, 8);
+    put(at + 16, len, 8);
+  }
+};
+
+} // namespace
+
+TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and capable", "[fuse]") {
+  Fixture f;
+  SECTION("offered, devdax-capable: flags2 bit 11 and FUSE_INIT_EXT set") {
+    FakeKernel k(*f.img, capable());
+    CHECK(k.server().data_path() == k_data_path_userspace); // nothing negotiated yet
+    auto out = k.init(k_init_flags, k_v7_bit | (1U << 4));
+    CHECK((out.flags & FUSE_INIT_EXT) != 0);
+    CHECK((out.flags2 & k_v7_bit) != 0);
+    CHECK(k.server().famfs_negotiated());
+    CHECK(k.server().data_path() == "kernel (famfs fmap)");
+  }
+  SECTION("not offered: no famfs bit, GET_FMAP and GET_DAXDEV are ENOSYS") {
+    FakeKernel k(*f.img, capable());
+    auto out = k.init(k_init_flags, 0);
+    CHECK((out.flags2 & k_v7_bit) == 0);
+    CHECK(k.server().data_path() == "userspace");
+    auto [node, size] = k.lookup("s");
+    CHECK(k.call(54, node, {}).first == ENOSYS);
+    CHECK(k.call(55, 0, {}).first == ENOSYS);
+  }
+  SECTION("offered in flags2 but without FUSE_INIT_EXT: flags2 is not valid, not acknowledged") {
+    FakeKernel k(*f.img, capable());
+    auto out = k.init(k_init_flags & ~FUSE_INIT_EXT, k_v7_bit);
+    CHECK((out.flags2 & k_v7_bit) == 0);
+    CHECK((out.flags & FUSE_INIT_EXT) == 0);
+    CHECK(!k.server().famfs_negotiated());
+  }
+  SECTION("offered but the backing is not devdax (fmap_capable off): userspace data path") {
+    FakeKernel k(*f.img, ServerOptions{});
+    auto out = k.init(k_init_flags, k_v7_bit);
+    CHECK((out.flags2 & k_v7_bit) == 0);
+    CHECK(k.server().data_path() == "userspace");
+    CHECK(k.call(54, k.lookup("s").first, {}).first == ENOSYS);
+  }
+  SECTION("rfc2025 numbering: bit 10 and opcodes 53/54; the V7 bit means nothing") {
+    ServerOptions o = capable();
+    o.famfs_abi = famfs_abi("rfc2025");
+    REQUIRE(o.famfs_abi != nullptr);
+    {
+      FakeKernel k(*f.img, o);
+      auto out = k.init(k_init_flags, k_v7_bit);
+      CHECK((out.flags2 & (k_v7_bit | (1U << 10))) == 0);
+    }
+    FakeKernel k(*f.img, o);
+    auto out = k.init(k_init_flags, 1U << 10);
+    CHECK((out.flags2 & (1U << 10)) != 0);
+    CHECK((out.flags2 & k_v7_bit) == 0);
+    auto [err, p] = k.call(53, k.lookup("s").first, {});
+    CHECK(err == 0);
+    CHECK(p.size() == 32 + 2 * 24);
+    auto [err2, p2] = k.call(54, 0, {}); // GET_DAXDEV in this numbering
+    CHECK(err2 == 0);
+    CHECK(p2.size() == 280);
+  }
+}
+
+TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, capable());
+  k.init(k_init_flags, k_v7_bit);
+
+  SECTION("simple: header + 2 extents, file_size == st_size") {
+    auto [node, st_size] = k.lookup("s");
+    auto [err, p] = k.call(54, node, {});
+    REQUIRE(err == 0);
+    Bytes want(32 + 2 * 24);
+    want.header(0, 2, 5 * k_mib + 7);
+    want.ext(32, k_data + 2 * k_au, 2 * k_au);
+    want.ext(56, k_data, k_au);
+    CHECK(p == want.b);
+    CHECK(st_size == 5 * k_mib + 7);
+    CHECK(k.getattr_size(node) == 5 * k_mib + 7);
+  }
+  SECTION("interleaved: header(nextents 1) + iext + 3 strips") {
+    auto [node, st_size] = k.lookup("i");
+    auto [err, p] = k.call(54, node, {});
+    REQUIRE(err == 0);
+    Bytes want(32 + 24 + 3 * 24);
+    want.header(1, 1, 9 * k_mib);
+    want.put(32, 3, 4);         // ie_nstrips
+    want.put(36, k_au, 4);      // ie_chunk_size
+    want.put(40, 9 * k_mib, 8); // ie_nbytes
+    want.ext(56, k_data + 4 * k_au, 2 * k_au);
+    want.ext(80, k_data + 8 * k_au, 2 * k_au);
+    want.ext(104, k_data + 6 * k_au, 2 * k_au);
+    CHECK(p == want.b);
+    CHECK(st_size == 9 * k_mib);
+  }
+  SECTION("the .meta files get maps too (every file the kernel opens needs one)") {
+    std::vector<std::byte> meta(6);
+    std::memcpy(meta.data(), ".meta", 6);
+    auto [e, p] = k.call(FUSE_LOOKUP, FUSE_ROOT_ID, meta);
+    REQUIRE(e == 0);
+    fuse_entry_out m{};
+    std::memcpy(&m, p.data(), sizeof(m));
+    std::vector<std::byte> log_name(5);
+    std::memcpy(log_name.data(), ".log", 5);
+    auto [e2, p2] = k.call(FUSE_LOOKUP, m.nodeid, log_name);
+    REQUIRE(e2 == 0);
+    fuse_entry_out l{};
+    std::memcpy(&l, p2.data(), sizeof(l));
+    auto [e3, p3] = k.call(54, l.nodeid, {});
+    REQUIRE(e3 == 0);
+    Bytes want(56);
+    want.header(0, 1, l.attr.size);
+    want.ext(32, 2 * k_mib, 8 * k_mib);
+    CHECK(p3 == want.b);
+  }
+  SECTION("a directory or an unknown node: an error, no map") {
+    std::vector<std::byte> d(2);
+    std::memcpy(d.data(), "d", 2);
+    auto [e, p] = k.call(FUSE_LOOKUP, FUSE_ROOT_ID, d);
+    REQUIRE(e == 0);
+    fuse_entry_out de{};
+    std::memcpy(&de, p.data(), sizeof(de));
+    CHECK(k.call(54, de.nodeid, {}).first == EINVAL);
+    CHECK(k.call(54, FUSE_ROOT_ID, {}).first == EINVAL);
+    CHECK(k.call(54, 99999, {}).first == ENOENT);
+  }
+  SECTION("maps the kernel cannot take fail with EIO") {
+    CHECK(k.call(54, k.lookup("short").first, {}).first == EIO);
+    CHECK(k.call(54, k.lookup("unaligned").first, {}).first == EIO);
+    CHECK(k.call(54, k.lookup("smallchunk").first, {}).first == EIO);
+    CHECK(k.call(54, k.lookup("skinny").first, {}).first == EIO);
+    // Three extents are fine for V7 (cap 32).
+    CHECK(k.call(54, k.lookup("three").first, {}).first == 0);
+    // st_size is still the logged size.
+    CHECK(k.lookup("short").second == 3 * k_mib);
+  }
+}
+
+TEST_CASE("famfs fmap: over the revision's extent cap, GET_FMAP is EIO", "[fuse]") {
+  Fixture f;
+  ServerOptions o = capable();
+  o.famfs_abi = famfs_abi("rfc2025"); // at most 2 simple extents
+  FakeKernel k(*f.img, o);
+  k.init(k_init_flags, 1U << 10);
+  CHECK(k.call(53, k.lookup("three").first, {}).first == EIO);
+  CHECK(k.call(53, k.lookup("s").first, {}).first == 0);
+}
+
+TEST_CASE("famfs fmap: GET_DAXDEV names the device", "[fuse]") {
+  Fixture f;
+  SECTION("default: the image's device path, 280 bytes, NUL-terminated at offset 24") {
+    FakeKernel k(*f.img, capable());
+    k.init(k_init_flags, k_v7_bit);
+    auto [err, p] = k.call(55, 0, {});
+    REQUIRE(err == 0);
+    Bytes want(280);
+    std::memcpy(want.b.data() + 24, f.dev.data(), f.dev.size());
+    CHECK(p == want.b);
+    CHECK(k.call(55, 1, {}).first == EINVAL); // only device index 0
+  }
+  SECTION("an explicit daxdev path") {
+    ServerOptions o = capable();
+    o.daxdev_path = "/dev/dax3.1";
+    FakeKernel k(*f.img, o);
+    k.init(k_init_flags, k_v7_bit);
+    auto [err, p] = k.call(55, 0, {});
+    REQUIRE(err == 0);
+    REQUIRE(p.size() == 280);
+    CHECK(std::string(reinterpret_cast<const char*>(p.data() + 24)) == "/dev/dax3.1");
+  }
+  SECTION("a path too long for the 256-byte name is refused, not truncated") {
+    ServerOptions o = capable();
+    o.daxdev_path = "/dev/" + std::string(251, 'x'); // 256 bytes: no room for the NUL
+    FakeKernel k(*f.img, o);
+    k.init(k_init_flags, k_v7_bit);
+    CHECK(k.call(55, 0, {}).first != 0);
+  }
+}
+
+TEST_CASE("famfs fmap: encoder limits", "[fuse]") {
+  auto many = [](std::size_t n) {
+    std::vector<log::Extent> ex;
+    for (std::size_t i = 0; i < n; ++i) {
+      ex.push_back({0, (10 + i) * k_au, k_au});
+    }
+    return ex;
+  };
+  CHECK(encode_famfs_fmap(simple(many(32)), k_au).has_value());
+  CHECK(encode_famfs_fmap(simple(many(32)), k_au)->size() == 32 + 32 * 24);
+  CHECK(!encode_famfs_fmap(simple(many(33)), k_au));
+  CHECK(encode_famfs_fmap(interleaved(k_au, many(32)), k_au).has_value());
+  CHECK(!encode_famfs_fmap(interleaved(k_au, many(33)), k_au));
+  CHECK(!encode_famfs_fmap(simple({}), 0));
+  // Device index other than 0.
+  CHECK(!encode_famfs_fmap(simple({{1, k_au, k_au}}), k_au));
+  // A revision that allowed more strips would still be held to the 4096-byte reply.
+  FamfsAbi wide = k_famfs_abi_v7;
+  wide.max_strips = 1000;
+  CHECK(encode_famfs_fmap(interleaved(k_au, many(168)), k_au, wide).has_value()); // 4088 bytes
+  auto over = encode_famfs_fmap(interleaved(k_au, many(169)), k_au, wide);          // 4112 bytes
+  REQUIRE(!over);
+  CHECK(over.error().message.find("4096") != std::string::npos);
+  // Sum of lengths below the size.
+  auto small = encode_famfs_fmap(simple(many(2)), 2 * k_au + 1);
+  REQUIRE(!small);
+  CHECK(small.error().message.find("less than the file size") != std::string::npos);
+}
