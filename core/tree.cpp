@@ -21,7 +21,10 @@ u64 Tree::add_node(u64 parent, std::string name, NodeKind kind) {
   n.parent = parent;
   n.kind = kind;
   n.name = name;
-  m_nodes[parent - 1].children.emplace(std::move(name), n.ino);
+  Node& p = m_nodes[parent - 1];
+  if (p.children.emplace(std::move(name), n.ino).second && kind == NodeKind::dir) {
+    p.subdirs++; // kept here so that GETATTR's nlink is O(1), not a walk over the children
+  }
   m_nodes.push_back(std::move(n));
   return m_nodes.size();
 }

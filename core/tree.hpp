@@ -34,6 +34,7 @@ struct Node {
   bool meta = false;          // .meta, .meta/.superblock, .meta/.log
   u64 log_index = k_no_index; // the entry that made it
   std::map<std::string, u64> children; // directories only, sorted by name
+  u32 subdirs = 0;                     // directories only: how many children are directories
 };
 
 // What applying one entry did.

@@ -201,14 +201,7 @@ Attr Server::attr_of(const core::Node& n) const {
   }
   if (dir) {
     a.mode = S_IFDIR | perm;
-    u32 subdirs = 0;
-    for (const auto& [name, ino] : n.children) {
-      const core::Node* c = m_tree.get(ino);
-      if (c != nullptr && c->kind == core::NodeKind::dir) {
-        subdirs++;
-      }
-    }
-    a.nlink = 2 + subdirs;
+    a.nlink = 2 + n.subdirs; // cached in the tree: O(1) per GETATTR
     a.size = 4096;
     a.blocks = 8;
   } else {
