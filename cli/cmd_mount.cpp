@@ -5,6 +5,7 @@
 #include "cli/daxmode.hpp"
 #include "core/image.hpp"
 #include "core/mounts.hpp"
+#include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 #include "fuse/daemon.hpp"
 #include "fuse/kernel_abi.hpp"
@@ -28,6 +29,7 @@ struct MountArgs {
   unsigned threads = 0;
   std::string famfs_abi = "v7";
   bool set_daxmode = false;
+  bool non_coherent = false;
 };
 
 int run_mount(Context& ctx, const MountArgs& a) {
@@ -44,15 +46,28 @@ int run_mount(Context& ctx, const MountArgs& a) {
   if (auto log = probe->log(); !log) {
     return report(ctx, log.error());
   }
-  std::string where;
-  auto mounted = core::device_is_mounted(device, &where);
-  if (!mounted) {
-    return report(ctx, mounted.error());
+  // One mount per device per host. Another mount of this device is fine when its daemon runs
+  // as another host (another system UUID: how tests put several hosts on one machine).
+  auto host = core::get_system_uuid();
+  const std::string host_uuid = host ? host->str() : std::string();
+  auto mounts = core::read_mounts();
+  if (!mounts) {
+    return report(ctx, mounts.error());
   }
-  if (*mounted) {
-    return report(ctx,
-                  with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, where),
-                            fmt::format("famfs umount {}", where)));
+  for (const auto& m : *mounts) {
+    if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
+      continue;
+    }
+    auto other = fuse::read_mount_status(m.mountpoint);
+    if (other && !host_uuid.empty() && other->count("host_uuid") != 0
+        && (*other)["host_uuid"] != host_uuid) {
+      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", a.device, m.mountpoint,
+                  (*other)["host_uuid"]);
+      continue;
+    }
+    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
+                                            m.mountpoint),
+                                 fmt::format("famfs umount {}", m.mountpoint)));
   }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {
@@ -86,12 +101,26 @@ int run_mount(Context& ctx, const MountArgs& a) {
   cfg.writable = writable;
   cfg.trace_level = 1 + ctx.verbose;
   cfg.threads = a.threads;
+  cfg.role = role && *role == core::Role::master ? "master" : "client";
+  cfg.host_uuid = host_uuid;
+  cfg.non_coherent = a.non_coherent;
+  const std::string says =
+      fmt::format("famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device,
+                  cfg.mountpoint, cfg.role, writable ? "read-write" : "read-only",
+                  a.non_coherent ? " (non-coherent memory)" : "");
+  if (a.foreground) {
+    fmt::print(ctx.out, "{}", says);
+    std::fflush(ctx.out);
+  }
   cfg.famfs_abi = a.famfs_abi;
   auto started = fuse::mount_and_serve(*img, cfg);
   if (!started) {
     return report(ctx, started.error());
   }
   daxmode.commit();
+  if (!a.foreground) {
+    fmt::print(ctx.out, "{}", says);
+  }
   if (!a.foreground && ctx.verbose > 0) {
     fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
                cfg.mountpoint, writable ? "read-write" : "read-only data", started->pid,
@@ -129,6 +158,9 @@ RunFn add_mount(CLI::App& sub) {
       ->check(CLI::IsMember(famfs_abi_names()));
   sub.add_flag("--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if the mount fails)");
+  sub.add_flag("--non-coherent", a->non_coherent,
+               "memory is not cache-coherent between hosts: invalidate before reading the log, "
+               "flush after writes");
   return [a](Context& ctx) { return run_mount(ctx, *a); };
 }
 

@@ -50,6 +50,8 @@ RunFn add_logplay(CLI::App& sub);
 RunFn add_verify(CLI::App& sub);
 RunFn add_getmap(CLI::App& sub);
 RunFn add_check(CLI::App& sub);
+RunFn add_status(CLI::App& sub);
+RunFn add_flush(CLI::App& sub);
 
 struct CommandInfo {
   const char* name;

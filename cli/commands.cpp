@@ -15,6 +15,8 @@ const std::vector<CommandInfo>& command_table() {
       {"verify", "verify the data pattern written by creat --randomize", &add_verify},
       {"getmap", "show where a file's data lives on the device", &add_getmap},
       {"check", "compare a mounted famfs with its log", &add_check, k_fsck_usage},
+      {"status", "show a mount's device, role, log use, daemon and health", &add_status},
+      {"flush", "write back and invalidate the memory behind files", &add_flush},
   };
   return k_table;
 }

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -144,6 +145,10 @@ int serve_here(core::Image& img,
   ServerOptions opts;
   opts.writable = cfg.writable;
   opts.threads = cfg.threads;
+  opts.role = cfg.role;
+  opts.host_uuid = cfg.host_uuid;
+  opts.non_coherent = cfg.non_coherent;
+  img.device().set_non_coherent(cfg.non_coherent);
   // famfs DAX fmaps need a devdax device; regular files and pmem keep the userspace data path.
   opts.fmap_capable = img.device().kind() == core::DeviceKind::devdax;
   opts.daxdev_path = cfg.device;
@@ -305,6 +310,41 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
   }
   FAMFS_TRY(check_mount_answers(cfg.mountpoint));
   return Started{pid, log_path};
+}
+
+Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint) {
+  const std::string name(k_status_xattr);
+  std::string buf(4096, '\0');
+  ssize_t n = -1;
+  for (int tries = 0; tries < 4; ++tries) {
+    n = ::getxattr(mountpoint.c_str(), name.c_str(), buf.data(), buf.size());
+    if (n >= 0 || errno != ERANGE) {
+      break;
+    }
+    buf.resize(buf.size() * 4);
+  }
+  if (n < 0) {
+    const int err = errno;
+    if (err == ENODATA || err == ENOTSUP) {
+      return fail(Errc::not_found, "{}: the mount does not report a famfs status", mountpoint);
+    }
+    return sys_error(err, mountpoint + ": reading its status");
+  }
+  buf.resize(static_cast<std::size_t>(n));
+  std::map<std::string, std::string> out;
+  std::size_t pos = 0;
+  while (pos < buf.size()) {
+    std::size_t end = buf.find('\n', pos);
+    if (end == std::string::npos) {
+      end = buf.size();
+    }
+    const std::string line = buf.substr(pos, end - pos);
+    if (auto eq = line.find('='); eq != std::string::npos) {
+      out[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    pos = end + 1;
+  }
+  return out;
 }
 
 Result<Unmounted>

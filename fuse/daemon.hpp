@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 
 namespace famfs::fuse {
@@ -33,6 +34,10 @@ struct DaemonConfig {
   bool writable = false; // WRITE allowed inside files
   int trace_level = 1;   // the daemon's trace level (its log file, or stderr in the foreground)
   unsigned threads = 0;  // 0: one per CPU
+  // This host, as the status xattr reports it (fuse/server.hpp k_status_xattr).
+  std::string role = "master"; // "master" or "client"
+  std::string host_uuid;
+  bool non_coherent = false; // --non-coherent: invalidate before reading the log, flush after writes
   // Numbering of the famfs kernel extension (fuse/kernel_abi.hpp k_famfs_abis, --famfs-abi).
   std::string famfs_abi = "v7";
 };
@@ -56,6 +61,10 @@ struct Unmounted {
 // Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
 // daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a
 // famfs mount (Errc::not_found), busy (Errc::busy).
+// The status a mount's daemon reports (the k_status_xattr "key=value" lines, parsed), read
+// through getxattr on its root. Errc::not_found when the mount does not answer it.
+Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint);
+
 Result<Unmounted>
 unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait);
 

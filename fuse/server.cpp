@@ -10,6 +10,9 @@
 #include "core/trace.hpp"
 #include "fuse/famfs_fmap.hpp"
 #include "log/fmap.hpp"
+#include "log/records.hpp"
+
+#include <fmt/format.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -61,6 +64,7 @@ Server::Server(core::Image& img, ServerOptions opts) : m_img(img), m_opts(opts) 
   m_dev_size = img.device().size();
   const auto& sb = img.superblock();
   m_tree.add_meta(sb.log_offset, sb.log_len);
+  m_fs_uuid = sb.fs_uuid;
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
   m_start_sec = static_cast<u64>(now.tv_sec);
@@ -76,8 +80,77 @@ Server::~Server() = default;
 
 // ---- Following the log ----
 
+std::string Server::find_clobber(const Result<log::LogView>& view) const {
+  auto sb = core::read_superblock(m_img.device());
+  if (!sb) {
+    return fmt::format("the superblock is no longer valid: {}", sb.error().message);
+  }
+  if (!(sb->fs_uuid == m_fs_uuid)) {
+    return fmt::format("the file system UUID changed from {} to {} (another host ran mkfs?)",
+                       m_fs_uuid.str(), sb->fs_uuid.str());
+  }
+  if (!view) {
+    return m_log_seen ? fmt::format("the log header is no longer valid: {}", view.error().message)
+                      : std::string();
+  }
+  if (view->size() < m_tree.applied()) {
+    return fmt::format("the log shrank: next_index {} is below the {} entries applied",
+                       view->size(), m_tree.applied());
+  }
+  if (m_crc_index != core::k_no_index && log::entry_crc(view->slot(m_crc_index)) != m_last_crc) {
+    return fmt::format("{} changed after it was applied", view->where(m_crc_index));
+  }
+  return {};
+}
+
+void Server::mark_clobbered(const std::string& why) {
+  std::lock_guard lock(m_health_mutex);
+  if (m_clobbered.load()) {
+    return;
+  }
+  m_clobber_reason = why;
+  m_clobbered.store(true);
+  FAMFS_TRACE(0, "CLOBBERED: {}; file data is no longer served (OPEN, READ and WRITE fail with "
+                 "EIO); unmount this file system",
+              why);
+}
+
+std::string Server::status_text() const {
+  u64 applied = 0;
+  {
+    std::shared_lock lock(m_tree_mutex);
+    applied = m_tree.applied();
+  }
+  std::string reason;
+  {
+    std::lock_guard lock(m_health_mutex);
+    reason = m_clobber_reason;
+  }
+  const bool healthy = !m_clobbered.load();
+  return fmt::format("pid={}\nrole={}\nhost_uuid={}\nfs_uuid={}\nentries_applied={}\nhealthy={}\n"
+                     "reason={}\ndata_path={}\nwritable={}\nnon_coherent={}\n",
+                     ::getpid(), m_opts.role, m_opts.host_uuid, m_fs_uuid.str(), applied,
+                     healthy ? "yes" : "no", reason, data_path(), m_opts.writable ? "yes" : "no",
+                     m_opts.non_coherent ? "yes" : "no");
+}
+
 void Server::refresh(bool force) {
+  if (m_clobbered.load()) {
+    return; // nothing more is applied once the media changed under us
+  }
+  if (m_opts.non_coherent) {
+    // Another host wrote these through its own caches: drop ours before looking.
+    m_img.device().invalidate(0, m_img.superblock().log_offset + m_img.superblock().log_len);
+  }
   auto view = m_img.log();
+  {
+    std::shared_lock lock(m_tree_mutex);
+    if (std::string why = find_clobber(view); !why.empty()) {
+      lock.unlock();
+      mark_clobbered(why);
+      return;
+    }
+  }
   if (!view) {
     std::unique_lock lock(m_tree_mutex);
     if (view.error().message != m_last_problem) {
@@ -98,8 +171,18 @@ void Server::refresh(bool force) {
     }
   }
   std::unique_lock lock(m_tree_mutex);
+  m_log_seen = true;
+  if (std::string why = find_clobber(view); !why.empty()) {
+    lock.unlock();
+    mark_clobbered(why);
+    return;
+  }
   core::ReplayReport report = m_tree.catch_up(*view);
   account_new_nodes();
+  if (m_tree.applied() > 0) {
+    m_crc_index = m_tree.applied() - 1;
+    m_last_crc = log::entry_crc(view->slot(m_crc_index));
+  }
   for (const auto& path : report.created) {
     FAMFS_TRACE(2, "log: {}", path);
   }
@@ -659,6 +742,9 @@ Outcome Server::do_releasedir(const Request& r) {
 
 Outcome Server::do_open(const Request& r) {
   const auto& in = std::get<OpenIn>(r.body);
+  if (m_clobbered.load()) {
+    return error_to(r, EIO); // the media changed under this mount (status_text says how)
+  }
   std::shared_lock lock(m_tree_mutex);
   const core::Node* n = m_tree.get(r.header.nodeid);
   if (n == nullptr) {
@@ -687,6 +773,9 @@ Outcome Server::do_open(const Request& r) {
 
 Outcome Server::do_read(const Request& r) {
   const auto& in = std::get<ReadIn>(r.body);
+  if (m_clobbered.load()) {
+    return error_to(r, EIO);
+  }
   std::vector<log::Piece> pieces;
   {
     std::shared_lock lock(m_tree_mutex);
@@ -727,6 +816,9 @@ Outcome Server::do_read(const Request& r) {
 
 Outcome Server::do_write(const Request& r) {
   const auto& in = std::get<WriteIn>(r.body);
+  if (m_clobbered.load()) {
+    return error_to(r, EIO);
+  }
   if (!m_opts.writable || !m_img.device().writable()) {
     return error_to(r, EROFS);
   }
@@ -871,6 +963,9 @@ Reply xattr_value(u32 asked, std::string_view value) {
 
 Outcome Server::do_getxattr(const Request& r) {
   const auto& in = std::get<GetxattrIn>(r.body);
+  if (in.name == k_status_xattr && r.header.nodeid == core::k_root_ino) {
+    return reply_to(r, xattr_value(in.size, status_text()));
+  }
   std::string text;
   {
     std::shared_lock lock(m_tree_mutex);
@@ -897,6 +992,10 @@ Outcome Server::do_listxattr(const Request& r) {
     }
     if (n->kind == core::NodeKind::file) {
       list.append(k_fmap_xattr);
+      list.push_back('\0');
+    }
+    if (n->ino == core::k_root_ino) {
+      list.append(k_status_xattr);
       list.push_back('\0');
     }
   }

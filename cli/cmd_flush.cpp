@@ -1,0 +1,106 @@
+// famfs flush [-v] FILE...
+// Writes back and invalidates the device memory behind each file (spec §6.8), for memory that
+// is not cache-coherent between hosts: after a writer flushes, a reader on another host that
+// flushes too sees the data as the writer left it. The file's map comes from the log.
+// Every file is tried; exit 1 when any failed.
+#include "cli/command.hpp"
+#include "cli/fs_target.hpp"
+#include "core/fs_ops.hpp"
+#include "core/image.hpp"
+#include "log/fmap.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+
+namespace famfs::cli {
+
+namespace {
+
+struct FlushArgs {
+  std::vector<std::string> files;
+};
+
+int run_flush(Context& ctx, const FlushArgs& a) {
+  int errors = 0;
+  auto failed = [&](const Error& e) {
+    print_error(ctx, e);
+    errors++;
+  };
+  FsTarget target("");
+  std::vector<std::optional<std::string>> rels;
+  for (const auto& f : a.files) {
+    auto rel = target.relpath(f);
+    if (!rel) {
+      failed(rel.error());
+      rels.emplace_back();
+      continue;
+    }
+    rels.emplace_back(*rel);
+  }
+  if (target.device().empty()) {
+    return k_exit_failure;
+  }
+  auto img = core::Image::open(target.device(), core::OpenMode::read_only);
+  if (!img) {
+    return report(ctx, img.error());
+  }
+  img->device().set_non_coherent(true); // flush and invalidate even on a backing file
+  auto tree = core::load_tree(*img);
+  if (!tree) {
+    return report(ctx, tree.error());
+  }
+  const std::uint64_t dev_size = img->device().size();
+  for (std::size_t i = 0; i < a.files.size(); ++i) {
+    if (!rels[i]) {
+      continue;
+    }
+    const core::Node* n = tree->resolve(*rels[i]);
+    if (n == nullptr) {
+      failed(make_error(Errc::not_found, "{}: no such file in the log", a.files[i]));
+      continue;
+    }
+    if (n->kind != core::NodeKind::file) {
+      failed(make_error(Errc::invalid_argument, "{}: not a regular file", a.files[i]));
+      continue;
+    }
+    std::uint64_t bytes = 0;
+    bool ok = true;
+    log::for_each_piece(n->fmap, 0, n->fmap.capacity(), [&](std::uint64_t, log::Piece p) {
+      if (p.dev_off > dev_size || p.len > dev_size - p.dev_off) {
+        failed(make_error(Errc::corrupt, "{}: its map points past the end of the device",
+                          a.files[i]));
+        ok = false;
+        return false;
+      }
+      if (auto r = img->device().persist(p.dev_off, p.len); !r) {
+        failed(with_context(r.error(), a.files[i]));
+        ok = false;
+        return false;
+      }
+      img->device().invalidate(p.dev_off, p.len);
+      bytes += p.len;
+      return true;
+    });
+    if (ok && ctx.verbose > 0) {
+      fmt::print(ctx.out, "famfs flush: {}: {} bytes written back and invalidated ({})\n",
+                 a.files[i], bytes, core::flush_instruction());
+    }
+  }
+  if (errors > 0) {
+    fmt::print(ctx.err, "famfs flush: {} error{} detected\n", errors, errors == 1 ? " was" : "s were");
+    return k_exit_failure;
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+RunFn add_flush(CLI::App& sub) {
+  auto a = std::make_shared<FlushArgs>();
+  sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
+  return [a](Context& ctx) { return run_flush(ctx, *a); };
+}
+
+} // namespace famfs::cli
