@@ -21,15 +21,18 @@ top=$("$FAMFS" --help)
 check_options "$(sed -n '1,/^Subcommands:/p' <<<"$top")" "$man_dir/famfs.1"
 cmds=$(sed -n '/^Subcommands:/,$p' <<<"$top" | awk 'NR > 1 && NF { print $1 }')
 [ -n "$cmds" ] || die "no commands found in famfs --help"
+# Read once: `page_text | grep -q` fails under pipefail once the page outgrows a pipe write
+# (grep exits at the first match and sed gets SIGPIPE).
+top_page=$(page_text "$man_dir/famfs.1")
 n=0
 for c in $cmds; do
   if [ "$c" = "help" ] || [ "$c" = "completion" ]; then
-    page_text "$man_dir/famfs.1" | grep -q "^\.B $c" || die "famfs.1 does not describe $c"
+    grep -q "^\.B $c" <<<"$top_page" || die "famfs.1 does not describe $c"
     continue
   fi
   page="$man_dir/famfs-$c.1"
   [ -f "$page" ] || die "no man page for famfs $c ($page)"
-  page_text "$man_dir/famfs.1" | grep -qF "famfs-$c" || die "famfs.1 does not list famfs-$c"
+  grep -qF "famfs-$c" <<<"$top_page" || die "famfs.1 does not list famfs-$c"
   for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
     grep -q "^\.SH \"\?$section" "$page" || die "famfs-$c.1 lacks the $section section"
   done
