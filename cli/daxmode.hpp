@@ -22,7 +22,7 @@ public:
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
-      return fail(Errc::invalid_argument,
+      return fail(Errc::unsupported,
                   "{}: --set-daxmode applies only to dax character devices", path);
     }
     FAMFS_TRY_ASSIGN(std::string was, core::daxdev_set_mode(path, "devdax"));

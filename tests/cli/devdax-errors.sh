@@ -42,7 +42,8 @@ one_line_error "/dev/null: not a dax device known to libdaxctl"
 mkimg "$T/dev.img" 64M
 expect_exit 1 "$FAMFS" mkfs --set-daxmode "$T/dev.img"
 one_line_error "$T/dev.img: --set-daxmode applies only to dax character devices"
-expect_exit 1 "$FAMFS" fsck "$T/dev.img" # still no file system there
+expect_exit 8 "$FAMFS" fsck "$T/dev.img" # still no file system there
+expect_stderr_contains "no superblock magic"
 
 # --famfs-abi: the table's names are accepted, anything else is a usage error.
 expect_exit 2 "$FAMFS" mount --famfs-abi v6 "$T/dev.img" "$T/mnt"
