@@ -42,12 +42,18 @@ expect_eperm() {
 }
 
 # famfs_mount DEV MNT [options...]: mounts in the foreground daemon mode, in the background,
-# logging to $T/fuse.log, and waits (10 s) for the mount to appear.
+# logging to $T/fuse.log, and waits (10 s) for the mount to appear. With FAMFS_HOST=FILE set
+# (e.g. `FAMFS_HOST="$T/hostB" famfs_mount ...`) the mount runs as the host whose system UUID
+# is in FILE (the global --system-uuid-file), so several hosts share one machine.
 famfs_mount() {
   local dev=$1 mnt=$2
   shift 2
   mkdir -p "$mnt"
-  "$FAMFS" mount -f "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
+  local host=()
+  if [ -n "${FAMFS_HOST:-}" ]; then
+    host=(--system-uuid-file "$FAMFS_HOST")
+  fi
+  "$FAMFS" "${host[@]}" mount -f "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
   local pid=$!
   at_exit "famfs_cleanup_mount '$mnt' $pid"
   local i
