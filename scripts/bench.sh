@@ -86,7 +86,7 @@ read_rate() {
     [ "$rw" = randread ] && extra=(--time_based --runtime=3 --randrepeat=0)
     fio --name=r --filename="$file" --rw="$rw" --bs="$bs" --size="$size" --numjobs="$jobs" \
       --ioengine="$engine" --group_reporting --invalidate=0 --allow_file_create=0 \
-      "${extra[@]}" --output-format=json 2>/dev/null | jq '.jobs[0].read.bw_bytes / 1e6'
+      "${extra[@]}" --output-format=json 2>/dev/null | jq '.jobs[0].read.bw_bytes / 1e6 | floor'
   elif [ "$rw" = read ] && [ "$engine" = psync ] && [ "$jobs" = 1 ]; then
     local count=$((size / $(numfmt --from=iec "${bs^^}")))
     t0=$(now)
