@@ -546,11 +546,22 @@ Result<RepairOutcome> repair_device(const RepairRequest& req) {
         fmt::format("run famfs fsck -y on the master host, or check {}", system_uuid_file()))};
   }
   if (req.backup == Backup::yes) {
+    const u64 length = out.before.sb.log_offset + out.before.sb.log_len;
     std::string path = req.backup_path;
     if (path.empty()) {
-      path = default_backup_name(out.before.sb.fs_uuid, std::time(nullptr));
+      // The default name has a one-second stamp: a second repair within that second gets a
+      // numbered name rather than a refusal.
+      const std::string base = default_backup_name(out.before.sb.fs_uuid, std::time(nullptr));
+      path = base;
+      Result<void> saved = save_metadata(dev, length, path);
+      for (int k = 1; !saved && saved.error().code == Errc::exists && k < 100; ++k) {
+        path = fmt::format("{}.{}", base, k);
+        saved = save_metadata(dev, length, path);
+      }
+      FAMFS_TRY(std::move(saved));
+    } else {
+      FAMFS_TRY(save_metadata(dev, length, path));
     }
-    FAMFS_TRY(save_metadata(dev, out.before.sb.log_offset + out.before.sb.log_len, path));
     out.backup_path = path;
     if (req.on_backup_saved) {
       req.on_backup_saved(path);
