@@ -5,7 +5,7 @@ namespace famfs::cli {
 const std::vector<CommandInfo>& command_table() {
   static const std::vector<CommandInfo> k_table = {
       {"mkfs", "create a famfs file system on a device", &add_mkfs},
-      {"fsck", "check a famfs file system", &add_fsck, k_fsck_usage},
+      {"fsck", "check a famfs file system, and repair it with -y", &add_fsck, k_fsck_usage},
       {"mount", "mount a famfs file system (starts its FUSE daemon)", &add_mount},
       {"umount", "unmount a famfs file system and stop its daemon", &add_umount},
       {"creat", "create and allocate files", &add_creat},
