@@ -1030,6 +1030,13 @@ Outcome Server::do_refused(const Request& r) {
 Outcome Server::do_get_fmap(const Request& r) {
   // in_header.nodeid is the file; no body (fuse-famfs-protocol.md §2, §3). Any failure fails
   // the kernel's open(2), so every refusal is traced with the reason.
+  if (m_clobbered.load()) {
+    // No map into media that changed under this mount: the kernel would read another file
+    // system's bytes through it.
+    FAMFS_TRACE(1, "GET_FMAP node {}: the file system was clobbered; open fails with EIO",
+                r.header.nodeid);
+    return error_to(r, EIO);
+  }
   std::vector<std::byte> msg;
   {
     std::shared_lock lock(m_tree_mutex);

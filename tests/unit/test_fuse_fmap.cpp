@@ -365,6 +365,25 @@ TEST_CASE("famfs fmap: over the revision's extent cap, GET_FMAP is EIO", "[fuse]
   CHECK(k.call(53, k.lookup("s").first, {}).first == 0);
 }
 
+TEST_CASE("famfs fmap: once the media is clobbered, GET_FMAP is EIO", "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, capable());
+  k.init(k_init_flags, k_v7_bit);
+  const u64 node = k.lookup("s").first;
+  REQUIRE(k.call(54, node, {}).first == 0);
+  CHECK_FALSE(k.server().clobbered());
+  // Another host's mkfs: a new superblock (new UUID) and an empty log under this mount.
+  core::MkfsOptions o;
+  o.force = core::Force::yes;
+  REQUIRE(core::mkfs(f.dev, o));
+  k.server().refresh();
+  REQUIRE(k.server().clobbered());
+  CHECK(k.call(54, node, {}).first == EIO);
+  CHECK(k.call(54, k.lookup("i").first, {}).first == EIO);
+  // The names are still there (the tree is kept), only the maps are refused.
+  CHECK(k.getattr_size(node) == 5 * k_mib + 7);
+}
+
 TEST_CASE("famfs fmap: GET_DAXDEV names the device", "[fuse]") {
   Fixture f;
   SECTION("default: the image's device path, 280 bytes, NUL-terminated at offset 24") {
