@@ -1,14 +1,16 @@
 // famfs logplay [-n|--dry-run] [--json] [-v] MOUNTPOINT|DEVICE
 // Replays the log now and reports entries, files, directories and errors (spec §7.5, with our
-// rules: ".." and absolute paths are errors). A mount follows the log by itself; on a mount,
-// logplay also makes it catch up at once (a lookup and a readdir of its root make the daemon
-// read new entries) and checks that everything at the root of the log is visible there. A
-// device that is mounted is treated as its mount.
+// rules: ".." and absolute paths are errors). A mount follows the log by itself (unless mounted
+// with --follow-interval 0); on a mount, logplay also makes it catch up at once (it reads the
+// k_logplay_xattr of the root, which makes the daemon apply new entries whatever its follow
+// interval), then checks that the daemon applied every entry and that everything at the root of
+// the log is visible there. A device that is mounted is treated as its mount.
 // With --dry-run the mount is not touched. Replaying never writes: there is no shadow tree.
 #include "cli/command.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
+#include "fuse/daemon.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +18,9 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
 
 namespace famfs::cli {
@@ -29,8 +33,17 @@ struct LogplayOptions {
   bool json = false;
 };
 
-// Looks up and lists the mount root; returns the names listed.
-Result<std::set<std::string>> poke_mount(const std::string& mnt) {
+// Asks the mount's daemon to follow the log now, then lists the mount root; returns the names
+// listed, and the entries the daemon has applied in `applied` (when it says).
+Result<std::set<std::string>> poke_mount(const std::string& mnt,
+                                         std::optional<std::uint64_t>& applied) {
+  auto status = fuse::ask_mount_to_follow(mnt);
+  if (!status && status.error().code != Errc::not_found) {
+    return Unexpected{std::move(status).error()};
+  }
+  if (status && status->count("entries_applied") != 0) {
+    applied = std::strtoull((*status)["entries_applied"].c_str(), nullptr, 10);
+  }
   struct stat st {};
   if (::stat(mnt.c_str(), &st) != 0) {
     return sys_error(errno, mnt);
@@ -85,9 +98,15 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
   std::vector<std::string> problems = rep.problems;
   std::uint64_t not_visible = 0;
   if (!mnt.empty() && !o.dry_run) {
-    auto names = poke_mount(mnt);
+    std::optional<std::uint64_t> applied;
+    auto names = poke_mount(mnt, applied);
     if (!names) {
       return report(ctx, names.error());
+    }
+    if (applied && *applied < rep.entries) {
+      problems.push_back(fmt::format("the mount on {} has applied {} of the {} log entries", mnt,
+                                     *applied, rep.entries));
+      not_visible++;
     }
     const core::Node* root = tree->get(core::k_root_ino);
     for (const auto& [name, ino] : root->children) {

@@ -1,5 +1,5 @@
 // famfs mount [-f] [--writable | --read-only] [--threads N] [--famfs-abi V] [--set-daxmode]
-//             DEVICE MOUNTPOINT
+//             [--non-coherent] [--follow-interval MS] DEVICE MOUNTPOINT
 // Orchestration and printing only; the server lives in fuse/.
 #include "cli/command.hpp"
 #include "cli/daxmode.hpp"
@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +32,8 @@ struct MountArgs {
   std::string famfs_abi = "v7";
   bool set_daxmode = false;
   bool non_coherent = false;
+  unsigned follow_interval_ms = 200;
+  std::uint64_t follow_batch = 0;
 };
 
 int run_mount(Context& ctx, const MountArgs& a) {
@@ -104,6 +108,8 @@ int run_mount(Context& ctx, const MountArgs& a) {
   cfg.role = role && *role == core::Role::master ? "master" : "client";
   cfg.host_uuid = host_uuid;
   cfg.non_coherent = a.non_coherent;
+  cfg.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
+  cfg.follow_batch = a.follow_batch;
   const std::string says =
       fmt::format("famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device,
                   cfg.mountpoint, cfg.role, writable ? "read-write" : "read-only",
@@ -161,6 +167,12 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_flag("--non-coherent", a->non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");
+  sub.add_option("--follow-interval", a->follow_interval_ms,
+                 "how often (ms) the daemon looks for new log entries (default 200); 0: only "
+                 "when asked by famfs logplay")
+      ->check(CLI::Range(0U, 3600000U));
+  // A test knob, left out of --help: at most N new entries per follow step (0: all).
+  sub.add_option("--follow-batch", a->follow_batch)->group("");
   return [a](Context& ctx) { return run_mount(ctx, *a); };
 }
 

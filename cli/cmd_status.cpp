@@ -25,11 +25,11 @@ struct StatusArgs {
 };
 
 struct DeviceSide {
-  std::string fs_uuid;     // "" when the superblock does not parse
-  std::string problem;     // why the superblock or log could not be read
-  std::uint64_t slots_used = 0;      // next_index
-  std::uint64_t slots_total = 0;     // last_index + 1
-  std::uint64_t capacity = 0;        // device size in bytes
+  std::string fs_uuid;           // "" when the superblock does not parse
+  std::string problem;           // why the superblock or log could not be read
+  std::uint64_t slots_used = 0;  // next_index
+  std::uint64_t slots_total = 0; // last_index + 1
+  std::uint64_t capacity = 0;    // device size in bytes
   bool log_ok = false;
 };
 
@@ -62,9 +62,9 @@ int run_status(Context& ctx, const StatusArgs& a) {
   std::string rel;
   auto mount = core::famfs_mount_for(a.mountpoint, &rel);
   if (!mount) {
-    return report(ctx, with_hint(make_error(Errc::not_found, "{}: not a mounted famfs",
-                                            a.mountpoint),
-                                 "give the mount point of a famfs (see famfs mount)"));
+    return report(ctx,
+                  with_hint(make_error(Errc::not_found, "{}: not a mounted famfs", a.mountpoint),
+                            "give the mount point of a famfs (see famfs mount)"));
   }
   auto st = fuse::read_mount_status(mount->mountpoint);
   if (!st) {
@@ -91,12 +91,15 @@ int run_status(Context& ctx, const StatusArgs& a) {
       j.null_member("log_slots_used");
       j.null_member("log_slots_total");
     }
-    j.member("entries_applied", static_cast<std::uint64_t>(std::stoull("0" + get(*st, "entries_applied"))));
+    j.member("entries_applied",
+             static_cast<std::uint64_t>(std::stoull("0" + get(*st, "entries_applied"))));
     j.member("capacity_bytes", dev.capacity);
     j.member("daemon_pid", static_cast<std::uint64_t>(std::stoull("0" + get(*st, "pid"))));
     j.member("data_path", get(*st, "data_path"));
     j.member("writable", get(*st, "writable") == "yes");
     j.member("non_coherent", get(*st, "non_coherent") == "yes");
+    j.member("follow_interval_ms",
+             static_cast<std::uint64_t>(std::stoull("0" + get(*st, "follow_interval_ms"))));
     j.member("healthy", healthy);
     j.member("reason", reason);
     j.member("device_problem", dev.problem);
@@ -116,8 +119,12 @@ int run_status(Context& ctx, const StatusArgs& a) {
       fmt::print(ctx.out, "log slots used:  unknown ({})\n", dev.problem);
     }
     fmt::print(ctx.out, "entries applied: {}\n", get(*st, "entries_applied"));
-    fmt::print(ctx.out, "capacity:        {} bytes ({} MiB)\n", dev.capacity,
-               dev.capacity >> 20);
+    const std::string every = get(*st, "follow_interval_ms");
+    fmt::print(ctx.out, "follow:          {}\n",
+               every.empty()  ? std::string("unknown")
+               : every == "0" ? std::string("on request only (famfs logplay)")
+                              : fmt::format("every {} ms", every));
+    fmt::print(ctx.out, "capacity:        {} bytes ({} MiB)\n", dev.capacity, dev.capacity >> 20);
     fmt::print(ctx.out, "daemon pid:      {}\n", get(*st, "pid"));
     fmt::print(ctx.out, "data path:       {}, {}{}\n", get(*st, "data_path"),
                get(*st, "writable") == "yes" ? "read-write" : "read-only",
@@ -125,10 +132,10 @@ int run_status(Context& ctx, const StatusArgs& a) {
     fmt::print(ctx.out, "health:          {}\n", healthy ? "healthy" : "CLOBBERED: " + reason);
   }
   if (!healthy) {
-    return report(ctx, with_hint(make_error(Errc::corrupt,
-                                            "{}: the file system changed under this mount: {}",
-                                            mount->mountpoint, reason),
-                                 fmt::format("famfs umount {}", mount->mountpoint)));
+    return report(
+        ctx, with_hint(make_error(Errc::corrupt, "{}: the file system changed under this mount: {}",
+                                  mount->mountpoint, reason),
+                       fmt::format("famfs umount {}", mount->mountpoint)));
   }
   return k_exit_ok;
 }

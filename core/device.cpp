@@ -115,6 +115,9 @@ void Device::invalidate(std::uint64_t off, std::uint64_t len) const {
   if (m_kind == DeviceKind::file && !m_non_coherent) {
     return;
   }
+  if (m_on_invalidate) {
+    m_on_invalidate(off, len);
+  }
   invalidate_range(at(off), len);
 }
 

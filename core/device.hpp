@@ -7,6 +7,7 @@
 #include "log/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -40,6 +41,11 @@ public:
   void invalidate(std::uint64_t off, std::uint64_t len) const;
   // When set, persist() and invalidate() flush caches even on regular files (--non-coherent).
   void set_non_coherent(bool on) { m_non_coherent = on; }
+  // Test hook: called with (off, len) of every range invalidate() drops from the caches (only
+  // when it does drop: devdax, pmem, or a regular file with set_non_coherent). Set it before
+  // other threads use the device; the observer must be thread-safe.
+  using InvalidateObserver = std::function<void(std::uint64_t off, std::uint64_t len)>;
+  void set_invalidate_observer(InvalidateObserver f) { m_on_invalidate = std::move(f); }
 
 private:
   std::string m_path;
@@ -47,6 +53,7 @@ private:
   UniqueFd m_fd;
   Mapping m_map;
   bool m_non_coherent = false;
+  InvalidateObserver m_on_invalidate;
 };
 
 // Size and checks of a devdax device through libdaxctl (core/daxdev.cpp).

@@ -181,9 +181,9 @@ Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
   return Applied::created;
 }
 
-ReplayReport Tree::catch_up(const log::LogView& log) {
+ReplayReport Tree::catch_up(const log::LogView& log, u64 max_entries) {
   ReplayReport report;
-  while (m_applied < log.size()) {
+  while (m_applied < log.size() && report.entries < max_entries) {
     auto e = log.entry(m_applied);
     if (!e) {
       report.stopped = true;

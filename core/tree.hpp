@@ -63,9 +63,10 @@ public:
   // Applies one decoded entry (index i). Problems go to `report`.
   Applied apply(u64 index, const log::LogEntry& e, ReplayReport& report);
 
-  // Applies entries [applied(), log.size()) in order, stopping at the first entry that does
-  // not decode (its index is retried on the next call).
-  ReplayReport catch_up(const log::LogView& log);
+  // Applies entries [applied(), log.size()) in order, at most `max_entries` of them, stopping
+  // at the first entry that does not decode (its index is retried on the next call). Each entry
+  // is applied whole, so the tree is always the replay of a prefix of the log.
+  ReplayReport catch_up(const log::LogView& log, u64 max_entries = ~0ULL);
   u64 applied() const { return m_applied; }
 
   const Node* get(u64 ino) const;

@@ -148,6 +148,8 @@ int serve_here(core::Image& img,
   opts.role = cfg.role;
   opts.host_uuid = cfg.host_uuid;
   opts.non_coherent = cfg.non_coherent;
+  opts.follow_interval = cfg.follow_interval;
+  opts.follow_batch = cfg.follow_batch;
   img.device().set_non_coherent(cfg.non_coherent);
   // famfs DAX fmaps need a devdax device; regular files and pmem keep the userspace data path.
   opts.fmap_capable = img.device().kind() == core::DeviceKind::devdax;
@@ -312,8 +314,13 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
   return Started{pid, log_path};
 }
 
-Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint) {
-  const std::string name(k_status_xattr);
+namespace {
+
+// Reads the "key=value" lines of xattr `name` on a mount's root. Each try is one request to the
+// daemon; the first buffer is large enough for a status, so a logplay request is sent once.
+Result<std::map<std::string, std::string>> read_status_xattr(const std::string& mountpoint,
+                                                             std::string_view xattr) {
+  const std::string name(xattr);
   std::string buf(4096, '\0');
   ssize_t n = -1;
   for (int tries = 0; tries < 4; ++tries) {
@@ -345,6 +352,16 @@ Result<std::map<std::string, std::string>> read_mount_status(const std::string& 
     pos = end + 1;
   }
   return out;
+}
+
+} // namespace
+
+Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint) {
+  return read_status_xattr(mountpoint, k_status_xattr);
+}
+
+Result<std::map<std::string, std::string>> ask_mount_to_follow(const std::string& mountpoint) {
+  return read_status_xattr(mountpoint, k_logplay_xattr);
 }
 
 Result<Unmounted>

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -37,7 +38,12 @@ struct DaemonConfig {
   // This host, as the status xattr reports it (fuse/server.hpp k_status_xattr).
   std::string role = "master"; // "master" or "client"
   std::string host_uuid;
-  bool non_coherent = false; // --non-coherent: invalidate before reading the log, flush after writes
+  // --non-coherent: invalidate what is read of the log before reading it, flush after writes.
+  bool non_coherent = false;
+  // --follow-interval: how often the daemon looks for new log entries; 0: only when asked
+  // (famfs logplay). --follow-batch: at most this many entries per step (0: all; tests).
+  std::chrono::milliseconds follow_interval{200};
+  std::uint64_t follow_batch = 0;
   // Numbering of the famfs kernel extension (fuse/kernel_abi.hpp k_famfs_abis, --famfs-abi).
   std::string famfs_abi = "v7";
 };
@@ -64,6 +70,9 @@ struct Unmounted {
 // The status a mount's daemon reports (the k_status_xattr "key=value" lines, parsed), read
 // through getxattr on its root. Errc::not_found when the mount does not answer it.
 Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint);
+// Asks a mount's daemon to follow the log now (famfs logplay; k_logplay_xattr), whatever its
+// follow interval, and returns its status afterwards. Errc::not_found as read_mount_status.
+Result<std::map<std::string, std::string>> ask_mount_to_follow(const std::string& mountpoint);
 
 Result<Unmounted>
 unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait);

@@ -73,7 +73,9 @@ Server::Server(core::Image& img, ServerOptions opts) : m_img(img), m_opts(opts) 
     std::unique_lock lock(m_tree_mutex);
     account_new_nodes();
   }
-  refresh(true);
+  // The whole log at mount time, batch after batch.
+  while (refresh(true) > 0) {
+  }
 }
 
 Server::~Server() = default;
@@ -97,10 +99,40 @@ std::string Server::find_clobber(const Result<log::LogView>& view) const {
     return fmt::format("the log shrank: next_index {} is below the {} entries applied",
                        view->size(), m_tree.applied());
   }
-  if (m_crc_index != core::k_no_index && log::entry_crc(view->slot(m_crc_index)) != m_last_crc) {
-    return fmt::format("{} changed after it was applied", view->where(m_crc_index));
+  if (m_crc_index != core::k_no_index) {
+    invalidate_entries(m_crc_index, 1);
+    if (log::entry_crc(view->slot(m_crc_index)) != m_last_crc) {
+      return fmt::format("{} changed after it was applied", view->where(m_crc_index));
+    }
   }
   return {};
+}
+
+bool Server::still_healthy(const Result<log::LogView>& view) {
+  std::string why;
+  {
+    std::shared_lock lock(m_tree_mutex);
+    why = find_clobber(view);
+  }
+  if (why.empty()) {
+    return true;
+  }
+  mark_clobbered(why);
+  return false;
+}
+
+void Server::invalidate_entries(u64 first, u64 count) const {
+  if (!m_opts.non_coherent || count == 0) {
+    return;
+  }
+  const u64 log_offset = m_img.superblock().log_offset;
+  m_img.device().invalidate(log_offset + log::entry_offset(first), count * log::k_log_entry_size);
+}
+
+void Server::follow_on_demand() {
+  if (m_opts.follow_interval.count() > 0) {
+    refresh();
+  }
 }
 
 void Server::mark_clobbered(const std::string& why) {
@@ -110,8 +142,9 @@ void Server::mark_clobbered(const std::string& why) {
   }
   m_clobber_reason = why;
   m_clobbered.store(true);
-  FAMFS_TRACE(0, "CLOBBERED: {}; file data is no longer served (OPEN, READ and WRITE fail with "
-                 "EIO); unmount this file system",
+  FAMFS_TRACE(0,
+              "CLOBBERED: {}; file data is no longer served (OPEN, READ, WRITE and GET_FMAP "
+              "fail with EIO); unmount this file system",
               why);
 }
 
@@ -128,28 +161,23 @@ std::string Server::status_text() const {
   }
   const bool healthy = !m_clobbered.load();
   return fmt::format("pid={}\nrole={}\nhost_uuid={}\nfs_uuid={}\nentries_applied={}\nhealthy={}\n"
-                     "reason={}\ndata_path={}\nwritable={}\nnon_coherent={}\n",
+                     "reason={}\ndata_path={}\nwritable={}\nnon_coherent={}\n"
+                     "follow_interval_ms={}\n",
                      ::getpid(), m_opts.role, m_opts.host_uuid, m_fs_uuid.str(), applied,
                      healthy ? "yes" : "no", reason, data_path(), m_opts.writable ? "yes" : "no",
-                     m_opts.non_coherent ? "yes" : "no");
+                     m_opts.non_coherent ? "yes" : "no", m_opts.follow_interval.count());
 }
 
-void Server::refresh(bool force) {
+u64 Server::refresh(bool force) {
   if (m_clobbered.load()) {
-    return; // nothing more is applied once the media changed under us
+    return 0; // nothing more is applied once the media changed under us
   }
-  if (m_opts.non_coherent) {
-    // Another host wrote these through its own caches: drop ours before looking.
-    m_img.device().invalidate(0, m_img.superblock().log_offset + m_img.superblock().log_len);
-  }
+  // On non-coherent memory another host wrote the log through its own caches, so each read
+  // below drops ours first, for exactly what it reads: the superblock (read_superblock), the
+  // log header (Image::log), the last applied entry (find_clobber) and the new entries.
   auto view = m_img.log();
-  {
-    std::shared_lock lock(m_tree_mutex);
-    if (std::string why = find_clobber(view); !why.empty()) {
-      lock.unlock();
-      mark_clobbered(why);
-      return;
-    }
+  if (!still_healthy(view)) {
+    return 0;
   }
   if (!view) {
     std::unique_lock lock(m_tree_mutex);
@@ -158,16 +186,16 @@ void Server::refresh(bool force) {
       FAMFS_TRACE(1, "log unreadable; serving the {} entries replayed so far: {}", m_tree.applied(),
                   m_last_problem);
     }
-    return;
+    return 0;
   }
   const u64 size = view->size();
   {
     std::shared_lock lock(m_tree_mutex);
     if (m_tree.applied() >= size) {
-      return;
+      return 0;
     }
     if (!force && m_stuck_next_index.load() == size) {
-      return; // stopped at a bad entry and the log has not grown since
+      return 0; // stopped at a bad entry and the log has not grown since
     }
   }
   std::unique_lock lock(m_tree_mutex);
@@ -175,9 +203,15 @@ void Server::refresh(bool force) {
   if (std::string why = find_clobber(view); !why.empty()) {
     lock.unlock();
     mark_clobbered(why);
-    return;
+    return 0;
   }
-  core::ReplayReport report = m_tree.catch_up(*view);
+  const u64 from = m_tree.applied();
+  u64 count = size - std::min(size, from);
+  if (m_opts.follow_batch > 0) {
+    count = std::min(count, m_opts.follow_batch);
+  }
+  invalidate_entries(from, count);
+  core::ReplayReport report = m_tree.catch_up(*view, count);
   account_new_nodes();
   if (m_tree.applied() > 0) {
     m_crc_index = m_tree.applied() - 1;
@@ -208,6 +242,7 @@ void Server::refresh(bool force) {
     m_stuck_next_index.store(~0ULL);
     m_last_problem.clear();
   }
+  return m_tree.applied() - from;
 }
 
 void Server::account_new_nodes() {
@@ -528,7 +563,7 @@ Outcome Server::do_init(const Request& r) {
 
 Outcome Server::do_lookup(const Request& r) {
   const auto& in = std::get<NameIn>(r.body);
-  refresh();
+  follow_on_demand();
   std::shared_lock lock(m_tree_mutex);
   const core::Node* p = m_tree.get(r.header.nodeid);
   if (p == nullptr) {
@@ -638,7 +673,7 @@ Outcome Server::do_setattr(const Request& r) {
 }
 
 Outcome Server::do_opendir(const Request& r) {
-  refresh();
+  follow_on_demand();
   auto h = std::make_shared<DirHandle>();
   {
     std::shared_lock lock(m_tree_mutex);
@@ -675,7 +710,7 @@ Outcome Server::do_readdir(const Request& r) {
   }
   if (in.offset == 0) {
     // A new pass over the directory (first read or rewinddir): pick up new log entries.
-    refresh();
+    follow_on_demand();
     auto fresh = std::make_shared<DirHandle>();
     {
       std::shared_lock lock(m_tree_mutex);
@@ -966,6 +1001,10 @@ Outcome Server::do_getxattr(const Request& r) {
   if (in.name == k_status_xattr && r.header.nodeid == core::k_root_ino) {
     return reply_to(r, xattr_value(in.size, status_text()));
   }
+  if (in.name == k_logplay_xattr && r.header.nodeid == core::k_root_ino) {
+    refresh(true); // famfs logplay: follow the log now, whatever the follow interval
+    return reply_to(r, xattr_value(in.size, status_text()));
+  }
   std::string text;
   {
     std::shared_lock lock(m_tree_mutex);
@@ -1053,7 +1092,8 @@ Outcome Server::do_get_fmap(const Request& r) {
     // bad if the two ever differ.
     auto enc = encode_famfs_fmap(n->fmap, n->size, *m_opts.famfs_abi);
     if (!enc) {
-      FAMFS_TRACE(1, "GET_FMAP node {} ({}): the kernel cannot take this map, open fails with EIO: "
+      FAMFS_TRACE(1,
+                  "GET_FMAP node {} ({}): the kernel cannot take this map, open fails with EIO: "
                   "{}",
                   r.header.nodeid, log::fmap_text(n->fmap), enc.error().message);
       return error_to(r, EIO);
@@ -1070,8 +1110,7 @@ Outcome Server::do_get_daxdev(const Request& r) {
     FAMFS_TRACE(1, "GET_DAXDEV index {}: this file system has only device 0", r.header.nodeid);
     return error_to(r, EINVAL);
   }
-  const std::string& path =
-      m_opts.daxdev_path.empty() ? m_img.device().path() : m_opts.daxdev_path;
+  const std::string& path = m_opts.daxdev_path.empty() ? m_img.device().path() : m_opts.daxdev_path;
   auto enc = encode_famfs_daxdev(path);
   if (!enc) {
     FAMFS_TRACE(1, "GET_DAXDEV 0: {}", enc.error().message);
@@ -1120,7 +1159,8 @@ sigset_t stop_signals() {
 
 void Server::housekeeping(Channel& ch) {
   const sigset_t set = stop_signals();
-  const auto ms = m_opts.poll_interval.count();
+  const bool following = m_opts.follow_interval.count() > 0;
+  const auto ms = following ? m_opts.follow_interval.count() : k_clobber_check_interval.count();
   const timespec tick{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
   while (!m_done.load()) {
     int sig = ::sigtimedwait(&set, nullptr, &tick);
@@ -1139,7 +1179,11 @@ void Server::housekeeping(Channel& ch) {
       }
       continue;
     }
-    refresh(true);
+    if (following) {
+      refresh(true);
+    } else if (!m_clobbered.load()) {
+      (void)still_healthy(m_img.log()); // frozen view, but still watching for clobbering
+    }
   }
 }
 

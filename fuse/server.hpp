@@ -35,6 +35,12 @@ inline constexpr std::string_view k_fmap_xattr = "user.famfs.fmap";
 // The xattr on the mount root that reports the daemon's state (status_text), for famfs status
 // and for mount's check that a device is not mounted twice by one host.
 inline constexpr std::string_view k_status_xattr = "user.famfs.status";
+// The xattr on the mount root that asks the daemon to follow the log now (famfs logplay): reading
+// it applies new entries (one follow step, retrying an entry that failed), then answers the
+// status_text. Not listed by LISTXATTR, so that a dump of all xattrs does not trigger it.
+inline constexpr std::string_view k_logplay_xattr = "user.famfs.logplay";
+// How often a mount that does not follow the log by itself still checks it for clobbering.
+inline constexpr std::chrono::milliseconds k_clobber_check_interval{200};
 
 struct ServerOptions {
   // WRITE allowed (inside files only). Client hosts mount read-only unless --writable.
@@ -43,8 +49,14 @@ struct ServerOptions {
   unsigned threads = 0;
   Timeout entry_timeout = Timeout::from_ms(1000);
   Timeout attr_timeout = Timeout::from_ms(1000);
-  // How often the housekeeping thread looks for new log entries.
-  std::chrono::milliseconds poll_interval{200};
+  // How often the housekeeping thread looks for new log entries (--follow-interval); lookups
+  // and directory listings also catch up at once. Zero: the mount does not follow the log by
+  // itself (ticks, lookups and listings apply nothing); new entries are applied only when asked
+  // through k_logplay_xattr (famfs logplay). Clobber checks go on every k_clobber_check_interval.
+  std::chrono::milliseconds follow_interval{200};
+  // At most this many new entries per follow step (a tick, a lookup or a logplay request); 0:
+  // all. A test knob (--follow-batch) that leaves a client part way through a batch of entries.
+  u64 follow_batch = 0;
   // Which numbering of the famfs kernel extension to recognise.
   const FamfsAbi* famfs_abi = &k_default_famfs_abi;
   // The backing device can be mapped by a famfs kernel (a devdax character device): when the
@@ -57,8 +69,10 @@ struct ServerOptions {
   // This mount's host, as the status xattr reports it: "master" or "client", and its system UUID.
   std::string role = "master";
   std::string host_uuid;
-  // Memory that is not cache-coherent between hosts: invalidate the superblock and the log
-  // before each look at them (--non-coherent; the device also flushes after writes).
+  // Memory that is not cache-coherent between hosts (--non-coherent; the device also flushes
+  // after writes): each follow step invalidates what it reads before reading it, and nothing
+  // more: the superblock and the log header, the last applied entry (re-checked for clobbering)
+  // and the new entries it applies (follow_ranges).
   bool non_coherent = false;
 };
 
@@ -97,9 +111,10 @@ public:
   // an unmount (lazy if busy).
   Result<void> run(Channel& ch, const std::function<void()>& on_ready = {});
 
-  // Applies new log entries, if any. `force` retries an entry that failed to decode even when
-  // the log has not grown since.
-  void refresh(bool force = false);
+  // One follow step: checks for clobbering, then applies new log entries, if any (at most
+  // follow_batch). `force` retries an entry that failed to decode even when the log has not
+  // grown since. Returns how many entries it applied.
+  u64 refresh(bool force = false);
 
   // Which data path this mount uses once INIT is done: k_data_path_kernel when the kernel
   // offered the famfs flag and we accepted it, else k_data_path_userspace.
@@ -110,10 +125,10 @@ public:
 
   // Clobber detection (upstream issue #135): set for good once the superblock or the log changed
   // in a way that is not an append (another host ran mkfs, the header broke, next_index went
-  // down, an applied entry changed). From then on OPEN, READ and WRITE fail with EIO.
+  // down, an applied entry changed). From then on OPEN, READ, WRITE and GET_FMAP fail with EIO.
   bool clobbered() const { return m_clobbered.load(); }
   // "key=value" lines: pid, role, host_uuid, fs_uuid, entries_applied, healthy, reason,
-  // data_path, writable, non_coherent (the value of k_status_xattr).
+  // data_path, writable, non_coherent, follow_interval_ms (the value of k_status_xattr).
   std::string status_text() const;
 
   // Test hooks.
@@ -188,10 +203,16 @@ private:
   // the device ends first. Caller holds m_tree_mutex.
   std::vector<log::Piece> pieces_of(const core::Node& n, u64 off, u64 len) const;
   void housekeeping(Channel& ch);
+  // A follow step for a lookup or a listing: refresh() unless the mount follows only on request.
+  void follow_on_demand();
   // Why the superblock or log no longer matches what we applied ("" when it still does).
   // Caller holds m_tree_mutex (shared at least).
   std::string find_clobber(const Result<log::LogView>& view) const;
   void mark_clobbered(const std::string& why);
+  // find_clobber under the shared lock, then mark_clobbered; false when clobbered.
+  bool still_healthy(const Result<log::LogView>& view);
+  // On non-coherent memory, drops cached copies of log slots [first, first + count).
+  void invalidate_entries(u64 first, u64 count) const;
 
   core::Image& m_img;
   ServerOptions m_opts;

@@ -19,7 +19,7 @@ complete_words() { # the words typed so far; the last one is being completed
 [ "$(complete_words famfs mk)" = "mkdir mkfs " ] || die "commands: $(complete_words famfs mk)"
 [ "$(complete_words famfs mkfs --lo)" = "--loglen " ] || die "mkfs options"
 [[ "$(complete_words famfs fsck --)" == *"--json"* ]] || die "fsck options"
-[[ "$(complete_words famfs -v --system-uuid-file x mount --fo)" == "--foreground " ]] || die "after globals"
+[[ "$(complete_words famfs -v --system-uuid-file x mount --for)" == "--foreground " ]] || die "after globals"
 [ "$(complete_words famfs help um)" = "umount " ] || die "help topics"
 # Every command in --help is offered.
 for c in $("$FAMFS" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF { print $1 }'); do
