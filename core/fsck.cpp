@@ -814,7 +814,9 @@ std::string printf_1f(double v) {
 
 } // namespace
 
-std::string summary_text(const Report& r, bool verbose) {
+std::string summary_text(const Report& r, bool verbose, SizeStyle sizes) {
+  const bool human = sizes == SizeStyle::human;
+  auto sz = [sizes](u64 n) { return size_text(n, sizes); };
   if (!r.usable()) {
     return {};
   }
@@ -829,8 +831,8 @@ std::string summary_text(const Report& r, bool verbose) {
   o += fmt::format("  OMF major version: {}\n", sb.omf_major);
   o += fmt::format("  OMF minor version: {}\n", sb.omf_minor);
   o += fmt::format("  sizeof superblock: {}\n", log::k_superblock_size);
-  o += fmt::format("  log size (bytes):  {}\n", sb.log_len);
-  o += fmt::format("  primary: {}   {}\n", sb.dev_name, sb.dev_size);
+  o += fmt::format("  log size{}  {}\n", human ? ":        " : " (bytes):", sz(sb.log_len));
+  o += fmt::format("  primary: {}   {}\n", sb.dev_name, sz(sb.dev_size));
   o += "\n";
   if (!r.log_checked) {
     return o;
@@ -840,19 +842,19 @@ std::string summary_text(const Report& r, bool verbose) {
   o += "Log stats:\n";
   o += fmt::format("  # of log entries in use: {} of {}\n", st.next_index, slots);
   o += fmt::format("  Log size in use:          {}\n",
-                   log::k_log_header_size + log::k_log_entry_size * st.next_index);
-  o += fmt::format("  Log size (total bytes)    {}\n", st.log_len);
+                   sz(log::k_log_header_size + log::k_log_entry_size * st.next_index));
+  o += fmt::format("  Log size (total{}    {}\n", human ? ")      " : " bytes)", sz(st.log_len));
   if (st.collisions != 0) {
     o += fmt::format("ERROR: {} ALLOCATION COLLISIONS FOUND\n", st.collisions);
   } else {
     o += "  No allocation errors found\n\n";
     const u64 free = st.bitmap_capacity > st.alloc_sum ? st.bitmap_capacity - st.alloc_sum : 0;
     o += "Capacity:\n";
-    o += fmt::format("  Device capacity:        {}\n", sb.dev_size);
-    o += fmt::format("  Bitmap capacity:        {}\n", st.bitmap_capacity);
-    o += fmt::format("  Sum of file sizes:      {}\n", st.fsize_sum);
-    o += fmt::format("  Allocated bytes:        {}\n", st.alloc_sum);
-    o += fmt::format("  Free space:             {}\n", free);
+    o += fmt::format("  Device capacity:        {}\n", sz(sb.dev_size));
+    o += fmt::format("  Bitmap capacity:        {}\n", sz(st.bitmap_capacity));
+    o += fmt::format("  Sum of file sizes:      {}\n", sz(st.fsize_sum));
+    o += fmt::format("  Allocated {}:        {}\n", human ? "space" : "bytes", sz(st.alloc_sum));
+    o += fmt::format("  Free space:             {}\n", sz(free));
     o += "  Space amplification:     "
          + printf_2f(static_cast<double>(st.alloc_sum) / static_cast<double>(st.fsize_sum)) + "\n";
     o += "  Percent used:            "

@@ -23,6 +23,7 @@
 // upstream's line for line on the same image.
 #pragma once
 
+#include "core/size_text.hpp"
 #include "core/system_uuid.hpp"
 #include "log/records.hpp"
 #include "log/result.hpp"
@@ -149,7 +150,9 @@ Result<Report> check_device(const std::string& path);
 
 // Upstream's summary text (spec §8.1): superblock, log stats, capacity (omitted when there are
 // collisions), log counts, then with `verbose` the struct-size block. Empty when !usable().
-std::string summary_text(const Report& r, bool verbose);
+// SizeStyle::human prints the byte sizes outside the verbose block as human_size() does, and
+// says "Allocated space" (as upstream's --human) and "log size" without "(bytes)".
+std::string summary_text(const Report& r, bool verbose, SizeStyle sizes = SizeStyle::bytes);
 
 // One line per problem at or above `min`: "  error: <message>".
 std::string problems_text(const Report& r, Severity min);

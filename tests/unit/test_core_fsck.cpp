@@ -3,6 +3,7 @@
 #include "core/fsck.hpp"
 #include "core/json.hpp"
 #include "core/mkfs.hpp"
+#include "core/size_text.hpp"
 #include "core/system_uuid.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -75,6 +76,40 @@ TEST_CASE("core::summary_text: upstream's fsck text for populated-256m, line for
   CHECK_THAT(v, Catch::StartsWith(k_populated_fsck));
   CHECK_THAT(v, Catch::Contains("  log_len:           8388608\n")
                     && Catch::Contains("  usable log size:   8387984\n"));
+}
+
+TEST_CASE("core::human_size: ls -h style, rounded to the nearest", "[core]") {
+  CHECK(human_size(0) == "0");
+  CHECK(human_size(1023) == "1023");
+  CHECK(human_size(1024) == "1.0K");
+  CHECK(human_size(4096) == "4.0K");
+  CHECK(human_size(1536) == "1.5K");
+  CHECK(human_size(10 * 1024 - 1) == "10K"); // 9.999K rounds up to 10, printed without a decimal
+  CHECK(human_size(512 * k_mib) == "512M");
+  CHECK(human_size(3 * k_mib / 2 * 1024) == "1.5G");
+  CHECK(human_size(1024 * 1024 - 1) == "1.0M"); // 1023.999K is 1.0M, never "1024K"
+  CHECK(human_size(7664) == "7.5K");
+  CHECK(human_size(UINT64_MAX) == "16E");
+  CHECK(size_text(8388608, SizeStyle::bytes) == "8388608");
+  CHECK(size_text(8388608, SizeStyle::human) == "8.0M");
+}
+
+TEST_CASE("core::summary_text: SizeStyle::human prints the sizes short", "[core]") {
+  ImageBuilder b = populated_256m();
+  Report r = check_image(b.input(uuid("79c07b3f-5155-4b09-9ffa-ccb9ff775c82")));
+  std::string h = summary_text(r, false, SizeStyle::human);
+  CHECK_THAT(h, Catch::Contains("  log size:          8.0M\n"));
+  CHECK_THAT(h, Catch::Contains("  primary: /dev/dax0.0   256M\n"));
+  CHECK_THAT(h, Catch::Contains("  Log size in use:          7.5K\n"));
+  CHECK_THAT(h, Catch::Contains("  Log size (total)          8.0M\n"));
+  CHECK_THAT(h, Catch::Contains("  Device capacity:        256M\n"));
+  CHECK_THAT(h, Catch::Contains("  Sum of file sizes:      37M\n"));
+  CHECK_THAT(h, Catch::Contains("  Allocated space:        64M\n"));
+  CHECK_THAT(h, Catch::Contains("  Free space:             192M\n"));
+  CHECK_THAT(h, Catch::Contains("  Space amplification:     1.72\n"));
+  // Everything that is not a size is as in the default text.
+  CHECK_THAT(h, Catch::Contains("  14 of 15420 entries used\n"));
+  CHECK(summary_text(r, false, SizeStyle::bytes) == k_populated_fsck);
 }
 
 TEST_CASE("core::check_image: a cross-link names both files", "[core]") {
