@@ -47,9 +47,7 @@ struct CpOptions {
   std::vector<std::string> paths; // sources..., dest
   bool recursive = false;
   unsigned threads = 1;
-  std::optional<std::string> mode;
-  std::optional<std::uint32_t> uid;
-  std::optional<std::uint32_t> gid;
+  OwnerArgs owner; // without -m, each copy keeps its source's mode
   InterleaveArgs interleave;
   bool verify = false;
   std::string device;
@@ -107,7 +105,7 @@ public:
     req.relpath = rel;
     req.size = size;
     req.owner = m_owner;
-    if (!m_opts.mode) {
+    if (!m_opts.owner.mode) {
       req.owner.mode = static_cast<std::uint32_t>(st.st_mode & 0777);
     }
     req.interleave = m_il;
@@ -261,13 +259,9 @@ int run_cp(Context& ctx, const CpOptions& o) {
     return report(
         ctx, make_error(Errc::invalid_argument, "need a source and a destination (SRC... DEST)"));
   }
-  std::optional<std::uint32_t> mode;
-  if (o.mode) {
-    auto m = parse_mode(*o.mode);
-    if (!m) {
-      return report(ctx, m.error());
-    }
-    mode = *m;
+  auto owner = o.owner.get(0); // mode 0: replaced by each source's own
+  if (!owner) {
+    return report(ctx, owner.error());
   }
   auto il = o.interleave.get();
   if (!il) {
@@ -286,20 +280,14 @@ int run_cp(Context& ctx, const CpOptions& o) {
   }
   const std::string drel = log::join_path(*dest_parts);
 
-  auto img = core::Image::open(target.device(), core::OpenMode::read_write);
-  if (!img) {
-    return report(ctx, img.error());
-  }
-  auto session = core::Session::open(*img, allocation_seed());
-  if (!session) {
-    return report(ctx, session.error());
-  }
   // Interleave parameters are checked once, against this file system, before any source is.
-  if (auto v = core::validate_interleave(*il, session->geometry()); !v) {
-    return report(ctx, v.error());
+  auto ws = open_write_session(target, &*il);
+  if (!ws) {
+    return report(ctx, ws.error());
   }
+  core::Session& session = ws->session;
 
-  const core::Node* dnode = session->tree().resolve(drel);
+  const core::Node* dnode = session.tree().resolve(drel);
   const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
   if (!dest_is_dir) {
     if (sources.size() > 1) {
@@ -308,13 +296,12 @@ int run_cp(Context& ctx, const CpOptions& o) {
                                     dest, dnode == nullptr ? "does not exist" : "is a file"));
     }
     if (dest.back() == '/') {
-      return report(ctx, make_error(dnode == nullptr ? Errc::not_found : Errc::exists,
-                                    "{}: {}", dest,
-                                    dnode == nullptr ? "no such directory" : "is not a directory"));
+      return report(ctx,
+                    make_error(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
+                               dnode == nullptr ? "no such directory" : "is not a directory"));
     }
   }
-  const core::Owner owner{mode.value_or(0), uid_or_caller(o.uid), gid_or_caller(o.gid)};
-  Planner planner(ctx, o, *session, owner, *il, target);
+  Planner planner(ctx, o, session, *owner, *il, target);
   for (const auto& src : sources) {
     std::string rel = drel;
     if (dest_is_dir) {
@@ -324,20 +311,20 @@ int run_cp(Context& ctx, const CpOptions& o) {
       return report(ctx, r.error());
     }
   }
-  if (auto space = session->check_log_space(); !space) {
+  if (auto space = session.check_log_space(); !space) {
     return report(ctx, space.error());
   }
 
   // Execute in plan order: directory entries before anything inside them; a file's entry only
   // after its data is persisted. Queued entries are appended in batches.
-  const core::Device& dev = img->device();
+  const core::Device& dev = ws->image->device();
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
   uint64_t copied = 0;
   uint64_t pending = 0;       // queued entries whose work is done, not yet appended
   uint64_t pending_bytes = 0; // data behind them
   auto flush = [&]() -> Result<void> {
-    FAMFS_TRY(session->commit(pending));
+    FAMFS_TRY(session.commit(pending));
     pending = 0;
     pending_bytes = 0;
     return {};
@@ -416,17 +403,11 @@ RunFn add_cp(CLI::App& sub) {
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads copying each file's data (1 to 256; default 1)")
       ->check(CLI::Range(1, 256));
-  sub.add_option("-m,--mode", o->mode,
-                 "permission bits of the copies, octal (default: each "
-                 "source's own)");
-  sub.add_option("-u,--uid", o->uid, "owner uid (default: yours)");
-  sub.add_option("-g,--gid", o->gid, "owner gid (default: yours)");
+  o->owner.add_to(sub, "permission bits of the copies, octal (default: each source's own)");
   o->interleave.add_to(sub);
   sub.add_flag("--verify", o->verify,
                "afterwards, compare XXH3 digests of each source and its copy");
-  sub.add_option("--device", o->device,
-                 "copy into this device (unmounted is fine); DEST is then relative to its root")
-      ->type_name("DEV");
+  add_device_option(sub, o->device, "DEST");
   sub.add_option("PATHS", o->paths, "SRC... DEST")->required();
   return [o](Context& ctx) { return run_cp(ctx, *o); };
 }

@@ -27,15 +27,14 @@ namespace {
 struct CreatOptions {
   std::string file;
   std::string size;
-  std::string mode = "0644";
-  std::optional<std::uint32_t> uid;
-  std::optional<std::uint32_t> gid;
+  OwnerArgs owner;
   bool randomize = false;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> multi;
   unsigned threads = default_threads();
   InterleaveArgs interleave;
   std::string device;
+  bool human = false;
 };
 
 struct Item {
@@ -103,9 +102,9 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   if (o.seed && *o.seed == 0) {
     return report(ctx, make_error(Errc::invalid_argument, "--seed 0: the seed must be above 0"));
   }
-  auto mode = parse_mode(o.mode);
-  if (!mode) {
-    return report(ctx, mode.error());
+  auto owner = o.owner.get(0644);
+  if (!owner) {
+    return report(ctx, owner.error());
   }
   auto il = o.interleave.get();
   if (!il) {
@@ -117,39 +116,29 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   }
   std::vector<Item> items = std::move(*parsed);
 
-  int rc = k_exit_ok;
+  ErrorTally errors(ctx);
   auto item_failed = [&](Item& it, const Error& e) {
-    print_error(ctx, e);
+    errors(e);
     it.failed = true;
-    if (rc == k_exit_ok) {
-      rc = exit_code_for(e);
-    }
   };
   FsTarget target(o.device);
-  for (auto& it : items) {
-    auto rel = target.relpath(it.path);
-    if (!rel) {
-      item_failed(it, rel.error());
-      continue;
-    }
-    it.relpath = *rel;
+  std::vector<std::string> paths;
+  for (const auto& it : items) {
+    paths.push_back(it.path);
+  }
+  auto rels = target.relpaths(paths, errors);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    items[i].failed = !rels[i];
+    items[i].relpath = rels[i].value_or("");
   }
   if (target.device().empty()) {
-    return rc; // no path resolved; each failure was reported
+    return errors.exit_code(); // no path resolved; each failure was reported
   }
-  auto img = core::Image::open(target.device(), core::OpenMode::read_write);
-  if (!img) {
-    return report(ctx, img.error());
+  auto ws = open_write_session(target, &*il);
+  if (!ws) {
+    return report(ctx, ws.error());
   }
-  auto session = core::Session::open(*img, allocation_seed());
-  if (!session) {
-    return report(ctx, session.error());
-  }
-  // Validate the interleave parameters once, against this file system.
-  if (auto v = core::validate_interleave(*il, session->geometry()); !v) {
-    return report(ctx, v.error());
-  }
-  const core::Owner owner{*mode, uid_or_caller(o.uid), gid_or_caller(o.gid)};
+  core::Session& session = ws->session;
   for (auto& it : items) {
     if (it.failed) {
       continue;
@@ -157,9 +146,9 @@ int run_creat(Context& ctx, const CreatOptions& o) {
     core::FileRequest req;
     req.relpath = it.relpath;
     req.size = it.size;
-    req.owner = owner;
+    req.owner = *owner;
     req.interleave = *il;
-    auto plan = session->add_file(req);
+    auto plan = session.add_file(req);
     if (!plan) {
       if (plan.error().code == Errc::no_space) {
         // The whole command fits or nothing is made.
@@ -170,7 +159,7 @@ int run_creat(Context& ctx, const CreatOptions& o) {
     }
     it.plan = std::move(*plan);
   }
-  if (auto space = session->check_log_space(); !space) {
+  if (auto space = session.check_log_space(); !space) {
     return report(ctx, space.error());
   }
   // Randomize before the entries are appended: a new file appears with its data in place.
@@ -181,7 +170,7 @@ int run_creat(Context& ctx, const CreatOptions& o) {
       seeded.push_back(i);
     }
   }
-  const core::Device& dev = img->device();
+  const core::Device& dev = ws->image->device();
   parallel_for(seeded.size(), o.threads, [&](std::size_t k) {
     Item& it = items[seeded[k]];
     auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
@@ -194,10 +183,10 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   // rather than log a file without its data.
   for (std::size_t k : seeded) {
     if (items[k].failed) {
-      return rc;
+      return errors.exit_code();
     }
   }
-  if (auto c = session->commit_all(); !c) {
+  if (auto c = session.commit_all(); !c) {
     return report(ctx, c.error());
   }
   for (const auto& it : items) {
@@ -205,28 +194,25 @@ int run_creat(Context& ctx, const CreatOptions& o) {
       continue;
     }
     if (ctx.verbose > 0) {
-      fmt::print(ctx.out, "{} {}: {} bytes, {}\n", it.plan.existing ? "exists" : "created",
-                 target.display(it.plan.relpath), it.plan.size, log::fmap_text(it.plan.fmap));
+      fmt::print(ctx.out, "{} {}: {}, {}\n", it.plan.existing ? "exists" : "created",
+                 target.display(it.plan.relpath), bytes_text(it.plan.size, o.human),
+                 log::fmap_text(it.plan.fmap));
     }
     if (it.seed && (ctx.verbose > 0 || (o.randomize && !o.seed))) {
-      fmt::print(ctx.out, "randomized {} bytes with seed {}: {}\n", it.plan.size, *it.seed,
-                 target.display(it.plan.relpath));
+      fmt::print(ctx.out, "randomized {} with seed {}: {}\n", bytes_text(it.plan.size, o.human),
+                 *it.seed, target.display(it.plan.relpath));
     }
   }
-  return rc;
+  return errors.exit_code();
 }
 
 } // namespace
 
 RunFn add_creat(CLI::App& sub) {
   auto o = std::make_shared<CreatOptions>();
-  sub.add_option("-s,--size", o->size,
-                 "file size (k, m, g suffixes); optional for an existing file")
-      ->type_name("SIZE")
-      ->check(size_validator());
-  sub.add_option("-m,--mode", o->mode, "permission bits, octal (default 0644)");
-  sub.add_option("-u,--uid", o->uid, "owner uid (default: yours)");
-  sub.add_option("-g,--gid", o->gid, "owner gid (default: yours)");
+  add_size_option(sub, "-s,--size", o->size,
+                  "file size (k, m, g, t suffixes); optional for an existing file");
+  o->owner.add_to(sub, "permission bits, octal (default 0644)");
   auto* r = sub.add_flag("-r,--randomize", o->randomize,
                          "fill the file with the verify pattern (seed from --seed, else random)");
   auto* seed = sub.add_option("-S,--seed", o->seed, "seed for --randomize (above 0)")->needs(r);
@@ -240,9 +226,8 @@ RunFn add_creat(CLI::App& sub) {
                  "threads randomizing --multi files (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));
   o->interleave.add_to(sub);
-  sub.add_option("--device", o->device,
-                 "work on this device (unmounted is fine); FILE is then relative to its root")
-      ->type_name("DEV");
+  add_device_option(sub, o->device, "FILE");
+  add_human_flag(sub, o->human);
   auto* file = sub.add_option("FILE", o->file, "the file to create, inside a mounted famfs");
   file->excludes(multi);
   auto* size = sub.get_option("--size");

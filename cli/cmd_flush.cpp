@@ -20,25 +20,13 @@ namespace {
 
 struct FlushArgs {
   std::vector<std::string> files;
+  bool human = false;
 };
 
 int run_flush(Context& ctx, const FlushArgs& a) {
-  int errors = 0;
-  auto failed = [&](const Error& e) {
-    print_error(ctx, e);
-    errors++;
-  };
+  ErrorTally failed(ctx);
   FsTarget target("");
-  std::vector<std::optional<std::string>> rels;
-  for (const auto& f : a.files) {
-    auto rel = target.relpath(f);
-    if (!rel) {
-      failed(rel.error());
-      rels.emplace_back();
-      continue;
-    }
-    rels.emplace_back(*rel);
-  }
+  const auto rels = target.relpaths(a.files, failed);
   if (target.device().empty()) {
     return k_exit_failure;
   }
@@ -69,8 +57,8 @@ int run_flush(Context& ctx, const FlushArgs& a) {
     bool ok = true;
     log::for_each_piece(n->fmap, 0, n->fmap.capacity(), [&](std::uint64_t, log::Piece p) {
       if (p.dev_off > dev_size || p.len > dev_size - p.dev_off) {
-        failed(make_error(Errc::corrupt, "{}: its map points past the end of the device",
-                          a.files[i]));
+        failed(
+            make_error(Errc::corrupt, "{}: its map points past the end of the device", a.files[i]));
         ok = false;
         return false;
       }
@@ -84,12 +72,14 @@ int run_flush(Context& ctx, const FlushArgs& a) {
       return true;
     });
     if (ok && ctx.verbose > 0) {
-      fmt::print(ctx.out, "famfs flush: {}: {} bytes written back and invalidated ({})\n",
-                 a.files[i], bytes, core::flush_instruction());
+      fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({})\n", a.files[i],
+                 bytes_text(bytes, a.human), core::flush_instruction());
     }
   }
-  if (errors > 0) {
-    fmt::print(ctx.err, "famfs flush: {} error{} detected\n", errors, errors == 1 ? " was" : "s were");
+  if (failed.count() > 0) {
+    // Upstream's closing line, in our message style.
+    print_error(ctx, make_error(Errc::io, "{} error{} detected", failed.count(),
+                                failed.count() == 1 ? " was" : "s were"));
     return k_exit_failure;
   }
   return k_exit_ok;
@@ -100,6 +90,7 @@ int run_flush(Context& ctx, const FlushArgs& a) {
 RunFn add_flush(CLI::App& sub) {
   auto a = std::make_shared<FlushArgs>();
   sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
+  add_human_flag(sub, a->human);
   return [a](Context& ctx) { return run_flush(ctx, *a); };
 }
 

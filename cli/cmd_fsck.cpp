@@ -38,12 +38,14 @@ namespace {
 struct FsckArgs {
   std::string target;
   bool json = false;
+  bool human = false;
   bool read_only = false; // -n: the default, accepted for fsck(8) compatibility
   bool repair = false;    // -y
   bool force = false;
   std::vector<std::string> drop;
   std::string backup;
   bool no_backup = false;
+  core::SizeStyle sizes() const { return human ? core::SizeStyle::human : core::SizeStyle::bytes; }
 };
 
 int operational(const Context& ctx, const FsckArgs& a, const Error& e) {
@@ -159,7 +161,7 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
       }
       fmt::print(ctx.out, "\nAfter repair:\n");
     }
-    fmt::print(ctx.out, "{}", core::summary_text(o.after, ctx.verbose > 0));
+    fmt::print(ctx.out, "{}", core::summary_text(o.after, ctx.verbose > 0, a.sizes()));
     std::string left = core::problems_text(o.after, min);
     if (!left.empty()) {
       fmt::print(ctx.out, "Problems:\n{}\n", left);
@@ -241,7 +243,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
   if (a.json) {
     fmt::print(ctx.out, "{}", core::report_json(r, code));
   } else if (r.usable()) {
-    fmt::print(ctx.out, "{}", core::summary_text(r, ctx.verbose > 0));
+    fmt::print(ctx.out, "{}", core::summary_text(r, ctx.verbose > 0, a.sizes()));
     const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
     std::string problems = core::problems_text(r, min);
     if (!problems.empty()) {
@@ -266,6 +268,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
 RunFn add_fsck(CLI::App& sub) {
   auto a = std::make_shared<FsckArgs>();
   sub.add_flag("--json", a->json, "print the report as JSON");
+  add_human_flag(sub, a->human);
   auto* ro = sub.add_flag("-n", a->read_only, "check only, write nothing (the default)");
   auto* y = sub.add_flag("-y,--repair", a->repair,
                          "repair what can be repaired safely (the device must not be mounted); "

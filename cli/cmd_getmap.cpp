@@ -5,6 +5,7 @@
 #include "cli/fs_target.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
+#include "core/size_text.hpp"
 #include "log/path.hpp"
 
 #include <fmt/format.h>
@@ -19,28 +20,14 @@ namespace {
 struct GetmapOptions {
   std::vector<std::string> files;
   bool json = false;
+  bool human = false;
   std::string device;
 };
 
 int run_getmap(Context& ctx, const GetmapOptions& o) {
-  int rc = k_exit_ok;
-  auto failed = [&](const Error& e) {
-    print_error(ctx, e);
-    if (rc == k_exit_ok) {
-      rc = exit_code_for(e);
-    }
-  };
+  ErrorTally failed(ctx);
   FsTarget target(o.device);
-  std::vector<std::optional<std::string>> rels;
-  for (const auto& f : o.files) {
-    auto rel = target.relpath(f);
-    if (!rel) {
-      failed(rel.error());
-      rels.emplace_back();
-      continue;
-    }
-    rels.emplace_back(*rel);
-  }
+  const auto rels = target.relpaths(o.files, failed);
   std::optional<core::Tree> tree;
   if (!target.device().empty()) {
     auto img = core::Image::open(target.device(), core::OpenMode::read_only);
@@ -99,22 +86,24 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
       j.end_object();
       continue;
     }
-    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", path, n->size);
+    const auto sizes = o.human ? core::SizeStyle::human : core::SizeStyle::bytes;
+    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", path, core::size_text(n->size, sizes));
     if (interleaved) {
-      fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n", n->fmap.chunk_size);
+      fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n",
+                 core::size_text(n->fmap.chunk_size, sizes));
       fmt::print(ctx.out, "\tInterleaved extent has {} strips:\n", n->fmap.extents.size());
     } else {
       fmt::print(ctx.out, "\textents: {}\n", n->fmap.extents.size());
     }
     for (const auto& e : n->fmap.extents) {
-      fmt::print(ctx.out, "\t\t{:#x}\t{}\n", e.offset, e.len);
+      fmt::print(ctx.out, "\t\t{:#x}\t{}\n", e.offset, core::size_text(e.len, sizes));
     }
   }
   j.end_array();
   if (o.json) {
     fmt::print(ctx.out, "{}", j.str());
   }
-  return rc;
+  return failed.exit_code();
 }
 
 } // namespace
@@ -122,9 +111,8 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
 RunFn add_getmap(CLI::App& sub) {
   auto o = std::make_shared<GetmapOptions>();
   sub.add_flag("--json", o->json, "print the maps as a JSON array");
-  sub.add_option("--device", o->device,
-                 "read this device (unmounted is fine); FILE is then relative to its root")
-      ->type_name("DEV");
+  add_human_flag(sub, o->human);
+  add_device_option(sub, o->device, "FILE");
   sub.add_option("FILE", o->files, "famfs files")->required();
   return [o](Context& ctx) { return run_getmap(ctx, *o); };
 }

@@ -18,59 +18,42 @@ namespace {
 struct MkdirOptions {
   std::vector<std::string> dirs;
   bool parents = false;
-  std::string mode = "0755";
-  std::optional<std::uint32_t> uid;
-  std::optional<std::uint32_t> gid;
+  OwnerArgs owner;
   std::string device;
 };
 
 int run_mkdir(Context& ctx, const MkdirOptions& o) {
-  auto mode = parse_mode(o.mode);
-  if (!mode) {
-    return report(ctx, mode.error());
+  auto owner = o.owner.get(0755);
+  if (!owner) {
+    return report(ctx, owner.error());
   }
-  int rc = k_exit_ok;
-  auto failed = [&](const Error& e) {
-    print_error(ctx, e);
-    if (rc == k_exit_ok) {
-      rc = exit_code_for(e);
-    }
-  };
+  ErrorTally failed(ctx);
   FsTarget target(o.device);
-  std::vector<std::string> rels;
-  for (const auto& d : o.dirs) {
-    auto rel = target.relpath(d);
-    if (!rel) {
-      failed(rel.error());
-      continue;
-    }
-    rels.push_back(*rel);
+  const auto rels = target.relpaths(o.dirs, failed);
+  if (failed.count() == static_cast<int>(rels.size())) {
+    return failed.exit_code(); // no path resolved; each failure was reported
   }
-  if (rels.empty()) {
-    return rc;
+  auto ws = open_write_session(target);
+  if (!ws) {
+    return report(ctx, ws.error());
   }
-  auto img = core::Image::open(target.device(), core::OpenMode::read_write);
-  if (!img) {
-    return report(ctx, img.error());
-  }
-  auto session = core::Session::open(*img, allocation_seed());
-  if (!session) {
-    return report(ctx, session.error());
-  }
-  const core::Owner owner{*mode, uid_or_caller(o.uid), gid_or_caller(o.gid)};
+  core::Session& session = ws->session;
   std::vector<std::string> made;
   for (const auto& rel : rels) {
-    auto r = session->add_dir(rel, owner, o.parents ? core::Parents::yes : core::Parents::no);
+    if (!rel) {
+      continue;
+    }
+    auto r = session.add_dir(*rel, *owner, o.parents ? core::Parents::yes : core::Parents::no);
     if (!r) {
       failed(r.error());
       continue;
     }
     made.insert(made.end(), r->begin(), r->end());
   }
-  if (auto space = session->check_log_space(); !space) {
+  if (auto space = session.check_log_space(); !space) {
     return report(ctx, space.error());
   }
-  if (auto c = session->commit_all(); !c) {
+  if (auto c = session.commit_all(); !c) {
     return report(ctx, c.error());
   }
   if (ctx.verbose > 0) {
@@ -78,7 +61,7 @@ int run_mkdir(Context& ctx, const MkdirOptions& o) {
       fmt::print(ctx.out, "created directory {}\n", target.display(m));
     }
   }
-  return rc;
+  return failed.exit_code();
 }
 
 } // namespace
@@ -87,12 +70,8 @@ RunFn add_mkdir(CLI::App& sub) {
   auto o = std::make_shared<MkdirOptions>();
   sub.add_flag("-p,--parents", o->parents,
                "make missing parent directories; an existing directory is not an error");
-  sub.add_option("-m,--mode", o->mode, "permission bits, octal (default 0755)");
-  sub.add_option("-u,--uid", o->uid, "owner uid (default: yours)");
-  sub.add_option("-g,--gid", o->gid, "owner gid (default: yours)");
-  sub.add_option("--device", o->device,
-                 "work on this device (unmounted is fine); DIR is then relative to its root")
-      ->type_name("DEV");
+  o->owner.add_to(sub, "permission bits, octal (default 0755)");
+  add_device_option(sub, o->device, "DIR");
   sub.add_option("DIR", o->dirs, "directories to create, inside a mounted famfs")->required();
   return [o](Context& ctx) { return run_mkdir(ctx, *o); };
 }

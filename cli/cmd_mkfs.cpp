@@ -21,6 +21,7 @@ struct MkfsArgs {
   bool force = false;
   bool kill = false;
   bool json = false;
+  bool human = false;
   bool set_daxmode = false;
 };
 
@@ -78,7 +79,9 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
   if (a.json) {
     fmt::print(ctx.out, "{}", core::report_json(*r, k_exit_ok));
   } else {
-    fmt::print(ctx.out, "{}", core::summary_text(*r, ctx.verbose > 0));
+    fmt::print(ctx.out, "{}",
+               core::summary_text(*r, ctx.verbose > 0,
+                                  a.human ? core::SizeStyle::human : core::SizeStyle::bytes));
   }
   if (r->errors() != 0 || !r->usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.
@@ -93,18 +96,15 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
 
 RunFn add_mkfs(CLI::App& sub) {
   auto a = std::make_shared<MkfsArgs>();
-  sub.add_option("-l,--loglen", a->loglen,
-                 "log size: a power of two of at least 8m (default 8m; k, m, g suffixes)")
-      ->type_name("SIZE")
-      ->check(size_validator());
+  add_size_option(sub, "-l,--loglen", a->loglen,
+                  "log size: a power of two of at least 8m (default 8m; k, m, g, t suffixes)");
   sub.add_flag("-f,--force", a->force, "overwrite an existing famfs file system");
   sub.add_flag("-k,--kill", a->kill,
                "with --force: only destroy the existing superblock (zero its magic)");
-  sub.add_option("-s,--size", a->size,
-                 "create the backing file, or grow it (sparse), to SIZE first; never shrinks")
-      ->type_name("SIZE")
-      ->check(size_validator());
+  add_size_option(sub, "-s,--size", a->size,
+                  "create the backing file, or grow it (sparse), to SIZE first; never shrinks");
   sub.add_flag("--json", a->json, "print the summary as JSON");
+  add_human_flag(sub, a->human);
   sub.add_flag("--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if mkfs fails)");
   sub.add_option("DEVICE", a->device, "dax device, pmem device or regular backing file")

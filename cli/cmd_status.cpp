@@ -7,6 +7,7 @@
 #include "core/image.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
+#include "core/size_text.hpp"
 #include "fuse/daemon.hpp"
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@ namespace {
 struct StatusArgs {
   std::string mountpoint;
   bool json = false;
+  bool human = false;
 };
 
 struct DeviceSide {
@@ -124,7 +126,11 @@ int run_status(Context& ctx, const StatusArgs& a) {
                every.empty()  ? std::string("unknown")
                : every == "0" ? std::string("on request only (famfs logplay)")
                               : fmt::format("every {} ms", every));
-    fmt::print(ctx.out, "capacity:        {} bytes ({} MiB)\n", dev.capacity, dev.capacity >> 20);
+    if (a.human) {
+      fmt::print(ctx.out, "capacity:        {}\n", core::human_size(dev.capacity));
+    } else {
+      fmt::print(ctx.out, "capacity:        {} bytes ({} MiB)\n", dev.capacity, dev.capacity >> 20);
+    }
     fmt::print(ctx.out, "daemon pid:      {}\n", get(*st, "pid"));
     fmt::print(ctx.out, "data path:       {}, {}{}\n", get(*st, "data_path"),
                get(*st, "writable") == "yes" ? "read-write" : "read-only",
@@ -146,6 +152,7 @@ RunFn add_status(CLI::App& sub) {
   auto a = std::make_shared<StatusArgs>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "a famfs mount point")->required();
   sub.add_flag("--json", a->json, "print the status as JSON");
+  add_human_flag(sub, a->human);
   return [a](Context& ctx) { return run_status(ctx, *a); };
 }
 

@@ -34,6 +34,7 @@ struct VerifyOptions {
   std::vector<std::string> multi;
   unsigned threads = default_threads();
   bool quiet = false;
+  bool human = false;
   std::string device;
 };
 
@@ -178,23 +179,20 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
                             it.path, it.seed, r->value(), it.size);
     }
   });
-  int rc = k_exit_ok;
-  std::size_t errors = 0;
+  ErrorTally errors(ctx);
   for (const auto& it : items) {
     if (it.error) {
-      print_error(ctx, *it.error);
-      errors++;
-      if (rc == k_exit_ok) {
-        rc = exit_code_for(*it.error);
-      }
+      errors(*it.error);
     } else if (!o.quiet) {
-      fmt::print(ctx.out, "Success: verified {} bytes in file {}\n", it.size, it.path);
+      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.human),
+                 it.path);
     }
   }
   if (!o.multi.empty() && !o.quiet) {
-    fmt::print(ctx.out, "Verify complete for {} files with {} errors\n", items.size(), errors);
+    fmt::print(ctx.out, "Verify complete for {} files with {} errors\n", items.size(),
+               errors.count());
   }
-  return rc;
+  return errors.exit_code();
 }
 
 } // namespace
@@ -208,9 +206,8 @@ RunFn add_verify(CLI::App& sub) {
                  "threads for --multi (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));
   sub.add_flag("-q,--quiet", o->quiet, "print only errors");
-  sub.add_option("--device", o->device,
-                 "read from this device (unmounted is fine); FILE is then relative to its root")
-      ->type_name("DEV");
+  add_human_flag(sub, o->human);
+  add_device_option(sub, o->device, "FILE");
   sub.add_option("FILE", o->file, "the file to verify");
   return [o](Context& ctx) { return run_verify(ctx, *o); };
 }

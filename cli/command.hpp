@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -30,10 +31,35 @@ int report(const Context& ctx, const Error& e);
 // Prints "famfs <cmd>: warning: <message>".
 void print_warning(const Context& ctx, const std::string& message);
 
+// Collects the errors of a command that goes on after a failed item (a file, a directory):
+// prints each one, counts them, and keeps the exit code of the first.
+class ErrorTally {
+public:
+  explicit ErrorTally(const Context& ctx) : m_ctx(ctx) {}
+  void operator()(const Error& e);
+  int count() const { return m_count; }
+  // k_exit_ok, or the exit code of the first error.
+  int exit_code() const { return m_exit; }
+
+private:
+  const Context& m_ctx;
+  int m_count = 0;
+  int m_exit = k_exit_ok;
+};
+
+// Declares -H/--human on `sub`: byte sizes in the command's text report in the short form
+// (1.5G, 512M, 4.0K; core/size_text.hpp) instead of exact bytes. JSON output keeps bytes.
+void add_human_flag(CLI::App& sub, bool& human);
+// `n` bytes for a text report: "N bytes", or with `human` the short form ("1.5G").
+std::string bytes_text(std::uint64_t n, bool human);
+
 // Parses a size with an optional k/m/g/t suffix (powers of 1024), e.g. "8m", "4G", "0x1000".
 Result<std::uint64_t> parse_size(const std::string& text);
-// A CLI11 validator for sizes.
-CLI::Validator size_validator();
+// Declares a SIZE option (parse_size() must accept it; parse it again when running).
+CLI::Option* add_size_option(CLI::App& sub,
+                             const std::string& names,
+                             std::string& value,
+                             const std::string& help);
 // Parses an octal mode ("644", "0755"); refuses bits outside 07777.
 Result<std::uint32_t> parse_mode(const std::string& text);
 

@@ -43,6 +43,21 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
   return rel;
 }
 
+std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std::string>& paths,
+                                                           ErrorTally& failed) {
+  std::vector<std::optional<std::string>> rels;
+  for (const auto& p : paths) {
+    auto rel = relpath(p);
+    if (!rel) {
+      failed(rel.error());
+      rels.emplace_back();
+      continue;
+    }
+    rels.emplace_back(std::move(*rel));
+  }
+  return rels;
+}
+
 std::string FsTarget::display(const std::string& relpath) const {
   if (m_mountpoint.empty()) {
     return relpath.empty() ? "/" : relpath;
@@ -53,12 +68,27 @@ std::string FsTarget::display(const std::string& relpath) const {
   return m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath;
 }
 
-std::uint32_t uid_or_caller(const std::optional<std::uint32_t>& uid) {
-  return uid ? *uid : static_cast<std::uint32_t>(::geteuid());
+void add_device_option(CLI::App& sub, std::string& device, const char* what) {
+  sub.add_option("--device", device,
+                 fmt::format("work on this device (mounted or not) instead of a mount; {} is then "
+                             "relative to its root",
+                             what))
+      ->type_name("DEV");
 }
 
-std::uint32_t gid_or_caller(const std::optional<std::uint32_t>& gid) {
-  return gid ? *gid : static_cast<std::uint32_t>(::getegid());
+void OwnerArgs::add_to(CLI::App& sub, const char* mode_help) {
+  sub.add_option("-m,--mode", mode, mode_help);
+  sub.add_option("-u,--uid", uid, "owner uid (default: yours)");
+  sub.add_option("-g,--gid", gid, "owner gid (default: yours)");
+}
+
+Result<core::Owner> OwnerArgs::get(std::uint32_t default_mode) const {
+  core::Owner o{default_mode, uid ? *uid : static_cast<std::uint32_t>(::geteuid()),
+                gid ? *gid : static_cast<std::uint32_t>(::getegid())};
+  if (mode) {
+    FAMFS_TRY_ASSIGN(o.mode, parse_mode(*mode));
+  }
+  return o;
 }
 
 void InterleaveArgs::add_to(CLI::App& sub) {
@@ -67,10 +97,8 @@ void InterleaveArgs::add_to(CLI::App& sub) {
   sub.add_option("-B,--nbuckets", nbuckets,
                  "interleave: buckets the device is divided into (nstrips to 64; each at least "
                  "1 GiB)");
-  sub.add_option("-C,--chunksize", chunk,
-                 "interleave: chunk size, a power of two multiple of 2 MiB (default 2m)")
-      ->type_name("SIZE")
-      ->check(size_validator());
+  add_size_option(sub, "-C,--chunksize", chunk,
+                  "interleave: chunk size, a power of two multiple of 2 MiB (default 2m)");
 }
 
 Result<core::Interleave> InterleaveArgs::get() const {
@@ -84,6 +112,19 @@ Result<core::Interleave> InterleaveArgs::get() const {
     }
   }
   return il;
+}
+
+Result<WriteSession> open_write_session(const FsTarget& target, const core::Interleave* il) {
+  auto img = core::Image::open(target.device(), core::OpenMode::read_write);
+  if (!img) {
+    return Unexpected{std::move(img).error()};
+  }
+  auto image = std::make_unique<core::Image>(std::move(*img));
+  FAMFS_TRY_ASSIGN(auto session, core::Session::open(*image, allocation_seed()));
+  if (il != nullptr) {
+    FAMFS_TRY(core::validate_interleave(*il, session.geometry()));
+  }
+  return WriteSession{std::move(image), std::move(session)};
 }
 
 std::uint64_t allocation_seed() {

@@ -5,10 +5,14 @@
 
 #include "cli/command.hpp"
 #include "core/allocator.hpp"
+#include "core/fs_ops.hpp"
+#include "core/image.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace famfs::cli {
 
@@ -21,6 +25,10 @@ public:
   // command must be in the same file system (Errc::invalid_argument otherwise). Errc::not_found
   // when `path` is not inside a mounted famfs.
   Result<std::string> relpath(const std::string& path);
+  // relpath() of each of `paths`, in order; a path that does not resolve is reported to
+  // `failed` and left empty.
+  std::vector<std::optional<std::string>> relpaths(const std::vector<std::string>& paths,
+                                                   ErrorTally& failed);
 
   // The device (or backing file), once a path has been resolved or --device given.
   const std::string& device() const { return m_device; }
@@ -36,9 +44,20 @@ private:
   bool m_fixed = false;
 };
 
-// -u/-g: the value given, else the caller's effective uid/gid.
-std::uint32_t uid_or_caller(const std::optional<std::uint32_t>& uid);
-std::uint32_t gid_or_caller(const std::optional<std::uint32_t>& gid);
+// Declares --device DEV on `sub`: work on DEV (mounted or not) instead of a mount; `what`
+// names the path arguments that are then relative to the file system root ("FILE", "DIR").
+void add_device_option(CLI::App& sub, std::string& device, const char* what);
+
+// The owner options shared by creat, mkdir and cp (-m, -u, -g).
+struct OwnerArgs {
+  std::optional<std::string> mode;
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  // Declares -m (with `mode_help`), -u and -g.
+  void add_to(CLI::App& sub, const char* mode_help);
+  // The owner: -m (else `default_mode`), -u and -g (else the caller's effective uid and gid).
+  Result<core::Owner> get(std::uint32_t default_mode) const;
+};
 
 // The interleave options shared by creat and cp (-N, -B, -C).
 struct InterleaveArgs {
@@ -48,6 +67,18 @@ struct InterleaveArgs {
   void add_to(CLI::App& sub);
   Result<core::Interleave> get() const;
 };
+
+// A writing command's hold on its file system: the device opened read-write and a session
+// holding the log lock (core::Session). The image lives on the heap: the session refers to it.
+struct WriteSession {
+  std::unique_ptr<core::Image> image;
+  core::Session session;
+};
+
+// Opens the target's device read-write and starts a session; with `il`, also checks the
+// interleave parameters against this file system (once, before anything is planned).
+Result<WriteSession> open_write_session(const FsTarget& target,
+                                        const core::Interleave* il = nullptr);
 
 // A seed for the interleave bucket order (upstream seeds rand() from the clock).
 std::uint64_t allocation_seed();

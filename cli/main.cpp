@@ -46,8 +46,7 @@ int main(int argc, char** argv) {
       ctx.command = sub->get_name();
     }
     std::string what = e.what();
-    fmt::print(stderr, "famfs{}{}: error: {}\n", ctx.command.empty() ? "" : " ", ctx.command,
-               what);
+    fmt::print(stderr, "famfs{}{}: error: {}\n", ctx.command.empty() ? "" : " ", ctx.command, what);
     fmt::print(stderr, "hint: run 'famfs {}{}--help'\n", ctx.command,
                ctx.command.empty() ? "" : " ");
     for (const auto& c : command_table()) {
@@ -63,16 +62,18 @@ int main(int argc, char** argv) {
   }
   if (help->parsed()) {
     if (help_topic.empty()) {
-      fmt::print("{}", app.help());
+      // Not app.help(): that delegates to the parsed subcommand, "help" itself.
+      fmt::print("{}", app.get_formatter()->make_help(&app, "famfs", CLI::AppFormatMode::Normal));
       return k_exit_ok;
     }
     for (auto& [sub, run] : runs) {
       if (sub->get_name() == help_topic) {
-        fmt::print("{}", sub->help());
+        fmt::print("{}", sub->help("famfs")); // as `famfs COMMAND --help` prints it
         return k_exit_ok;
       }
     }
     fmt::print(stderr, "famfs help: error: {}: no such command\n", help_topic);
+    fmt::print(stderr, "hint: run 'famfs help' for the list of commands\n");
     return k_exit_usage;
   }
   famfs::core::set_trace_level(verbose);

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "core/size_text.hpp"
 
 #include <fmt/format.h>
 
@@ -22,6 +23,22 @@ int report(const Context& ctx, const Error& e) {
 
 void print_warning(const Context& ctx, const std::string& message) {
   fmt::print(ctx.err, "famfs {}: warning: {}\n", ctx.command, message);
+}
+
+void ErrorTally::operator()(const Error& e) {
+  print_error(m_ctx, e);
+  if (m_count++ == 0) {
+    m_exit = exit_code_for(e);
+  }
+}
+
+void add_human_flag(CLI::App& sub, bool& human) {
+  sub.add_flag("-H,--human", human,
+               "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
+}
+
+std::string bytes_text(std::uint64_t n, bool human) {
+  return human ? core::human_size(n) : fmt::format("{} bytes", n);
 }
 
 Result<std::uint64_t> parse_size(const std::string& text) {
@@ -74,13 +91,17 @@ Result<std::uint64_t> parse_size(const std::string& text) {
   return static_cast<std::uint64_t>(v) << shift;
 }
 
-CLI::Validator size_validator() {
-  return CLI::Validator(
+CLI::Option* add_size_option(CLI::App& sub,
+                             const std::string& names,
+                             std::string& value,
+                             const std::string& help) {
+  const CLI::Validator valid(
       [](std::string& s) -> std::string {
         auto r = parse_size(s);
         return r ? std::string() : r.error().message;
       },
       "", "size");
+  return sub.add_option(names, value, help)->type_name("SIZE")->check(valid);
 }
 
 Result<std::uint32_t> parse_mode(const std::string& text) {

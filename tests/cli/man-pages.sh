@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Drift test: every command in `famfs --help` has a man page, and every long option that a
-# command's --help shows appears in that page (and the global options in famfs.1).
+# Drift test: every command in `famfs --help` has a man page with the required sections, every
+# long and short option that a command's --help shows appears in that page (and the global
+# options in famfs.1), and every page is listed in famfs.1.
 source "$(dirname "$0")/common.sh"
 man_dir="$(dirname "$0")/../../man"
 
@@ -14,6 +15,15 @@ check_options() { # HELP_TEXT PAGE
   for o in $opts; do
     [ "$o" = "--help" ] && continue
     grep -qF -- "$o" <<<"$text" || die "$(basename "$2") does not document $o"
+  done
+  # Short options: the first column of CLI11's option lines ("  -s,--size SIZE  ...").
+  local shorts
+  shorts=$(grep -E '^ +-' <<<"$1" | awk '{ print $1 }' | tr ',' '\n' | grep -E '^-[A-Za-z]$' | sort -u)
+  [ -n "$shorts" ] || die "no short options found in the --help of $(basename "$2")"
+  for o in $shorts; do
+    [ "$o" = "-h" ] && continue
+    grep -qE -- "(^|[^A-Za-z0-9-])$o([^A-Za-z0-9-]|\$)" <<<"$text" ||
+      die "$(basename "$2") does not document $o"
   done
 }
 
@@ -38,5 +48,11 @@ for c in $cmds; do
   done
   check_options "$("$FAMFS" "$c" --help)" "$page"
   n=$((n + 1))
+done
+# No page without a command (a removed command's page would be installed forever).
+for page in "$man_dir"/famfs-*.1; do
+  c=$(basename "$page" .1)
+  c=${c#famfs-}
+  grep -qx "$c" <<<"$cmds" || die "$(basename "$page") documents no command in famfs --help"
 done
 echo "man pages: $n commands checked"

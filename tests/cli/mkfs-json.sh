@@ -40,3 +40,11 @@ mkimg "$T/blank.img" 16M
 expect_exit 8 "$FAMFS" fsck --json "$T/blank.img"
 cp "$T/out" "$T/blank.json"
 [ "$(json_get .exit_code "$T/blank.json")" = 8 ] || die "exit_code 8"
+
+# --force --kill --json: its own small object.
+mkimg "$T/k.img" 64M
+expect_exit 0 "$FAMFS" mkfs "$T/k.img"
+expect_exit 0 "$FAMFS" mkfs --force --kill --json "$T/k.img"
+cp "$T/out" "$T/kill.json"
+[ "$(json_get .killed "$T/kill.json")" = true ] || die "killed"
+[ "$(json_get .device "$T/kill.json")" = "$T/k.img" ] || die "device"

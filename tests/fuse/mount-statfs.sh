@@ -18,3 +18,9 @@ df -B 2M "$T/mnt" | grep -q " 32 *8 *24 " || { df -B 2M "$T/mnt" >&2; die "df"; 
 "$TT" file "$T/dev.img" c 100 0644 0 0 simple $DATA0+$AU
 stat "$T/mnt/c" >/dev/null
 [ "$(stat -f -c %f "$T/mnt")" = 24 ] || die "shared AU counted twice"
+# famfs status prints the capacity in bytes, or with -H in the short form; JSON keeps bytes.
+"$FAMFS" status "$T/mnt" >"$T/status.txt"
+grep -qx 'capacity: *67108864 bytes (64 MiB)' "$T/status.txt" || die "status: $(cat "$T/status.txt")"
+"$FAMFS" status -H "$T/mnt" >"$T/status.txt"
+grep -qx 'capacity: *64M' "$T/status.txt" || die "status -H: $(cat "$T/status.txt")"
+[ "$("$FAMFS" status --human --json "$T/mnt" | jq .capacity_bytes)" = 67108864 ] || die "status -H --json"

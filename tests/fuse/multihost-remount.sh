@@ -24,6 +24,8 @@ FAMFS_HOST="$T/hostB" famfs_mount "$T/dev.img" "$T/b" --non-coherent
 "$FAMFS" verify -S 4 -f "$T/b/later/x" || die "later/x on the remounted client"
 [ "$(cat "$T/b/later/copy")" = copied ] || die "later/copy on the remounted client"
 "$FAMFS" flush "$T/b/later/x" "$T/b/early" || die "flush on a client"
+"$FAMFS" -v flush -H "$T/b/early" | grep -q "early: 2.0M written back and invalidated" ||
+  die "flush -v -H"
 "$FAMFS" verify -S 3 -f "$T/b/early"
 expect_exit 1 "$FAMFS" flush "$T/b/later" "$T/b/nothere"
 expect_stderr_contains "later: not a regular file"
