@@ -24,6 +24,8 @@ expect_stdout_contains "famfs logplay: dry run"
 expect_exit 0 "$FAMFS" logplay --json --dry-run "$img"
 [ "$(jq -r '"\(.entries) \(.files) \(.directories) \(.errors) \(.dry_run) \(.mountpoint)"' "$T/out")" = "4 2 2 0 true null" ] ||
   die "json: $(cat "$T/out")"
+expect_exit 0 "$FAMFS" -v logplay --json "$img"
+[ "$(jq -r '.created | join(",")' "$T/out")" = "a,a/b,a/f,g" ] || die "json -v: $(cat "$T/out")"
 
 expect_exit 2 "$FAMFS" logplay
 expect_exit 2 "$FAMFS" logplay -rm "$img"
