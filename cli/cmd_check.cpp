@@ -229,6 +229,8 @@ int run_check(Context& ctx, const CheckOptions& o) {
     } else {
       core::Tree tree;
       tree.add_meta(img->superblock().log_offset, img->superblock().log_len);
+      tree.set_bounds(img->superblock().log_offset + img->superblock().log_len,
+                      img->device().size()); // as the mount does
       core::ReplayReport rr = tree.catch_up(*view);
       for (const auto& p : rr.problems) {
         c.add(k_check_log, "", p);

@@ -53,6 +53,7 @@ Result<Tree> load_tree(const Image& img, ReplayReport* report) {
   FAMFS_TRY_ASSIGN(log::LogView view, img.log());
   Tree tree;
   tree.add_meta(img.superblock().log_offset, img.superblock().log_len);
+  tree.set_bounds(img.superblock().log_offset + img.superblock().log_len, img.device().size());
   ReplayReport r = tree.catch_up(view);
   if (report != nullptr) {
     *report = std::move(r);

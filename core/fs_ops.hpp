@@ -48,7 +48,8 @@ struct FilePlan {
 // (Errc::invalid_argument naming the path).
 Result<std::vector<std::string>> relpath_parts(std::string_view relpath);
 
-// The tree of `img` as the log describes it now (with .meta), and what replaying it found.
+// The tree of `img` as the log describes it now (with .meta), and what replaying it found. A
+// file whose map does not fit the device is a replay error (see Tree::set_bounds).
 Result<Tree> load_tree(const Image& img, ReplayReport* report = nullptr);
 
 class Session {

@@ -1,5 +1,6 @@
 #include "core/tree.hpp"
 
+#include "log/fmap.hpp"
 #include "log/path.hpp"
 
 #include <fmt/format.h>
@@ -44,6 +45,11 @@ void Tree::add_meta(u64 log_offset, u64 log_len) {
   };
   add_file(".superblock", 0, log::k_superblock_region);
   add_file(".log", log_offset, log_len);
+}
+
+void Tree::set_bounds(u64 reserved_end, u64 dev_size) {
+  m_reserved_end = reserved_end;
+  m_dev_size = dev_size;
 }
 
 const Node* Tree::get(u64 ino) const {
@@ -108,6 +114,31 @@ std::string Tree::path_of(u64 ino) const {
   return s;
 }
 
+std::string Tree::map_problem(const log::FileEntry& f, bool& refuse) const {
+  refuse = false;
+  for (const auto& x : f.fmap.extents) {
+    if (x.devindex == 0 && x.offset < m_reserved_end) {
+      refuse = true;
+      return fmt::format("extent [{:#x}, +{:#x}) overlaps the superblock and log [0, {:#x})",
+                         x.offset, x.len, m_reserved_end);
+    }
+  }
+  for (const auto& x : f.fmap.extents) {
+    if (x.devindex != 0) {
+      continue; // a secondary device: its size is not known here
+    }
+    if (x.offset > m_dev_size || x.len > m_dev_size - x.offset) {
+      return fmt::format("extent [{:#x}, +{:#x}) runs past the end of the device ({} bytes)",
+                         x.offset, x.len, m_dev_size);
+    }
+  }
+  // Every extent is now inside the device, so the sum cannot overflow for a sane count.
+  if (const u64 holds = log::addressable(f.fmap); f.size > holds) {
+    return fmt::format("size {} is more than its extents hold ({} bytes)", f.size, holds);
+  }
+  return {};
+}
+
 Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
   const bool is_file = e.type == log::EntryType::file;
   const bool is_dir = e.type == log::EntryType::mkdir;
@@ -130,6 +161,14 @@ Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
       if (x.offset == 0) {
         return problem(fmt::format("{}: extent at offset 0", relpath));
       }
+    }
+  }
+  std::string map_trouble; // reported once the file is applied
+  if (is_file && m_dev_size != 0) {
+    bool refuse = false;
+    map_trouble = map_problem(std::get<log::FileEntry>(e.body), refuse);
+    if (refuse) {
+      return problem(fmt::format("{}: {}", relpath, map_trouble));
     }
   }
   // Walk to the parent, which must exist and be a directory.
@@ -178,6 +217,10 @@ Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
     report.new_dirs++;
   }
   report.created.push_back(log::join_path(*parts));
+  if (!map_trouble.empty()) {
+    report.problems.push_back(fmt::format("log entry {}: {}: {}", index, relpath, map_trouble));
+    report.file_errors++;
+  }
   return Applied::created;
 }
 

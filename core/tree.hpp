@@ -60,6 +60,15 @@ public:
   // Adds .meta/.superblock (2 MiB at 0) and .meta/.log (log_len at log_offset), read-only.
   void add_meta(u64 log_offset, u64 log_len);
 
+  // From now on a file whose map does not fit the device is a replay error (file_errors, one
+  // problem naming it). An extent on device 0 that starts below `reserved_end` (over the
+  // superblock and log, which a write through the file would destroy) is refused: the file is
+  // not applied. An extent that ends past `dev_size`, or a size larger than the extents hold,
+  // is reported but the file is applied: readers serve the part inside the device and fail
+  // with EIO past it. Without bounds (the default) only an extent at offset 0 is refused.
+  // fsck checks the same and more, in detail.
+  void set_bounds(u64 reserved_end, u64 dev_size);
+
   // Applies one decoded entry (index i). Problems go to `report`.
   Applied apply(u64 index, const log::LogEntry& e, ReplayReport& report);
 
@@ -82,9 +91,14 @@ public:
 
 private:
   u64 add_node(u64 parent, std::string name, NodeKind kind);
+  // Why a file's map does not fit the bounds ("" when it does); `refuse` tells whether the
+  // file must not be applied.
+  std::string map_problem(const log::FileEntry& f, bool& refuse) const;
 
   std::vector<Node> m_nodes; // index = ino - 1
   u64 m_applied = 0;
+  u64 m_reserved_end = 0;
+  u64 m_dev_size = 0; // 0: no bounds
   u64 m_files = 0;
   u64 m_dirs = 0;
 };

@@ -64,6 +64,7 @@ Server::Server(core::Image& img, ServerOptions opts) : m_img(img), m_opts(opts) 
   m_dev_size = img.device().size();
   const auto& sb = img.superblock();
   m_tree.add_meta(sb.log_offset, sb.log_len);
+  m_tree.set_bounds(sb.log_offset + sb.log_len, m_dev_size); // a bad map: traced, not served
   m_fs_uuid = sb.fs_uuid;
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);

@@ -3,6 +3,7 @@
 //   famfs_fsck_image xor IMAGE OFFSET MASK  XOR one byte (offsets and masks in C notation)
 //   famfs_fsck_image put64 IMAGE OFFSET V   store a little-endian u64
 //   famfs_fsck_image restamp IMAGE INDEX    recompute the CRC of log entry INDEX
+//   famfs_fsck_image restamp-log IMAGE      recompute the CRC of the log header (at 2 MiB)
 // Scenarios: clean, crosslink, badcrc, pastend, duplicate, dotdot.
 #include "tests/support/golden.hpp"
 
@@ -98,7 +99,15 @@ int main(int argc, char** argv) {
     log::put64(e, log::k_entry_crc_covered, log::entry_crc(e));
     return rw(argv[2], off, e.data(), e.size(), true);
   }
+  if (cmd == "restamp-log" && argc == 3) { // the log header's checksum, default log offset
+    std::vector<std::byte> h(log::k_log_header_size);
+    if (rw(argv[2], log::k_log_offset, h.data(), h.size(), false) != 0) {
+      return 1;
+    }
+    log::put64(h, 24, log::log_header_crc(h));
+    return rw(argv[2], log::k_log_offset, h.data(), h.size(), true);
+  }
   std::fprintf(stderr, "usage: famfs_fsck_image scenario NAME IMAGE | xor IMAGE OFFSET MASK | "
-                       "put64 IMAGE OFFSET VALUE | restamp IMAGE INDEX\n");
+                       "put64 IMAGE OFFSET VALUE | restamp IMAGE INDEX | restamp-log IMAGE\n");
   return 2;
 }
