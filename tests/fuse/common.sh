@@ -44,7 +44,8 @@ expect_eperm() {
 # famfs_mount DEV MNT [options...]: mounts in the foreground daemon mode, in the background,
 # logging to $T/fuse.log, and waits (10 s) for the mount to appear. With FAMFS_HOST=FILE set
 # (e.g. `FAMFS_HOST="$T/hostB" famfs_mount ...`) the mount runs as the host whose system UUID
-# is in FILE (the global --system-uuid-file), so several hosts share one machine.
+# is in FILE (the global --system-uuid-file), so several hosts share one machine. Sets
+# FAMFS_MOUNT_PID to the daemon's pid.
 famfs_mount() {
   local dev=$1 mnt=$2
   shift 2
@@ -55,6 +56,7 @@ famfs_mount() {
   fi
   "$FAMFS" "${host[@]}" mount -f "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
   local pid=$!
+  FAMFS_MOUNT_PID=$pid
   at_exit "famfs_cleanup_mount '$mnt' $pid"
   local i
   for ((i = 0; i < 100; i++)); do
