@@ -109,10 +109,11 @@ std::string Server::find_clobber(const Result<log::LogView>& view) const {
   return {};
 }
 
-bool Server::still_healthy(const Result<log::LogView>& view) {
+bool Server::still_healthy(Result<log::LogView>& view) {
   std::string why;
   {
     std::shared_lock lock(m_tree_mutex);
+    view = m_img.log();
     why = find_clobber(view);
   }
   if (why.empty()) {
@@ -177,7 +178,7 @@ u64 Server::refresh(bool force) {
   // below drops ours first, for exactly what it reads: the superblock (read_superblock), the
   // log header (Image::log), the last applied entry (find_clobber) and the new entries.
   auto view = m_img.log();
-  if (!still_healthy(view)) {
+  if (!still_healthy(view)) { // reads the header again, under the lock
     return 0;
   }
   if (!view) {
@@ -189,7 +190,7 @@ u64 Server::refresh(bool force) {
     }
     return 0;
   }
-  const u64 size = view->size();
+  u64 size = view->size();
   {
     std::shared_lock lock(m_tree_mutex);
     if (m_tree.applied() >= size) {
@@ -200,6 +201,13 @@ u64 Server::refresh(bool force) {
     }
   }
   std::unique_lock lock(m_tree_mutex);
+  // Another thread may have applied entries since the header was read: read it again under
+  // this lock, or the older header would look like a log that shrank.
+  view = m_img.log();
+  if (!view) {
+    return 0; // the next step reports it
+  }
+  size = view->size();
   m_log_seen = true;
   if (std::string why = find_clobber(view); !why.empty()) {
     lock.unlock();
@@ -1183,7 +1191,8 @@ void Server::housekeeping(Channel& ch) {
     if (following) {
       refresh(true);
     } else if (!m_clobbered.load()) {
-      (void)still_healthy(m_img.log()); // frozen view, but still watching for clobbering
+      auto view = m_img.log();
+      (void)still_healthy(view); // frozen view, but still watching for clobbering
     }
   }
 }

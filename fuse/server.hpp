@@ -209,8 +209,10 @@ private:
   // Caller holds m_tree_mutex (shared at least).
   std::string find_clobber(const Result<log::LogView>& view) const;
   void mark_clobbered(const std::string& why);
-  // find_clobber under the shared lock, then mark_clobbered; false when clobbered.
-  bool still_healthy(const Result<log::LogView>& view);
+  // Reads the log header into `view` and runs find_clobber, both under the shared lock (so no
+  // other thread applies entries in between: an older header would look like a log that
+  // shrank), then mark_clobbered; false when clobbered.
+  bool still_healthy(Result<log::LogView>& view);
   // On non-coherent memory, drops cached copies of log slots [first, first + count).
   void invalidate_entries(u64 first, u64 count) const;
 
