@@ -9,9 +9,30 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace famfs::core {
+
+namespace {
+
+// Fault injection for the media error tests (tests/cli/media-error.sh): with
+// FAMFS_TEST_SHRINK_DEVICE=<bytes> set, a regular-file device is truncated to that size right
+// after it is mapped, as if the backing file shrank under the mapping. Accesses past the new end
+// then raise SIGBUS, the way poisoned DAX memory does. Never set it on data you care about.
+void shrink_for_test(const std::string& path, std::uint64_t mapped) {
+  const char* env = std::getenv("FAMFS_TEST_SHRINK_DEVICE");
+  if (env == nullptr || *env == 0) {
+    return;
+  }
+  char* end = nullptr;
+  const unsigned long long size = std::strtoull(env, &end, 0);
+  if (*end == 0 && size < mapped) {
+    (void)::truncate(path.c_str(), static_cast<off_t>(size));
+  }
+}
+
+} // namespace
 
 const char* to_string(DeviceKind k) {
   switch (k) {
@@ -80,12 +101,15 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
     return fail(Errc::invalid_argument, "{}: device is empty", path);
   }
   auto access = mode == OpenMode::read_write ? Access::read_write : Access::read_only;
-  auto m = Mapping::map(fd.get(), size, access);
+  auto m = Mapping::map(fd.get(), size, access, 0, path);
   if (!m) {
     return with_context(std::move(m).error(), path);
   }
   d.m_map = std::move(*m);
   d.m_fd = std::move(fd);
+  if (d.m_kind == DeviceKind::file) {
+    shrink_for_test(path, size);
+  }
   return d;
 }
 

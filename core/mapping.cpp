@@ -1,5 +1,7 @@
 #include "core/mapping.hpp"
 
+#include "core/media_guard.hpp"
+
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -7,7 +9,8 @@
 
 namespace famfs::core {
 
-Result<Mapping> Mapping::map(int fd, std::uint64_t len, Access access, std::uint64_t offset) {
+Result<Mapping> Mapping::map(
+    int fd, std::uint64_t len, Access access, std::uint64_t offset, std::string_view name) {
   if (len == 0) {
     return fail(Errc::invalid_argument, "cannot map 0 bytes");
   }
@@ -16,6 +19,7 @@ Result<Mapping> Mapping::map(int fd, std::uint64_t len, Access access, std::uint
   if (p == MAP_FAILED) {
     return sys_error(errno, "mmap");
   }
+  register_mapping(p, len, offset, name);
   Mapping m;
   m.m_addr = static_cast<std::byte*>(p);
   m.m_len = len;
@@ -30,6 +34,7 @@ Mapping::Mapping(Mapping&& o) noexcept
 Mapping& Mapping::operator=(Mapping&& o) noexcept {
   if (this != &o) {
     if (m_addr != nullptr) {
+      unregister_mapping(m_addr);
       ::munmap(m_addr, m_len);
     }
     m_addr = std::exchange(o.m_addr, nullptr);
@@ -41,6 +46,7 @@ Mapping& Mapping::operator=(Mapping&& o) noexcept {
 
 Mapping::~Mapping() {
   if (m_addr != nullptr) {
+    unregister_mapping(m_addr);
     ::munmap(m_addr, m_len);
   }
 }

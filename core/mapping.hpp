@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace famfs::core {
 
@@ -15,8 +16,14 @@ class Mapping {
 public:
   Mapping() = default;
   // Maps `len` bytes of `fd` from `offset` with MAP_SHARED; read-only maps use PROT_READ only,
-  // so a stray write faults instead of corrupting the device.
-  static Result<Mapping> map(int fd, std::uint64_t len, Access access, std::uint64_t offset = 0);
+  // so a stray write faults instead of corrupting the device. The range is registered with the
+  // media guard (core/media_guard.hpp) under `name`, so that a SIGBUS in it is reported as a
+  // media error of `name` at its file offset.
+  static Result<Mapping> map(int fd,
+                             std::uint64_t len,
+                             Access access,
+                             std::uint64_t offset = 0,
+                             std::string_view name = "device");
   Mapping(Mapping&& o) noexcept;
   Mapping& operator=(Mapping&& o) noexcept;
   Mapping(const Mapping&) = delete;
