@@ -84,6 +84,7 @@ struct CommandInfo {
   const char* summary;
   RunFn (*add)(CLI::App&);
   int usage_exit = k_exit_usage; // exit code for bad options (fsck(8) and check use 16)
+  int media_exit = k_exit_media; // exit code for a media error (fsck(8) and check use 8)
 };
 
 // The command table, in help order (cli/commands.cpp).

@@ -9,6 +9,7 @@ enum ExitStatus : int {
   k_exit_ok = 0,
   k_exit_failure = 1, // the command could not do what was asked
   k_exit_usage = 2,   // bad options or arguments
+  k_exit_media = 3,   // a media error: device memory could not be read or written (SIGBUS)
 };
 
 // fsck(8) bits, used by famfs fsck.
@@ -20,8 +21,12 @@ enum FsckStatus : int {
   k_fsck_usage = 16,
 };
 
-// Exit code for a failed command: usage for invalid arguments, failure otherwise.
+// Exit code for a failed command: usage for invalid arguments, media for media errors, failure
+// otherwise.
 inline int exit_code_for(const Error& e) {
+  if (e.code == Errc::media) {
+    return k_exit_media;
+  }
   return e.code == Errc::invalid_argument ? k_exit_usage : k_exit_failure;
 }
 

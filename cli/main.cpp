@@ -1,6 +1,7 @@
 // famfs: one binary, one subcommand per file (cli/cmd_*.cpp), registered from command_table().
 #include "cli/command.hpp"
 #include "cli/completion.hpp"
+#include "core/media_guard.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 
@@ -24,10 +25,12 @@ int main(int argc, char** argv) {
       ->type_name("PATH");
 
   std::map<CLI::App*, RunFn> runs;
+  std::map<CLI::App*, int> media_exits;
   for (const auto& c : command_table()) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     sub->fallthrough(); // global options may follow the subcommand
     runs[sub] = c.add(*sub);
+    media_exits[sub] = c.media_exit;
   }
   std::string help_topic;
   CLI::App* help = app.add_subcommand("help", "show help for a command");
@@ -84,6 +87,8 @@ int main(int argc, char** argv) {
     if (sub->parsed()) {
       ctx.command = sub->get_name();
       ctx.verbose = verbose;
+      // A SIGBUS from device memory ends the command with one line, not a signal.
+      famfs::core::set_media_error_exit("famfs " + ctx.command, media_exits[sub]);
       try {
         return run(ctx);
       } catch (const std::exception& e) {

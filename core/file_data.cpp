@@ -1,6 +1,7 @@
 #include "core/file_data.hpp"
 
 #include "core/digest.hpp"
+#include "core/media_guard.hpp"
 #include "core/random_pattern.hpp"
 #include "log/fmap.hpp"
 
@@ -83,7 +84,7 @@ Result<void> pread_full(int fd, std::byte* dst, u64 len, u64 off) {
       if (errno == EINTR) {
         continue;
       }
-      return sys_error(errno, "reading the source");
+      return device_syscall_error(errno, dst, len, "reading the source");
     }
     if (n == 0) {
       return fail(Errc::io, "the source ended early (was it truncated while copying?)");

@@ -22,8 +22,8 @@ namespace {
 constexpr std::size_t k_slots = 64;
 constexpr std::size_t k_name_max = 256;
 constexpr std::size_t k_prefix_max = 64;
-constexpr const char* k_media_hint =
-    "the device memory there cannot be read (poisoned, or a backing file shrank under its mapping)";
+constexpr const char* k_media_hint = "the device memory there cannot be accessed (poisoned, or a "
+                                     "backing file shrank under its mapping)";
 
 // One registered mapping. `base` is stored last on registration and cleared first on
 // unregistration, so a handler that sees base != 0 sees the rest filled in.

@@ -1,5 +1,6 @@
 #include "core/repair.hpp"
 
+#include "core/media_guard.hpp"
 #include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
@@ -459,7 +460,9 @@ Result<void> save_metadata(const Device& dev, u64 length, const std::string& pat
         continue;
       }
       if (w <= 0) {
-        return cleanup_on_error(sys_error(w < 0 ? errno : EIO, path));
+        return cleanup_on_error(w < 0
+                                    ? device_syscall_error(errno, base + off + done, n - done, path)
+                                    : sys_error(EIO, path));
       }
       done += static_cast<u64>(w);
     }
