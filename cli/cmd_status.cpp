@@ -1,8 +1,9 @@
 // famfs status [--json] MOUNTPOINT
 // What a mount is: its device, this host's role, the file system UUID, log slots used, capacity,
-// the daemon's pid and whether the mount is healthy. The daemon's side comes from the status
-// xattr on the mount root (fuse/server.hpp k_status_xattr); the superblock and log are read from
-// the device as they are now. Exit 0 when healthy, 1 when not (or on error).
+// the daemon's pid, whether the mount is healthy and how many media errors it met. The daemon's
+// side comes from the status xattr on the mount root (fuse/server.hpp k_status_xattr); the
+// superblock and log are read from the device as they are now. Exit 0 when healthy, 1 when not (or
+// on error).
 #include "cli/command.hpp"
 #include "core/image.hpp"
 #include "core/json.hpp"
@@ -76,6 +77,7 @@ int run_status(Context& ctx, const StatusArgs& a) {
   const std::string mounted_uuid = get(*st, "fs_uuid");
   const bool healthy = get(*st, "healthy") == "yes";
   const std::string reason = get(*st, "reason");
+  const auto media_errors = static_cast<std::uint64_t>(std::stoull("0" + get(*st, "media_errors")));
 
   if (a.json) {
     core::JsonWriter j;
@@ -102,6 +104,7 @@ int run_status(Context& ctx, const StatusArgs& a) {
     j.member("non_coherent", get(*st, "non_coherent") == "yes");
     j.member("follow_interval_ms",
              static_cast<std::uint64_t>(std::stoull("0" + get(*st, "follow_interval_ms"))));
+    j.member("media_errors", media_errors);
     j.member("healthy", healthy);
     j.member("reason", reason);
     j.member("device_problem", dev.problem);
@@ -136,6 +139,10 @@ int run_status(Context& ctx, const StatusArgs& a) {
                get(*st, "writable") == "yes" ? "read-write" : "read-only",
                get(*st, "non_coherent") == "yes" ? ", non-coherent" : "");
     fmt::print(ctx.out, "health:          {}\n", healthy ? "healthy" : "CLOBBERED: " + reason);
+    if (media_errors > 0) {
+      fmt::print(ctx.out, "media errors:    {} (requests answered EIO; see the daemon log)\n",
+                 media_errors);
+    }
   }
   if (!healthy) {
     return report(

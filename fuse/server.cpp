@@ -7,6 +7,7 @@
 // release the lock, and only then touch device memory.
 #include "fuse/server.hpp"
 
+#include "core/media_guard.hpp"
 #include "core/trace.hpp"
 #include "fuse/famfs_fmap.hpp"
 #include "log/fmap.hpp"
@@ -164,20 +165,44 @@ std::string Server::status_text() const {
   const bool healthy = !m_clobbered.load();
   return fmt::format("pid={}\nrole={}\nhost_uuid={}\nfs_uuid={}\nentries_applied={}\nhealthy={}\n"
                      "reason={}\ndata_path={}\nwritable={}\nnon_coherent={}\n"
-                     "follow_interval_ms={}\n",
+                     "follow_interval_ms={}\nmedia_errors={}\n",
                      ::getpid(), m_opts.role, m_opts.host_uuid, m_fs_uuid.str(), applied,
                      healthy ? "yes" : "no", reason, data_path(), m_opts.writable ? "yes" : "no",
-                     m_opts.non_coherent ? "yes" : "no", m_opts.follow_interval.count());
+                     m_opts.non_coherent ? "yes" : "no", m_opts.follow_interval.count(),
+                     m_media_errors.load());
 }
 
 u64 Server::refresh(bool force) {
   if (m_clobbered.load()) {
     return 0; // nothing more is applied once the media changed under us
   }
+  // The superblock and the log are read straight from the mapping below; touch what is read
+  // under a guard first, so that lost memory there stops this refresh instead of the daemon.
+  // What was replayed so far is still served. Only the superblock, the log header and the
+  // entries from the last applied one on are read, so only those are probed.
+  if (!header_readable()) {
+    return 0;
+  }
+  const auto& sb = m_img.superblock();
   // On non-coherent memory another host wrote the log through its own caches, so each read
   // below drops ours first, for exactly what it reads: the superblock (read_superblock), the
   // log header (Image::log), the last applied entry (find_clobber) and the new entries.
   auto view = m_img.log();
+  if (view) {
+    u64 first = 0;
+    {
+      std::shared_lock lock(m_tree_mutex);
+      first = m_crc_index != core::k_no_index ? m_crc_index : m_tree.applied();
+    }
+    const u64 slots = (sb.log_len - log::k_log_header_size) / log::k_log_entry_size;
+    const u64 end = std::min(view->size(), slots);
+    if (end > first
+        && !meta_readable(sb.log_offset + log::entry_offset(first),
+                          (end - first) * log::k_log_entry_size)) {
+      return 0;
+    }
+  }
+  m_meta_lost.store(false);
   if (!still_healthy(view)) { // reads the header again, under the lock
     return 0;
   }
@@ -843,14 +868,22 @@ Outcome Server::do_read(const Request& r) {
   }
   const core::Device& dev = m_img.device();
   if (pieces.size() > k_max_zero_copy_pieces) {
-    std::vector<std::byte> copy;
+    u64 total = 0;
     for (const auto& p : pieces) {
-      const std::byte* src = dev.at(p.dev_off);
-      copy.insert(copy.end(), src, src + p.len);
+      total += p.len;
+    }
+    std::vector<std::byte> copy(total);
+    u64 done = 0;
+    for (const auto& p : pieces) {
+      if (auto c = core::guarded_copy(copy.data() + done, dev.at(p.dev_off), p.len); !c) {
+        return media_error_reply(r, c.error());
+      }
+      done += p.len;
     }
     return reply_to(r, Reply::bytes(std::move(copy)));
   }
-  // Zero copy: the reply's iovecs point straight into the device mapping.
+  // Zero copy: the reply's iovecs point straight into the device mapping. Lost memory there
+  // makes the kernel's copy fail with EFAULT when the reply is written (see serve()).
   Reply reply = Reply::ok();
   for (const auto& p : pieces) {
     reply.add_data(std::span<const std::byte>(dev.at(p.dev_off), p.len));
@@ -898,7 +931,9 @@ Outcome Server::do_write(const Request& r) {
                   r.header.nodeid);
       break;
     }
-    std::memcpy(dev.at(p.dev_off), in.data.data() + done, p.len);
+    if (auto c = core::guarded_copy(dev.at(p.dev_off), in.data.data() + done, p.len); !c) {
+      return media_error_reply(r, c.error());
+    }
     done += p.len;
   }
   if (done == 0) {
@@ -957,10 +992,12 @@ Outcome Server::do_statfs(const Request& r) {
     out.st.files = m_tree.node_count();
   }
   out.st.bavail = out.st.bfree;
-  // Inodes: every log slot can become one; the free ones are the slots left.
-  auto view = m_img.log();
-  if (view) {
-    out.st.ffree = view->header().last_index + 1 - view->header().next_index;
+  // Inodes: every log slot can become one; the free ones are the slots left. The log header is
+  // only read when refresh() found the metadata readable (not clobbered, no media error).
+  if (!m_clobbered.load() && !m_meta_lost.load()) {
+    if (auto view = m_img.log(); view) {
+      out.st.ffree = view->header().last_index + 1 - view->header().next_index;
+    }
   }
   out.st.files += out.st.ffree;
   out.st.bsize = static_cast<u32>(au);
@@ -1129,6 +1166,68 @@ Outcome Server::do_get_daxdev(const Request& r) {
   return reply_to(r, Reply::bytes(std::move(*enc)));
 }
 
+// ---- Media errors ----
+
+bool Server::header_readable() {
+  return meta_readable(0, log::k_superblock_size)
+         && meta_readable(m_img.superblock().log_offset, log::k_log_header_size);
+}
+
+bool Server::crc_entry_readable() {
+  u64 index = core::k_no_index;
+  {
+    std::shared_lock lock(m_tree_mutex);
+    index = m_crc_index;
+  }
+  return index == core::k_no_index
+         || meta_readable(m_img.superblock().log_offset + log::entry_offset(index),
+                          log::k_log_entry_size);
+}
+
+bool Server::meta_readable(u64 off, u64 len) {
+  auto probe = core::guarded_probe(m_img.device().at(off), len);
+  if (probe) {
+    return true;
+  }
+  m_meta_lost.store(true);
+  std::unique_lock lock(m_tree_mutex);
+  if (probe.error().message != m_last_problem) {
+    m_media_errors.fetch_add(1); // once per lost place, not once per poll
+    m_last_problem = probe.error().message;
+    FAMFS_TRACE(0, "log: {}; serving the {} entries replayed so far", m_last_problem,
+                m_tree.applied());
+  }
+  return false;
+}
+
+Outcome Server::media_error_reply(const Request& r, const Error& e) {
+  m_media_errors.fetch_add(1);
+  FAMFS_TRACE(0, "{} node {}: {}; replying EIO", opcode_name(r.header.opcode), r.header.nodeid,
+              e.message);
+  return error_to(r, EIO);
+}
+
+void Server::reply_fault(int fd, const Outcome& o) {
+  // The kernel could not read a zero-copy piece of a READ reply: device memory under it is
+  // gone (the kernel's copy gets EFAULT where a user access would get SIGBUS). Find which
+  // piece, under a guard, for the trace. The kernel has already failed the request with EIO;
+  // our own EIO reply is for a kernel that did not, and is ignored (ENOENT) otherwise.
+  m_media_errors.fetch_add(1);
+  std::string what = "a device page that cannot be read";
+  for (const auto& piece : o.reply.data()) {
+    if (auto probe = core::guarded_probe(piece.data(), piece.size()); !probe) {
+      what = probe.error().message;
+      break;
+    }
+  }
+  FAMFS_TRACE(0, "READ reply to request {}: {}; replying EIO", o.unique, what);
+  std::array<std::byte, k_out_header_size> hdr{};
+  auto iov = reply_iovecs(Reply::error(EIO), o.unique, hdr);
+  if (auto w = write_reply(fd, iov); !w) {
+    FAMFS_TRACE(2, "EIO reply to request {}: {}", o.unique, w.error().message);
+  }
+}
+
 // ---- Loops ----
 
 Result<void> Server::serve(int fd) {
@@ -1143,7 +1242,9 @@ Result<void> Server::serve(int fd) {
       std::array<std::byte, k_out_header_size> hdr{};
       auto iov = reply_iovecs(o.reply, o.unique, hdr);
       auto w = write_reply(fd, iov);
-      if (!w) {
+      if (!w && w.error().sys_errno == EFAULT && !o.reply.data().empty()) {
+        reply_fault(fd, o);
+      } else if (!w) {
         FAMFS_TRACE(1, "reply to request {}: {}", o.unique, w.error().message);
       }
     }
@@ -1191,8 +1292,10 @@ void Server::housekeeping(Channel& ch) {
     if (following) {
       refresh(true);
     } else if (!m_clobbered.load()) {
-      auto view = m_img.log();
-      (void)still_healthy(view); // frozen view, but still watching for clobbering
+      if (header_readable() && crc_entry_readable()) {
+        auto view = m_img.log();
+        (void)still_healthy(view); // frozen view, but still watching for clobbering
+      }
     }
   }
 }

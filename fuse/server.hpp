@@ -128,8 +128,12 @@ public:
   // down, an applied entry changed). From then on OPEN, READ, WRITE and GET_FMAP fail with EIO.
   bool clobbered() const { return m_clobbered.load(); }
   // "key=value" lines: pid, role, host_uuid, fs_uuid, entries_applied, healthy, reason,
-  // data_path, writable, non_coherent, follow_interval_ms (the value of k_status_xattr).
+  // data_path, writable, non_coherent, follow_interval_ms, media_errors (the value of
+  // k_status_xattr).
   std::string status_text() const;
+  // Requests and log reads that failed with a media error (SIGBUS or EFAULT from device memory;
+  // see core/media_guard.hpp). Each got EIO; the other files are still served.
+  u64 media_errors() const { return m_media_errors.load(); }
 
   // Test hooks.
   bool initialized() const { return m_initialized.load(); }
@@ -177,6 +181,17 @@ private:
   Outcome do_releasedir(const Request& r);
   Outcome do_open(const Request& r);
   Outcome do_read(const Request& r);
+  // Probes [off, off+len) of the superblock or log under a guard; on a media error, marks the
+  // metadata lost, traces and counts it (once per place) and returns false.
+  bool meta_readable(u64 off, u64 len);
+  // meta_readable() of the superblock and the log header.
+  bool header_readable();
+  // meta_readable() of the last applied entry (the one find_clobber reads), if any.
+  bool crc_entry_readable();
+  // Counts and traces the media error `e` met by request `r` and returns its EIO reply.
+  Outcome media_error_reply(const Request& r, const Error& e);
+  // Handles a zero-copy reply the kernel could not copy (EFAULT): counts, traces, replies EIO.
+  void reply_fault(int fd, const Outcome& o);
   Outcome do_write(const Request& r);
   Outcome do_release(const Request& r);
   Outcome do_flush(const Request& r);
@@ -236,7 +251,9 @@ private:
   u64 m_last_crc = 0;
   bool m_log_seen = false; // the log header parsed at least once
   std::atomic<bool> m_clobbered{false};
-  mutable std::mutex m_health_mutex; // a leaf lock: guards m_clobber_reason only
+  std::atomic<u64> m_media_errors{0};
+  std::atomic<bool> m_meta_lost{false}; // the last refresh() hit a media error in sb or log
+  mutable std::mutex m_health_mutex;    // a leaf lock: guards m_clobber_reason only
   std::string m_clobber_reason;
 
   mutable std::mutex m_state_mutex;
