@@ -10,6 +10,8 @@
 #include "fuse/famfs_fmap.hpp"
 #include "fuse/protocol.hpp"
 #include "fuse/server.hpp"
+#include "tests/support/fake_kernel.hpp"
+#include "tests/support/log_entries.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,37 +27,16 @@
 using namespace famfs;
 using namespace famfs::fuse;
 using log::u64;
+using test::FakeKernel;
+using test::file_entry;
+using test::interleaved;
+using test::simple;
 
 namespace {
 
 constexpr u64 k_mib = 1ULL << 20;
 constexpr u64 k_au = 2 * k_mib;
 constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
-
-log::LogEntry file_entry(std::string path, u64 size, log::Fmap map) {
-  log::FileEntry f;
-  f.relpath = std::move(path);
-  f.size = size;
-  f.fmap = std::move(map);
-  log::LogEntry e;
-  e.type = log::EntryType::file;
-  e.body = std::move(f);
-  return e;
-}
-
-log::Fmap simple(std::vector<log::Extent> ex) {
-  log::Fmap m;
-  m.extents = std::move(ex);
-  return m;
-}
-
-log::Fmap interleaved(u64 chunk, std::vector<log::Extent> strips) {
-  log::Fmap m;
-  m.type = log::ExtType::interleaved;
-  m.chunk_size = chunk;
-  m.extents = std::move(strips);
-  return m;
-}
 
 // A 64 MiB famfs on a backing file with:
 //   d/            a directory
@@ -86,7 +67,8 @@ struct Fixture {
     d.body = log::MkdirEntry{0, 0, 0755, "d"};
     std::vector<log::LogEntry> es{
         d,
-        file_entry("s", 5 * k_mib + 7, simple({{0, k_data + 2 * k_au, 2 * k_au}, {0, k_data, k_au}})),
+        file_entry("s", 5 * k_mib + 7,
+                   simple({{0, k_data + 2 * k_au, 2 * k_au}, {0, k_data, k_au}})),
         file_entry("i", 9 * k_mib,
                    interleaved(k_au, {{0, k_data + 4 * k_au, 2 * k_au},
                                       {0, k_data + 8 * k_au, 2 * k_au},
@@ -98,11 +80,11 @@ struct Fixture {
         file_entry("short", 3 * k_mib, simple({{0, k_data + 13 * k_au, k_au}})),
         file_entry("unaligned", k_mib, simple({{0, k_data + 4096, k_au}})),
         file_entry("smallchunk", 4 * k_mib,
-                   interleaved(256 * 1024, {{0, k_data + 14 * k_au, k_au},
-                                            {0, k_data + 15 * k_au, k_au}})),
-        file_entry("skinny", 6 * k_mib,
-                   interleaved(k_au, {{0, k_data + 16 * k_au, 2 * k_au},
-                                      {0, k_data + 18 * k_au, k_au}})),
+                   interleaved(256 * 1024,
+                               {{0, k_data + 14 * k_au, k_au}, {0, k_data + 15 * k_au, k_au}})),
+        file_entry(
+            "skinny", 6 * k_mib,
+            interleaved(k_au, {{0, k_data + 16 * k_au, 2 * k_au}, {0, k_data + 18 * k_au, k_au}})),
     };
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);
@@ -110,81 +92,12 @@ struct Fixture {
   }
 };
 
-class FakeKernel {
-public:
-  FakeKernel(core::Image& img, ServerOptions opts) : m_server(img, opts) {
-    int sv[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    m_ours.reset(sv[0]);
-    m_theirs.reset(sv[1]);
-    m_thread = std::thread([this] { (void)m_server.serve(m_theirs.get()); });
-  }
-  ~FakeKernel() {
-    ::shutdown(m_ours.get(), SHUT_RDWR);
-    m_thread.join();
-  }
-  Server& server() { return m_server; }
-
-  std::pair<int, std::vector<std::byte>> call(u32 op, u64 nodeid, std::vector<std::byte> body) {
-    const u64 unique = ++m_unique;
-    auto req = encode_request(op, unique, nodeid, body);
-    REQUIRE(::send(m_ours.get(), req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
-    std::vector<std::byte> buf(1 << 20);
-    timeval tv{5, 0};
-    ::setsockopt(m_ours.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ssize_t n = ::recv(m_ours.get(), buf.data(), buf.size(), 0);
-    REQUIRE(n >= 16);
-    buf.resize(static_cast<std::size_t>(n));
-    auto d = decode_reply(buf);
-    REQUIRE(d);
-    REQUIRE(d->unique == unique);
-    REQUIRE(d->len == buf.size());
-    return {-d->error, std::vector<std::byte>(d->payload.begin(), d->payload.end())};
-  }
-  fuse_init_out init(u32 flags, u32 flags2) {
-    fuse_init_in in{};
-    in.major = 7;
-    in.minor = 45;
-    in.max_readahead = 128 * 1024;
-    in.flags = flags;
-    in.flags2 = flags2;
-    std::vector<std::byte> b(sizeof(in));
-    std::memcpy(b.data(), &in, sizeof(in));
-    auto [err, p] = call(FUSE_INIT, 0, b);
-    REQUIRE(err == 0);
-    REQUIRE(p.size() == sizeof(fuse_init_out));
-    fuse_init_out out{};
-    std::memcpy(&out, p.data(), sizeof(out));
-    return out;
-  }
-  // LOOKUP in the root: (nodeid, st_size).
-  std::pair<u64, u64> lookup(const std::string& name) {
-    std::vector<std::byte> b(name.size() + 1);
-    std::memcpy(b.data(), name.c_str(), name.size() + 1);
-    auto [e, p] = call(FUSE_LOOKUP, FUSE_ROOT_ID, b);
-    REQUIRE(e == 0);
-    REQUIRE(p.size() == sizeof(fuse_entry_out));
-    fuse_entry_out out{};
-    std::memcpy(&out, p.data(), sizeof(out));
-    return {out.nodeid, out.attr.size};
-  }
-  u64 getattr_size(u64 node) {
-    std::vector<std::byte> b(sizeof(fuse_getattr_in));
-    auto [e, p] = call(FUSE_GETATTR, node, b);
-    REQUIRE(e == 0);
-    fuse_attr_out out{};
-    REQUIRE(p.size() == sizeof(out));
-    std::memcpy(&out, p.data(), sizeof(out));
-    return out.attr.size;
-  }
-
-private:
-  Server m_server;
-  core::UniqueFd m_ours;
-  core::UniqueFd m_theirs;
-  std::thread m_thread;
-  u64 m_unique = 100;
-};
+// LOOKUP in the root: (nodeid, st_size).
+std::pair<u64, u64> root_file(FakeKernel& k, const std::string& name) {
+  auto e = k.lookup(FUSE_ROOT_ID, name);
+  REQUIRE(e);
+  return {e->nodeid, e->attr.size};
+}
 
 constexpr u32 k_init_flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_INIT_EXT;
 constexpr u32 k_v7_bit = 1U << 11; // FUSE_DAX_FMAP = 1ULL << 43, flags2 bit 11 (protocol.md §1)
@@ -208,10 +121,10 @@ struct Bytes {
   }
   // fuse_famfs_fmap_header at 0 (32 bytes).
   void header(u64 ext_type, u64 nextents, u64 file_size) {
-    put(0, 0, 1);         // file_type REG
-    put(2, 1, 2);         // fmap_version
-    put(4, ext_type, 4);  // ext_type
-    put(8, nextents, 4);  // nextents
+    put(0, 0, 1);        // file_type REG
+    put(2, 1, 2);        // fmap_version
+    put(4, ext_type, 4); // ext_type
+    put(8, nextents, 4); // nextents
     put(16, file_size, 8);
   }
   // fuse_famfs_simple_ext at `at` (24 bytes).
@@ -229,7 +142,7 @@ TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and ca
   SECTION("offered, devdax-capable: flags2 bit 11 and FUSE_INIT_EXT set") {
     FakeKernel k(*f.img, capable());
     CHECK(k.server().data_path() == k_data_path_userspace); // nothing negotiated yet
-    auto out = k.init(k_init_flags, k_v7_bit | (1U << 4));
+    auto out = k.init(45, k_init_flags, k_v7_bit | (1U << 4));
     CHECK((out.flags & FUSE_INIT_EXT) != 0);
     CHECK((out.flags2 & k_v7_bit) != 0);
     CHECK(k.server().famfs_negotiated());
@@ -237,26 +150,26 @@ TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and ca
   }
   SECTION("not offered: no famfs bit, GET_FMAP and GET_DAXDEV are ENOSYS") {
     FakeKernel k(*f.img, capable());
-    auto out = k.init(k_init_flags, 0);
+    auto out = k.init(45, k_init_flags, 0);
     CHECK((out.flags2 & k_v7_bit) == 0);
     CHECK(k.server().data_path() == "userspace");
-    auto [node, size] = k.lookup("s");
+    auto [node, size] = root_file(k, "s");
     CHECK(k.call(54, node, {}).first == ENOSYS);
     CHECK(k.call(55, 0, {}).first == ENOSYS);
   }
   SECTION("offered in flags2 but without FUSE_INIT_EXT: flags2 is not valid, not acknowledged") {
     FakeKernel k(*f.img, capable());
-    auto out = k.init(k_init_flags & ~FUSE_INIT_EXT, k_v7_bit);
+    auto out = k.init(45, k_init_flags & ~FUSE_INIT_EXT, k_v7_bit);
     CHECK((out.flags2 & k_v7_bit) == 0);
     CHECK((out.flags & FUSE_INIT_EXT) == 0);
     CHECK(!k.server().famfs_negotiated());
   }
   SECTION("offered but the backing is not devdax (fmap_capable off): userspace data path") {
     FakeKernel k(*f.img, ServerOptions{});
-    auto out = k.init(k_init_flags, k_v7_bit);
+    auto out = k.init(45, k_init_flags, k_v7_bit);
     CHECK((out.flags2 & k_v7_bit) == 0);
     CHECK(k.server().data_path() == "userspace");
-    CHECK(k.call(54, k.lookup("s").first, {}).first == ENOSYS);
+    CHECK(k.call(54, root_file(k, "s").first, {}).first == ENOSYS);
   }
   SECTION("rfc2025 numbering: bit 10 and opcodes 53/54; the V7 bit means nothing") {
     ServerOptions o = capable();
@@ -264,14 +177,14 @@ TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and ca
     REQUIRE(o.famfs_abi != nullptr);
     {
       FakeKernel k(*f.img, o);
-      auto out = k.init(k_init_flags, k_v7_bit);
+      auto out = k.init(45, k_init_flags, k_v7_bit);
       CHECK((out.flags2 & (k_v7_bit | (1U << 10))) == 0);
     }
     FakeKernel k(*f.img, o);
-    auto out = k.init(k_init_flags, 1U << 10);
+    auto out = k.init(45, k_init_flags, 1U << 10);
     CHECK((out.flags2 & (1U << 10)) != 0);
     CHECK((out.flags2 & k_v7_bit) == 0);
-    auto [err, p] = k.call(53, k.lookup("s").first, {});
+    auto [err, p] = k.call(53, root_file(k, "s").first, {});
     CHECK(err == 0);
     CHECK(p.size() == 32 + 2 * 24);
     auto [err2, p2] = k.call(54, 0, {}); // GET_DAXDEV in this numbering
@@ -283,10 +196,10 @@ TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and ca
 TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "[fuse]") {
   Fixture f;
   FakeKernel k(*f.img, capable());
-  k.init(k_init_flags, k_v7_bit);
+  k.init(45, k_init_flags, k_v7_bit);
 
   SECTION("simple: header + 2 extents, file_size == st_size") {
-    auto [node, st_size] = k.lookup("s");
+    auto [node, st_size] = root_file(k, "s");
     auto [err, p] = k.call(54, node, {});
     REQUIRE(err == 0);
     Bytes want(32 + 2 * 24);
@@ -295,10 +208,10 @@ TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "
     want.ext(56, k_data, k_au);
     CHECK(p == want.b);
     CHECK(st_size == 5 * k_mib + 7);
-    CHECK(k.getattr_size(node) == 5 * k_mib + 7);
+    CHECK(k.getattr(node).size == 5 * k_mib + 7);
   }
   SECTION("interleaved: header(nextents 1) + iext + 3 strips") {
-    auto [node, st_size] = k.lookup("i");
+    auto [node, st_size] = root_file(k, "i");
     auto [err, p] = k.call(54, node, {});
     REQUIRE(err == 0);
     Bytes want(32 + 24 + 3 * 24);
@@ -344,14 +257,14 @@ TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "
     CHECK(k.call(54, 99999, {}).first == ENOENT);
   }
   SECTION("maps the kernel cannot take fail with EIO") {
-    CHECK(k.call(54, k.lookup("short").first, {}).first == EIO);
-    CHECK(k.call(54, k.lookup("unaligned").first, {}).first == EIO);
-    CHECK(k.call(54, k.lookup("smallchunk").first, {}).first == EIO);
-    CHECK(k.call(54, k.lookup("skinny").first, {}).first == EIO);
+    CHECK(k.call(54, root_file(k, "short").first, {}).first == EIO);
+    CHECK(k.call(54, root_file(k, "unaligned").first, {}).first == EIO);
+    CHECK(k.call(54, root_file(k, "smallchunk").first, {}).first == EIO);
+    CHECK(k.call(54, root_file(k, "skinny").first, {}).first == EIO);
     // Three extents are fine for V7 (cap 32).
-    CHECK(k.call(54, k.lookup("three").first, {}).first == 0);
+    CHECK(k.call(54, root_file(k, "three").first, {}).first == 0);
     // st_size is still the logged size.
-    CHECK(k.lookup("short").second == 3 * k_mib);
+    CHECK(root_file(k, "short").second == 3 * k_mib);
   }
 }
 
@@ -360,9 +273,9 @@ TEST_CASE("famfs fmap: over the revision's extent cap, GET_FMAP is EIO", "[fuse]
   ServerOptions o = capable();
   o.famfs_abi = famfs_abi("rfc2025"); // at most 2 simple extents
   FakeKernel k(*f.img, o);
-  k.init(k_init_flags, 1U << 10);
-  CHECK(k.call(53, k.lookup("three").first, {}).first == EIO);
-  CHECK(k.call(53, k.lookup("s").first, {}).first == 0);
+  k.init(45, k_init_flags, 1U << 10);
+  CHECK(k.call(53, root_file(k, "three").first, {}).first == EIO);
+  CHECK(k.call(53, root_file(k, "s").first, {}).first == 0);
 }
 
 TEST_CASE("famfs fmap: once the media is clobbered, GET_FMAP is EIO", "[fuse]") {
@@ -388,7 +301,7 @@ TEST_CASE("famfs fmap: GET_DAXDEV names the device", "[fuse]") {
   Fixture f;
   SECTION("default: the image's device path, 280 bytes, NUL-terminated at offset 24") {
     FakeKernel k(*f.img, capable());
-    k.init(k_init_flags, k_v7_bit);
+    k.init(45, k_init_flags, k_v7_bit);
     auto [err, p] = k.call(55, 0, {});
     REQUIRE(err == 0);
     Bytes want(280);
@@ -400,7 +313,7 @@ TEST_CASE("famfs fmap: GET_DAXDEV names the device", "[fuse]") {
     ServerOptions o = capable();
     o.daxdev_path = "/dev/dax3.1";
     FakeKernel k(*f.img, o);
-    k.init(k_init_flags, k_v7_bit);
+    k.init(45, k_init_flags, k_v7_bit);
     auto [err, p] = k.call(55, 0, {});
     REQUIRE(err == 0);
     REQUIRE(p.size() == 280);
@@ -410,7 +323,7 @@ TEST_CASE("famfs fmap: GET_DAXDEV names the device", "[fuse]") {
     ServerOptions o = capable();
     o.daxdev_path = "/dev/" + std::string(251, 'x'); // 256 bytes: no room for the NUL
     FakeKernel k(*f.img, o);
-    k.init(k_init_flags, k_v7_bit);
+    k.init(45, k_init_flags, k_v7_bit);
     CHECK(k.call(55, 0, {}).first != 0);
   }
 }
@@ -435,7 +348,7 @@ TEST_CASE("famfs fmap: encoder limits", "[fuse]") {
   FamfsAbi wide = k_famfs_abi_v7;
   wide.max_strips = 1000;
   CHECK(encode_famfs_fmap(interleaved(k_au, many(168)), k_au, wide).has_value()); // 4088 bytes
-  auto over = encode_famfs_fmap(interleaved(k_au, many(169)), k_au, wide);          // 4112 bytes
+  auto over = encode_famfs_fmap(interleaved(k_au, many(169)), k_au, wide);        // 4112 bytes
   REQUIRE(!over);
   CHECK(over.error().message.find("4096") != std::string::npos);
   // Sum of lengths below the size.

@@ -7,6 +7,8 @@
 #include "fuse/protocol.hpp"
 #include "fuse/server.hpp"
 #include "log/fmap.hpp"
+#include "tests/support/fake_kernel.hpp"
+#include "tests/support/log_entries.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,40 +31,16 @@
 using namespace famfs;
 using namespace famfs::fuse;
 using log::u64;
+using test::dir_entry;
+using test::FakeKernel;
+using test::file_entry;
+using test::simple;
 
 namespace {
 
 constexpr u64 k_mib = 1ULL << 20;
 constexpr u64 k_au = log::k_alloc_unit;
 constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
-
-log::LogEntry file_entry(std::string path, u64 size, log::Fmap map, log::u32 mode = 0644) {
-  log::FileEntry f;
-  f.relpath = std::move(path);
-  f.size = size;
-  f.mode = mode;
-  f.uid = 1000;
-  f.gid = 100;
-  f.fmap = std::move(map);
-  log::LogEntry e;
-  e.type = log::EntryType::file;
-  e.body = std::move(f);
-  return e;
-}
-
-log::LogEntry dir_entry(std::string path) {
-  log::LogEntry e;
-  e.type = log::EntryType::mkdir;
-  e.body = log::MkdirEntry{0, 0, 0755, std::move(path)};
-  return e;
-}
-
-log::Fmap simple(std::vector<log::Extent> ex) {
-  log::Fmap m;
-  m.type = log::ExtType::simple;
-  m.extents = std::move(ex);
-  return m;
-}
 
 // A 64 MiB famfs on a backing file, with:
 //   d/                 directory
@@ -89,15 +67,16 @@ struct Fixture {
       const u64 word = (off + 1) * 0x9E3779B97F4A7C15ULL;
       std::memcpy(bytes.data() + off, &word, 8);
     }
-    append({dir_entry("d"),
-            file_entry("d/simple", 3 * k_mib + 100,
-                       simple({{0, k_data + 2 * k_au, k_au}, {0, k_data, 2 * k_au}}), 0640)});
+    append(
+        {dir_entry("d"), file_entry("d/simple", 3 * k_mib + 100,
+                                    simple({{0, k_data + 2 * k_au, k_au}, {0, k_data, 2 * k_au}}),
+                                    0640, 1000, 100)});
     log::Fmap inter;
     inter.type = log::ExtType::interleaved;
     inter.chunk_size = 256 * 1024;
     inter.extents = {
         {0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au}, {0, k_data + 4 * k_au, k_au}};
-    append({file_entry("inter", 5 * k_mib, inter)});
+    append({file_entry("inter", 5 * k_mib, inter, 0644, 1000, 100)});
   }
 
   void append(std::vector<log::LogEntry> entries) {
@@ -133,128 +112,6 @@ struct Fixture {
   }
 };
 
-// The kernel's side of the connection: sends requests, receives replies, over SOCK_SEQPACKET
-// (one message per request, as /dev/fuse gives one request per read).
-class FakeKernel {
-public:
-  FakeKernel(core::Image& img, ServerOptions opts) : m_server(img, opts) {
-    int sv[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    m_ours.reset(sv[0]);
-    m_theirs.reset(sv[1]);
-    int big = 8 << 20;
-    ::setsockopt(m_ours.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-    ::setsockopt(m_theirs.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-    m_thread = std::thread([this] {
-      m_result = m_server.serve(m_theirs.get());
-      m_finished.store(true);
-    });
-  }
-  ~FakeKernel() {
-    ::shutdown(m_ours.get(), SHUT_RDWR);
-    m_thread.join();
-  }
-
-  Server& server() { return m_server; }
-  // Whether serve() has returned (and how).
-  bool finished() const { return m_finished.load(); }
-  const Result<void>& result() const { return m_result; }
-
-  void send(const std::vector<std::byte>& req) {
-    REQUIRE(::send(m_ours.get(), req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
-  }
-  // The next reply (waits up to 5 s).
-  std::vector<std::byte> receive() {
-    std::vector<std::byte> buf(4 << 20);
-    timeval tv{5, 0};
-    ::setsockopt(m_ours.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ssize_t n = ::recv(m_ours.get(), buf.data(), buf.size(), 0);
-    REQUIRE(n >= 16);
-    buf.resize(static_cast<std::size_t>(n));
-    return buf;
-  }
-  // Sends a request and returns (error, payload) of its reply, checking the unique id.
-  std::pair<int, std::vector<std::byte>> call(u32 op, u64 nodeid, std::vector<std::byte> body) {
-    const u64 unique = ++m_unique;
-    send(encode_request(op, unique, nodeid, body));
-    auto b = receive();
-    auto d = decode_reply(b);
-    REQUIRE(d);
-    REQUIRE(d->unique == unique);
-    return {-d->error, std::vector<std::byte>(d->payload.begin(), d->payload.end())};
-  }
-  template <typename T>
-  std::pair<int, std::vector<std::byte>> call_of(u32 op, u64 nodeid, const T& body) {
-    std::vector<std::byte> b(sizeof(T));
-    std::memcpy(b.data(), &body, sizeof(T));
-    return call(op, nodeid, b);
-  }
-  fuse_init_out init(u32 minor = 45,
-                     u64 flags = FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
-                                 | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS,
-                     u32 flags2 = 0) {
-    fuse_init_in in{};
-    in.major = 7;
-    in.minor = minor;
-    in.max_readahead = 128 * 1024;
-    in.flags = static_cast<u32>(flags);
-    in.flags2 = flags2;
-    auto [err, p] = call_of(FUSE_INIT, 0, in);
-    REQUIRE(err == 0);
-    REQUIRE(p.size() == sizeof(fuse_init_out));
-    fuse_init_out out{};
-    std::memcpy(&out, p.data(), sizeof(out));
-    return out;
-  }
-  std::optional<fuse_entry_out> lookup(u64 parent, const std::string& name, int* err = nullptr) {
-    std::vector<std::byte> b(name.size() + 1);
-    std::memcpy(b.data(), name.c_str(), name.size() + 1);
-    auto [e, p] = call(FUSE_LOOKUP, parent, b);
-    if (err != nullptr) {
-      *err = e;
-    }
-    if (e != 0) {
-      return std::nullopt;
-    }
-    REQUIRE(p.size() == sizeof(fuse_entry_out));
-    fuse_entry_out out{};
-    std::memcpy(&out, p.data(), sizeof(out));
-    return out;
-  }
-  std::pair<int, std::vector<std::byte>> read(u64 node, u64 off, u32 size) {
-    fuse_read_in in{};
-    in.offset = off;
-    in.size = size;
-    return call_of(FUSE_READ, node, in);
-  }
-  std::pair<int, std::vector<std::byte>> write(u64 node, u64 off, const std::vector<std::byte>& d) {
-    fuse_write_in in{};
-    in.offset = off;
-    in.size = static_cast<u32>(d.size());
-    std::vector<std::byte> b(sizeof(in));
-    std::memcpy(b.data(), &in, sizeof(in));
-    b.insert(b.end(), d.begin(), d.end());
-    return call(FUSE_WRITE, node, b);
-  }
-  fuse_attr getattr(u64 node) {
-    auto [e, p] = call_of(FUSE_GETATTR, node, fuse_getattr_in{});
-    REQUIRE(e == 0);
-    fuse_attr_out out{};
-    REQUIRE(p.size() == sizeof(out));
-    std::memcpy(&out, p.data(), sizeof(out));
-    return out.attr;
-  }
-
-private:
-  Server m_server;
-  core::UniqueFd m_ours;
-  core::UniqueFd m_theirs;
-  std::thread m_thread;
-  Result<void> m_result;
-  std::atomic<bool> m_finished{false};
-  u64 m_unique = 100;
-};
-
 ServerOptions writable() {
   ServerOptions o;
   o.writable = true;
@@ -262,9 +119,7 @@ ServerOptions writable() {
 }
 
 std::vector<std::byte> name_body(const std::string& n) {
-  std::vector<std::byte> b(n.size() + 1);
-  std::memcpy(b.data(), n.c_str(), n.size() + 1);
-  return b;
+  return FakeKernel::name_body(n);
 }
 
 // Names in a READDIR(PLUS) reply, in order.
