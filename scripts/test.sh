@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what is missing, then builds and runs the whole
-# suite twice: a GCC build with -Werror, and a Clang ASan+UBSan build of the same tests.
+# suite twice: a GCC build with -Werror, and a Clang ASan+UBSan build of the same tests; then a
+# Clang ThreadSanitizer build of the daemon's threaded tests (ctest label threads).
 # Usage: scripts/test.sh [--quick]   (--quick: the GCC build only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +31,26 @@ if [ "$quick" -eq 0 ]; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+  # Only what the threaded tests need: the server's unit tests with several workers, and real
+  # mounts whose daemon (famfs mount -f) serves parallel readers and follows the log. Any report,
+  # from a test or from a daemon it started, is left in tsan/ and fails the leg.
+  echo "== build: clang, thread sanitizer (famfs, famfs_unit, famfs_test_tool)"
+  CXX=clang++ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=CI -DFAMFS_WERROR=ON \
+    -DFAMFS_SANITIZE=thread >/dev/null
+  cmake --build build/tsan -j "$jobs" --target famfs famfs_unit famfs_test_tool
+  echo "== test: clang + TSan (ctest -L threads)"
+  reports="$PWD/build/tsan/tsan"
+  rm -rf "$reports"
+  mkdir -p "$reports"
+  rc=0
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report" \
+    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L threads || rc=$?
+  if compgen -G "$reports/report*" >/dev/null; then
+    cat "$reports"/report* >&2
+    echo "== ThreadSanitizer reported the problems above" >&2
+    exit 1
+  fi
+  [ "$rc" -eq 0 ] || exit "$rc"
 fi
 echo "== all tests passed"

@@ -685,3 +685,259 @@ TEST_CASE("fuse::Server: INTERRUPT gets no reply; DESTROY ends the serving loop"
   CHECK(k.finished());
   CHECK(k.result());
 }
+
+namespace {
+
+// One client thread of the threaded test: calls through FakeKernel::try_call and notes what went
+// wrong as text (Catch2 assertions are for the main thread only).
+struct Client {
+  FakeKernel& k;
+  std::vector<std::string> failures;
+
+  std::optional<FakeKernel::Answer> call(u32 op, u64 node, const std::vector<std::byte>& body) {
+    auto a = k.try_call(op, node, body);
+    if (!a) {
+      failures.push_back(fmt::format("{} node {}: no reply", opcode_name(op), node));
+    }
+    return a;
+  }
+  template <typename T> std::optional<FakeKernel::Answer> call_of(u32 op, u64 node, const T& v) {
+    return call(op, node, FakeKernel::bytes_of(v));
+  }
+  // The payload of a successful reply, or nullopt (noted) for an error.
+  std::optional<std::vector<std::byte>> ok(u32 op, u64 node, const std::vector<std::byte>& body) {
+    auto a = call(op, node, body);
+    if (a && a->first != 0) {
+      failures.push_back(fmt::format("{} node {}: error {}", opcode_name(op), node, a->first));
+      return std::nullopt;
+    }
+    return a ? std::optional(std::move(a->second)) : std::nullopt;
+  }
+  void expect(bool good, const std::string& what) {
+    if (!good) {
+      failures.push_back(what);
+    }
+  }
+};
+
+template <typename T> T from_bytes(const std::vector<std::byte>& p) {
+  T v{};
+  std::memcpy(&v, p.data(), std::min(p.size(), sizeof(T)));
+  return v;
+}
+
+} // namespace
+
+// The server as the daemon runs it (Server::run: INIT, then worker threads all reading one
+// connection, and the housekeeping thread following the log), under concurrent requests of every
+// kind while another mapping of the device appends to the log. Run under ThreadSanitizer by
+// scripts/test.sh (ctest label threads).
+TEST_CASE("fuse::Server: worker threads answer concurrent requests", "[fuse][threads]") {
+  Fixture f;
+  std::vector<log::LogEntry> more{dir_entry("big"), dir_entry("new"),
+                                  file_entry("w", k_mib, simple({{0, k_data + 6 * k_au, k_au}}))};
+  for (int i = 0; i < 40; ++i) {
+    more.push_back(
+        file_entry(fmt::format("big/f{:02}", i), 100, simple({{0, k_data + 7 * k_au, k_au}})));
+  }
+  f.append(std::move(more));
+  // The appender writes through its own mapping, as another process would.
+  auto other = core::Image::open(f.dev, core::OpenMode::read_write);
+  REQUIRE(other);
+
+  ServerOptions o = writable();
+  o.threads = 4;
+  o.poll_interval = std::chrono::milliseconds(5);
+  FakeKernel k(*f.img, o, test::Serving::workers);
+  k.init();
+  auto d = k.lookup(1, "d");
+  REQUIRE(d);
+  auto s = k.lookup(d->nodeid, "simple");
+  auto in = k.lookup(1, "inter");
+  auto big = k.lookup(1, "big");
+  auto w = k.lookup(1, "w");
+  REQUIRE(s);
+  REQUIRE(in);
+  REQUIRE(big);
+  REQUIRE(w);
+  CHECK(k.server().worker_count() == 4);
+  const log::Fmap smap = simple({{0, k_data + 2 * k_au, k_au}, {0, k_data, 2 * k_au}});
+  log::Fmap imap;
+  imap.type = log::ExtType::interleaved;
+  imap.chunk_size = 256 * 1024;
+  imap.extents = {
+      {0, k_data + 3 * k_au, k_au}, {0, k_data + 5 * k_au, k_au}, {0, k_data + 4 * k_au, k_au}};
+  constexpr int k_new = 30;
+  constexpr int k_passes = 12;
+
+  std::vector<Client> clients(6, Client{k, {}});
+  std::vector<std::thread> threads;
+  // Two readers: random reads of both maps, checked against the device.
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      Client& c = clients[static_cast<std::size_t>(t)];
+      std::mt19937_64 rng(static_cast<u64>(t) + 11);
+      for (int i = 0; i < 120; ++i) {
+        const bool inter = rng() % 2 == 1;
+        const u64 size = inter ? 5 * k_mib : 3 * k_mib + 100;
+        const u64 off = rng() % size;
+        const u32 len = static_cast<u32>(rng() % (64 * 1024) + 1);
+        fuse_read_in ri{};
+        ri.offset = off;
+        ri.size = len;
+        auto p = c.ok(FUSE_READ, inter ? in->nodeid : s->nodeid, FakeKernel::bytes_of(ri));
+        c.expect(p && *p == f.expected(inter ? imap : smap, off, std::min<u64>(len, size - off)),
+                 fmt::format("READ {} at {} length {}: wrong bytes", inter, off, len));
+      }
+    });
+  }
+  // A writer: writes into w and reads its writes back.
+  threads.emplace_back([&] {
+    Client& c = clients[2];
+    for (int i = 0; i < 60; ++i) {
+      std::vector<std::byte> data(1000 + static_cast<std::size_t>(i) * 37);
+      for (std::size_t j = 0; j < data.size(); ++j) {
+        data[j] = static_cast<std::byte>(j * 7 + static_cast<std::size_t>(i));
+      }
+      const u64 off = static_cast<u64>(i) * 9973 % (k_mib - data.size());
+      auto p = c.ok(FUSE_WRITE, w->nodeid, FakeKernel::write_body(off, data));
+      c.expect(p && from_bytes<fuse_write_out>(*p).size == data.size(), "WRITE: short");
+      fuse_read_in ri{};
+      ri.offset = off;
+      ri.size = static_cast<u32>(data.size());
+      auto back = c.ok(FUSE_READ, w->nodeid, FakeKernel::bytes_of(ri));
+      c.expect(back && *back == data, fmt::format("READ after WRITE at {}: wrong bytes", off));
+    }
+  });
+  // Directory passes: OPENDIR, READDIRPLUS to the end, RELEASEDIR; LOOKUP and FORGET each entry.
+  threads.emplace_back([&] {
+    Client& c = clients[3];
+    for (int pass = 0; pass < k_passes; ++pass) {
+      auto op = c.ok(FUSE_OPENDIR, big->nodeid, FakeKernel::bytes_of(fuse_open_in{}));
+      if (!op) {
+        return;
+      }
+      const u64 fh = from_bytes<fuse_open_out>(*op).fh;
+      std::vector<std::string> names;
+      for (;;) {
+        fuse_read_in ri{};
+        ri.fh = fh;
+        ri.offset = names.size();
+        ri.size = 1024;
+        auto p = c.ok(FUSE_READDIRPLUS, big->nodeid, FakeKernel::bytes_of(ri));
+        if (!p || p->empty()) {
+          break;
+        }
+        auto got = dirent_names(*p, true);
+        names.insert(names.end(), got.begin(), got.end());
+      }
+      c.expect(names.size() == 42, fmt::format("READDIRPLUS: {} names", names.size()));
+      fuse_release_in rel{};
+      rel.fh = fh;
+      c.ok(FUSE_RELEASEDIR, big->nodeid, FakeKernel::bytes_of(rel));
+      for (int i = 0; i < 40; i += 7) {
+        auto e = c.ok(FUSE_LOOKUP, big->nodeid, name_body(fmt::format("f{:02}", i)));
+        if (e) {
+          fuse_forget_in fg{};
+          fg.nlookup = 1;
+          c.expect(
+              k.post(FUSE_FORGET, from_bytes<fuse_entry_out>(*e).nodeid, FakeKernel::bytes_of(fg)),
+              "FORGET: not sent");
+        }
+      }
+    }
+  });
+  // Attributes and xattrs: SETATTR changes d/simple's mode while others read its attributes.
+  threads.emplace_back([&] {
+    Client& c = clients[4];
+    for (int i = 0; i < 60; ++i) {
+      fuse_setattr_in sa{};
+      sa.valid = FATTR_MODE | FATTR_MTIME;
+      sa.mode = static_cast<u32>(S_IFREG | (0600 + (i % 8)));
+      sa.mtime = static_cast<u64>(i);
+      c.ok(FUSE_SETATTR, s->nodeid, FakeKernel::bytes_of(sa));
+      c.ok(FUSE_GETATTR, s->nodeid, FakeKernel::bytes_of(fuse_getattr_in{}));
+      c.ok(FUSE_STATFS, 1, {});
+      fuse_getxattr_in gi{};
+      gi.size = 4096;
+      auto status = FakeKernel::bytes_of(gi);
+      auto sname = name_body("user.famfs.status");
+      status.insert(status.end(), sname.begin(), sname.end());
+      auto st = c.ok(FUSE_GETXATTR, 1, status);
+      c.expect(st
+                   && std::string(reinterpret_cast<const char*>(st->data()), st->size())
+                              .find("healthy=yes")
+                          != std::string::npos,
+               "status xattr: not healthy");
+      auto fm = FakeKernel::bytes_of(gi);
+      auto fname = name_body("user.famfs.fmap");
+      fm.insert(fm.end(), fname.begin(), fname.end());
+      c.ok(FUSE_GETXATTR, in->nodeid, fm);
+      c.ok(FUSE_LISTXATTR, 1, FakeKernel::bytes_of(gi));
+      c.ok(FUSE_ACCESS, s->nodeid, FakeKernel::bytes_of(fuse_access_in{}));
+    }
+  });
+  // A follower: looks up each new file until the log append shows it, and lists new/.
+  std::atomic<int> appended{0};
+  threads.emplace_back([&] {
+    Client& c = clients[5];
+    auto nd = c.ok(FUSE_LOOKUP, 1, name_body("new"));
+    if (!nd) {
+      return;
+    }
+    const u64 new_ino = from_bytes<fuse_entry_out>(*nd).nodeid;
+    for (int i = 0; i < k_new; ++i) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      for (;;) {
+        auto a = c.call(FUSE_LOOKUP, new_ino, name_body(fmt::format("n{:02}", i)));
+        if (!a || a->first == 0) {
+          break;
+        }
+        if (a->first != ENOENT || std::chrono::steady_clock::now() > deadline) {
+          c.expect(false, fmt::format("LOOKUP new/n{:02}: error {}", i, a->first));
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+    auto op = c.ok(FUSE_OPENDIR, new_ino, FakeKernel::bytes_of(fuse_open_in{}));
+    if (op) {
+      fuse_read_in ri{};
+      ri.fh = from_bytes<fuse_open_out>(*op).fh;
+      ri.size = 1 << 16;
+      auto p = c.ok(FUSE_READDIR, new_ino, FakeKernel::bytes_of(ri));
+      c.expect(p && dirent_names(*p, false).size() == k_new + 2, "READDIR new/: not every file");
+    }
+  });
+  // The appender: one entry at a time, through the other mapping.
+  {
+    auto wr = core::LogWriter::open(*other);
+    REQUIRE(wr);
+    for (int i = 0; i < k_new; ++i) {
+      std::vector<log::LogEntry> one{
+          file_entry(fmt::format("new/n{:02}", i), 10, simple({{0, k_data + 8 * k_au, k_au}}))};
+      REQUIRE(wr->append_batch(one));
+      appended.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  for (const auto& c : clients) {
+    for (const auto& why : c.failures) {
+      FAIL_CHECK(why);
+    }
+  }
+  CHECK(appended.load() == k_new);
+  CHECK(k.server().applied_entries() == 3 + 3 + 40 + k_new);
+  // Lookup counts: each pass's READDIRPLUS counted one per file; every LOOKUP was forgotten.
+  // FORGET has no reply, so wait for the last ones to be handled.
+  auto f07 = k.lookup(big->nodeid, "f07");
+  REQUIRE(f07);
+  for (int i = 0; i < 200 && k.server().lookup_count(f07->nodeid) != k_passes + 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(k.server().lookup_count(f07->nodeid) == k_passes + 1);
+  CHECK(k.server().lookup_count(big->nodeid) == 1);
+}
