@@ -281,8 +281,8 @@ TEST_CASE("famfs fmap: over the revision's extent cap, GET_FMAP is EIO", "[fuse]
 TEST_CASE("famfs fmap: once the media is clobbered, GET_FMAP is EIO", "[fuse]") {
   Fixture f;
   FakeKernel k(*f.img, capable());
-  k.init(k_init_flags, k_v7_bit);
-  const u64 node = k.lookup("s").first;
+  k.init(45, k_init_flags, k_v7_bit);
+  const u64 node = root_file(k, "s").first;
   REQUIRE(k.call(54, node, {}).first == 0);
   CHECK_FALSE(k.server().clobbered());
   // Another host's mkfs: a new superblock (new UUID) and an empty log under this mount.
@@ -292,9 +292,9 @@ TEST_CASE("famfs fmap: once the media is clobbered, GET_FMAP is EIO", "[fuse]") 
   k.server().refresh();
   REQUIRE(k.server().clobbered());
   CHECK(k.call(54, node, {}).first == EIO);
-  CHECK(k.call(54, k.lookup("i").first, {}).first == EIO);
+  CHECK(k.call(54, root_file(k, "i").first, {}).first == EIO);
   // The names are still there (the tree is kept), only the maps are refused.
-  CHECK(k.getattr_size(node) == 5 * k_mib + 7);
+  CHECK(k.getattr(node).size == 5 * k_mib + 7);
 }
 
 TEST_CASE("famfs fmap: GET_DAXDEV names the device", "[fuse]") {

@@ -747,7 +747,7 @@ TEST_CASE("fuse::Server: worker threads answer concurrent requests", "[fuse][thr
 
   ServerOptions o = writable();
   o.threads = 4;
-  o.poll_interval = std::chrono::milliseconds(5);
+  o.follow_interval = std::chrono::milliseconds(5);
   FakeKernel k(*f.img, o, test::Serving::workers);
   k.init();
   auto d = k.lookup(1, "d");
