@@ -8,6 +8,7 @@
 //   options bit 2: the rfc2025 famfs numbering, not v7   bit 3: the harness sends a valid INIT
 //                                                          (offering everything) before the frames
 //   options bit 4: every trace line formatted (level 3, written to /dev/null)
+//   options bit 5: no following (follow_interval 0)    bit 6: one entry per follow step
 //   frame: [u16 length, little endian][length bytes], handed over as one request, as one read of
 //   /dev/fuse would; the header's own length field may say otherwise. The last frame is cut short
 //   at the end of the input.
@@ -29,6 +30,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -191,6 +193,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opts.famfs_abi = (opts_byte & 4U) != 0 ? &fuse::k_famfs_abi_rfc2025 : &fuse::k_famfs_abi_v7;
   opts.role = (opts_byte & 1U) != 0 ? "master" : "client";
   core::set_trace_level((opts_byte & 16U) != 0 ? 3 : 0);
+  if ((opts_byte & 32U) != 0) {
+    opts.follow_interval = std::chrono::milliseconds(0);
+  }
+  opts.follow_batch = (opts_byte & 64U) != 0 ? 1 : 0;
   fuse::Server server(img, opts);
   if ((opts_byte & 8U) != 0) {
     auto init = valid_init(*opts.famfs_abi);

@@ -96,6 +96,8 @@ constexpr unsigned k_fmap = 2;
 constexpr unsigned k_rfc2025 = 4;
 constexpr unsigned k_auto_init = 8;
 constexpr unsigned k_trace = 16;
+constexpr unsigned k_no_follow = 32;
+constexpr unsigned k_batch_one = 64;
 
 template <typename T> std::vector<std::byte> bytes_of(const T& v) {
   std::vector<std::byte> b(sizeof(T));
@@ -227,13 +229,14 @@ void fuse_seeds(const std::string& d) {
     write(d, "dirs", s.bytes());
   }
   {
-    Stream s(k_auto_init);
+    Stream s(k_auto_init | k_no_follow | k_batch_one);
     s.xattr(FUSE_GETXATTR, fz::ino_root, 4096, "user.famfs.status");
     s.xattr(FUSE_GETXATTR, fz::ino_root, 0, "user.famfs.status");
     s.xattr(FUSE_GETXATTR, fz::ino_root, 5, "user.famfs.status");
     s.xattr(FUSE_GETXATTR, fz::ino_inter, 4096, "user.famfs.fmap");
     s.xattr(FUSE_GETXATTR, fz::ino_wild, 0, "user.famfs.fmap");
     s.xattr(FUSE_GETXATTR, fz::ino_inter, 4096, "user.other");
+    s.xattr(FUSE_GETXATTR, fz::ino_root, 4096, "user.famfs.logplay");
     s.xattr(FUSE_LISTXATTR, fz::ino_root, 4096);
     s.xattr(FUSE_LISTXATTR, fz::ino_inter, 0);
     s.xattr(FUSE_LISTXATTR, fz::ino_inter, 3);
