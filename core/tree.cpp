@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace famfs::core {
 
 Tree::Tree() {
@@ -66,7 +68,7 @@ Node* Tree::get_mut(u64 ino) {
   return &m_nodes[ino - 1];
 }
 
-const Node* Tree::lookup(u64 parent, const std::string& name) const {
+const Node* Tree::lookup(u64 parent, std::string_view name) const {
   const Node* p = get(parent);
   if (p == nullptr || p->kind != NodeKind::dir) {
     return nullptr;
@@ -81,7 +83,7 @@ const Node* Tree::lookup(u64 parent, const std::string& name) const {
   return it == p->children.end() ? nullptr : get(it->second);
 }
 
-const Node* Tree::resolve(const std::string& relpath) const {
+const Node* Tree::resolve(std::string_view relpath) const {
   const Node* n = get(k_root_ino);
   std::size_t i = 0;
   while (n != nullptr && i < relpath.size()) {
@@ -140,6 +142,16 @@ std::string Tree::map_problem(const log::FileEntry& f, bool& refuse) const {
 }
 
 Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
+  return apply_entry(index, e, nullptr, report);
+}
+
+Applied Tree::apply(u64 index, log::LogEntry&& e, ReplayReport& report) {
+  auto* f = std::get_if<log::FileEntry>(&e.body);
+  return apply_entry(index, e, f != nullptr ? &f->fmap : nullptr, report);
+}
+
+Applied
+Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, ReplayReport& report) {
   const bool is_file = e.type == log::EntryType::file;
   const bool is_dir = e.type == log::EntryType::mkdir;
   if (!is_file && !is_dir) {
@@ -152,9 +164,9 @@ Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
     (is_file ? report.file_errors : report.dir_errors)++;
     return Applied::error;
   };
-  auto parts = log::split_relpath(relpath);
-  if (!parts) {
-    return problem(parts.error().message);
+  // m_parts views into relpath, which stays put (only the map is moved, and only below).
+  if (auto split = log::split_relpath_into(relpath, m_parts); !split) {
+    return problem(split.error().message);
   }
   if (is_file) {
     for (const auto& x : std::get<log::FileEntry>(e.body).fmap.extents) {
@@ -173,39 +185,46 @@ Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
   }
   // Walk to the parent, which must exist and be a directory.
   u64 parent = k_root_ino;
-  for (std::size_t i = 0; i + 1 < parts->size(); ++i) {
-    const Node* p = lookup(parent, (*parts)[i]);
+  for (std::size_t i = 0; i + 1 < m_parts.size(); ++i) {
+    const Node* p = lookup(parent, m_parts[i]);
     if (p == nullptr) {
-      return problem(fmt::format("{}: parent directory {} does not exist", relpath,
-                                 (*parts)[i]));
+      return problem(fmt::format("{}: parent directory {} does not exist", relpath, m_parts[i]));
     }
     if (p->kind != NodeKind::dir) {
-      return problem(fmt::format("{}: {} is not a directory", relpath, (*parts)[i]));
+      return problem(fmt::format("{}: {} is not a directory", relpath, m_parts[i]));
     }
     parent = p->ino;
   }
-  const std::string& name = parts->back();
+  const std::string_view name = m_parts.back(); // never "." or "..": split_relpath drops them
   if (parent == k_root_ino && name == ".meta") {
     return problem(fmt::format("{}: name is reserved", relpath));
   }
-  if (const Node* existing = lookup(parent, name)) {
-    if ((existing->kind == NodeKind::dir) == is_dir) {
+  // One search of the parent's children: it finds an existing name or where the new one goes.
+  auto& siblings = m_nodes[parent - 1].children;
+  auto at = siblings.lower_bound(name);
+  if (at != siblings.end() && at->first == name) {
+    const Node& existing = m_nodes[at->second - 1];
+    if ((existing.kind == NodeKind::dir) == is_dir) {
       report.existed++;
       return Applied::existed; // the first entry for a path wins
     }
     return problem(fmt::format("{}: exists as a {}", relpath,
-                               existing->kind == NodeKind::dir ? "directory" : "file"));
+                               existing.kind == NodeKind::dir ? "directory" : "file"));
   }
-  u64 ino = add_node(parent, name, is_file ? NodeKind::file : NodeKind::dir);
-  Node& n = m_nodes[ino - 1];
+  Node n;
+  n.ino = m_nodes.size() + 1;
+  n.parent = parent;
+  n.kind = is_file ? NodeKind::file : NodeKind::dir;
+  n.name = name;
   n.log_index = index;
+  siblings.emplace_hint(at, n.name, n.ino);
   if (is_file) {
     const auto& f = std::get<log::FileEntry>(e.body);
     n.mode = f.mode & 07777;
     n.uid = f.uid;
     n.gid = f.gid;
     n.size = f.size;
-    n.fmap = f.fmap;
+    n.fmap = take_fmap != nullptr ? std::move(*take_fmap) : f.fmap;
     m_files++;
     report.new_files++;
   } else {
@@ -213,20 +232,39 @@ Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
     n.mode = m.mode & 07777;
     n.uid = m.uid;
     n.gid = m.gid;
+    m_nodes[parent - 1].subdirs++; // kept here so that GETATTR's nlink is O(1)
     m_dirs++;
     report.new_dirs++;
   }
-  report.created.push_back(log::join_path(*parts));
+  if (report.keep_created) {
+    report.created.push_back(log::join_path(m_parts));
+  }
   if (!map_trouble.empty()) {
     report.problems.push_back(fmt::format("log entry {}: {}: {}", index, relpath, map_trouble));
     report.file_errors++;
   }
+  m_nodes.push_back(std::move(n)); // may move every node: `siblings` is not used after this
   return Applied::created;
 }
 
-ReplayReport Tree::catch_up(const log::LogView& log, u64 max_entries) {
+ReplayReport Tree::catch_up(const log::LogView& log, u64 max_entries, KeepCreated keep) {
   ReplayReport report;
-  while (m_applied < log.size() && report.entries < max_entries) {
+  report.keep_created = keep == KeepCreated::yes;
+  const u64 end = log.size() - std::min<u64>(log.size(), m_applied) > max_entries
+                      ? m_applied + max_entries
+                      : log.size();
+  if (m_applied < end) {
+    // Room for one node per entry, growing geometrically so that following a log one entry at
+    // a time does not copy the whole table each time.
+    const u64 want = m_nodes.size() + (end - m_applied);
+    if (want > m_nodes.capacity()) {
+      m_nodes.reserve(std::max<u64>(want, 2 * m_nodes.capacity()));
+    }
+    if (report.keep_created) {
+      report.created.reserve(end - m_applied);
+    }
+  }
+  while (m_applied < end) {
     auto e = log.entry(m_applied);
     if (!e) {
       report.stopped = true;
@@ -234,7 +272,7 @@ ReplayReport Tree::catch_up(const log::LogView& log, u64 max_entries) {
       break;
     }
     report.entries++;
-    apply(m_applied, *e, report);
+    apply(m_applied, std::move(*e), report);
     m_applied++;
   }
   return report;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace famfs::core {
@@ -33,23 +34,26 @@ struct Node {
   log::Fmap fmap;
   bool meta = false;          // .meta, .meta/.superblock, .meta/.log
   u64 log_index = k_no_index; // the entry that made it
-  std::map<std::string, u64> children; // directories only, sorted by name
-  u32 subdirs = 0;                     // directories only: how many children are directories
+  // Directories only, sorted by name; std::less<> so that a std::string_view finds a name
+  // without building a string.
+  std::map<std::string, u64, std::less<>> children;
+  u32 subdirs = 0; // directories only: how many children are directories
 };
 
 // What applying one entry did.
 enum class Applied { created, existed, ignored, error };
 
 struct ReplayReport {
-  u64 entries = 0;   // entries examined in this pass
+  u64 entries = 0; // entries examined in this pass
   u64 new_files = 0;
   u64 new_dirs = 0;
   u64 existed = 0;
   u64 file_errors = 0;
   u64 dir_errors = 0;
-  bool stopped = false;                // a bad entry stopped the pass
-  std::vector<std::string> created;    // relpaths, in log order
-  std::vector<std::string> problems;   // one message per error
+  bool stopped = false;              // a bad entry stopped the pass
+  bool keep_created = true;          // false: `created` stays empty (counts only)
+  std::vector<std::string> created;  // relpaths, in log order
+  std::vector<std::string> problems; // one message per error
   u64 errors() const { return file_errors + dir_errors + (stopped ? 1 : 0); }
 };
 
@@ -69,20 +73,25 @@ public:
   // fsck checks the same and more, in detail.
   void set_bounds(u64 reserved_end, u64 dev_size);
 
-  // Applies one decoded entry (index i). Problems go to `report`.
+  // Applies one decoded entry (index i). Problems go to `report`. The rvalue form moves the
+  // file's map into the tree instead of copying it.
   Applied apply(u64 index, const log::LogEntry& e, ReplayReport& report);
+  Applied apply(u64 index, log::LogEntry&& e, ReplayReport& report);
 
   // Applies entries [applied(), log.size()) in order, at most `max_entries` of them, stopping
   // at the first entry that does not decode (its index is retried on the next call). Each entry
-  // is applied whole, so the tree is always the replay of a prefix of the log.
-  ReplayReport catch_up(const log::LogView& log, u64 max_entries = ~0ULL);
+  // is applied whole, so the tree is always the replay of a prefix of the log. KeepCreated::no
+  // leaves the report's `created` list empty (the mount daemon, unless it traces every entry).
+  enum class KeepCreated { no, yes };
+  ReplayReport
+  catch_up(const log::LogView& log, u64 max_entries = ~0ULL, KeepCreated keep = KeepCreated::yes);
   u64 applied() const { return m_applied; }
 
   const Node* get(u64 ino) const;
   Node* get_mut(u64 ino);
-  const Node* lookup(u64 parent, const std::string& name) const;
+  const Node* lookup(u64 parent, std::string_view name) const;
   // Resolves a relpath ("a/b/c"); nullptr when missing. "" is the root.
-  const Node* resolve(const std::string& relpath) const;
+  const Node* resolve(std::string_view relpath) const;
   // The relpath of a node ("" for the root).
   std::string path_of(u64 ino) const;
   u64 node_count() const { return m_nodes.size(); }
@@ -94,8 +103,12 @@ private:
   // Why a file's map does not fit the bounds ("" when it does); `refuse` tells whether the
   // file must not be applied.
   std::string map_problem(const log::FileEntry& f, bool& refuse) const;
+  // apply(), moving the file's map out of `take_fmap` when it is not null (it is e's own map).
+  Applied
+  apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, ReplayReport& report);
 
-  std::vector<Node> m_nodes; // index = ino - 1
+  std::vector<Node> m_nodes;             // index = ino - 1
+  std::vector<std::string_view> m_parts; // scratch for apply(): the components of one path
   u64 m_applied = 0;
   u64 m_reserved_end = 0;
   u64 m_dev_size = 0; // 0: no bounds

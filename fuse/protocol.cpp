@@ -424,6 +424,21 @@ std::vector<std::byte> encode_reply(const Reply& r, u64 unique) {
   return out;
 }
 
+std::vector<std::byte> encode_notify_inval_inode(u64 ino) {
+  fuse_out_header h{};
+  h.len = static_cast<u32>(sizeof(h) + sizeof(fuse_notify_inval_inode_out));
+  h.error = FUSE_NOTIFY_INVAL_INODE; // a notification code, not an errno
+  h.unique = 0;
+  fuse_notify_inval_inode_out body{};
+  body.ino = ino;
+  body.off = -1; // attributes only
+  body.len = 0;
+  std::vector<std::byte> out(h.len);
+  std::memcpy(out.data(), &h, sizeof(h));
+  std::memcpy(out.data() + sizeof(h), &body, sizeof(body));
+  return out;
+}
+
 fuse_attr to_fuse_attr(const Attr& a) {
   fuse_attr f{};
   f.ino = a.ino;

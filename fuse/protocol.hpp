@@ -207,6 +207,11 @@ reply_iovecs(const Reply& r, u64 unique, std::array<std::byte, k_out_header_size
 // The whole reply as one byte string (tests, and small replies).
 std::vector<std::byte> encode_reply(const Reply& r, u64 unique);
 
+// A notification (unique 0) telling the kernel to drop the cached attributes of inode `ino`
+// (FUSE_NOTIFY_INVAL_INODE with offset -1: attributes only, no page cache). Header and body,
+// ready to write to /dev/fuse.
+std::vector<std::byte> encode_notify_inval_inode(u64 ino);
+
 // A cache timeout in seconds and nanoseconds.
 struct Timeout {
   u64 sec = 0;

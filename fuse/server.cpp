@@ -239,14 +239,29 @@ u64 Server::refresh(bool force) {
     mark_clobbered(why);
     return 0;
   }
+  const u64 nodes_before = m_tree.node_count();
   const u64 from = m_tree.applied();
   u64 count = size - std::min(size, from);
   if (m_opts.follow_batch > 0) {
     count = std::min(count, m_opts.follow_batch);
   }
   invalidate_entries(from, count);
-  core::ReplayReport report = m_tree.catch_up(*view, count);
+  // The created paths are only traced (-vv): without that, replay builds no string per entry.
+  core::ReplayReport report = m_tree.catch_up(
+      *view, count,
+      core::trace_level() >= 2 ? core::Tree::KeepCreated::yes : core::Tree::KeepCreated::no);
   account_new_nodes();
+  // A new subdirectory changes its parent's nlink, which the kernel may hold for the attribute
+  // timeout: tell it (after the lock is released).
+  std::vector<u64> changed_dirs;
+  for (u64 ino = nodes_before + 1; ino <= m_tree.node_count(); ++ino) {
+    const core::Node* n = m_tree.get(ino);
+    if (n != nullptr && n->kind == core::NodeKind::dir) {
+      changed_dirs.push_back(n->parent);
+    }
+  }
+  std::sort(changed_dirs.begin(), changed_dirs.end());
+  changed_dirs.erase(std::unique(changed_dirs.begin(), changed_dirs.end()), changed_dirs.end());
   if (m_tree.applied() > 0) {
     m_crc_index = m_tree.applied() - 1;
     m_last_crc = log::entry_crc(view->slot(m_crc_index));
@@ -276,7 +291,25 @@ u64 Server::refresh(bool force) {
     m_stuck_next_index.store(~0ULL);
     m_last_problem.clear();
   }
-  return m_tree.applied() - from;
+  const u64 applied = m_tree.applied() - from;
+  lock.unlock();
+  notify_attrs_changed(changed_dirs);
+  return applied;
+}
+
+void Server::notify_attrs_changed(const std::vector<u64>& inos) {
+  const int fd = m_notify_fd.load();
+  if (fd < 0) {
+    return;
+  }
+  for (u64 ino : inos) {
+    const std::vector<std::byte> msg = encode_notify_inval_inode(ino);
+    const iovec iov{const_cast<std::byte*>(msg.data()), msg.size()};
+    // ENOENT (the kernel holds nothing for this inode) counts as done.
+    if (auto w = write_reply(fd, std::span<const iovec>(&iov, 1)); !w) {
+      FAMFS_TRACE(1, "notifying the kernel that node {} changed: {}", ino, w.error().message);
+    }
+  }
 }
 
 void Server::account_new_nodes() {
@@ -307,6 +340,16 @@ void Server::add_used(u64 first, u64 end) {
   auto it = m_used_au.upper_bound(first);
   if (it != m_used_au.begin() && std::prev(it)->second >= first) {
     --it;
+    // The common case (files allocated one after another): the new units touch only this
+    // interval, which grows in place.
+    const auto next = std::next(it);
+    if (next == m_used_au.end() || next->first > end) {
+      if (end > it->second) {
+        m_used_au_count += end - it->second;
+        it->second = end;
+      }
+      return;
+    }
   }
   while (it != m_used_au.end() && it->first <= end) {
     first = std::min(first, it->first);
@@ -1042,28 +1085,39 @@ Reply xattr_value(u32 asked, std::string_view value) {
 
 } // namespace
 
+std::variant<std::string, int> Server::xattr_of(u64 ino, std::string_view name) const {
+  // Only the user namespace exists here. security.*, system.* (POSIX ACLs) and trusted.* get
+  // EOPNOTSUPP, not ENODATA: `ls -l` asks for security.selinux and system.posix_acl_access on
+  // every file, and stops asking for the rest of a device once it is told "not supported"
+  // (coreutils caches that per st_dev), so a listing costs two round trips in all instead of
+  // two per file. (ENOSYS would stop the kernel sending GETXATTR at all, our names included.)
+  if (!name.starts_with("user.")) {
+    return EOPNOTSUPP;
+  }
+  if ((name == k_status_xattr || name == k_logplay_xattr) && ino == core::k_root_ino) {
+    return status_text();
+  }
+  std::shared_lock lock(m_tree_mutex);
+  const core::Node* n = m_tree.get(ino);
+  if (n == nullptr) {
+    return ENOENT;
+  }
+  if (name == k_fmap_xattr && n->kind == core::NodeKind::file) {
+    return log::fmap_text(n->fmap);
+  }
+  return ENODATA;
+}
+
 Outcome Server::do_getxattr(const Request& r) {
   const auto& in = std::get<GetxattrIn>(r.body);
-  if (in.name == k_status_xattr && r.header.nodeid == core::k_root_ino) {
-    return reply_to(r, xattr_value(in.size, status_text()));
-  }
   if (in.name == k_logplay_xattr && r.header.nodeid == core::k_root_ino) {
     refresh(true); // famfs logplay: follow the log now, whatever the follow interval
-    return reply_to(r, xattr_value(in.size, status_text()));
   }
-  std::string text;
-  {
-    std::shared_lock lock(m_tree_mutex);
-    const core::Node* n = m_tree.get(r.header.nodeid);
-    if (n == nullptr) {
-      return error_to(r, ENOENT);
-    }
-    if (in.name != k_fmap_xattr || n->kind != core::NodeKind::file) {
-      return error_to(r, ENODATA);
-    }
-    text = log::fmap_text(n->fmap);
+  auto v = xattr_of(r.header.nodeid, in.name);
+  if (const int* err = std::get_if<int>(&v)) {
+    return error_to(r, *err);
   }
-  return reply_to(r, xattr_value(in.size, text));
+  return reply_to(r, xattr_value(in.size, std::get<std::string>(v)));
 }
 
 Outcome Server::do_listxattr(const Request& r) {
@@ -1340,6 +1394,7 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
     }
   }
   buf = {};
+  set_notify_fd(ch.fd());
   if (on_ready) {
     on_ready();
   }
@@ -1381,6 +1436,7 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   for (auto& t : workers) {
     t.join();
   }
+  set_notify_fd(-1); // the connection is gone
   m_done.store(true);
   keeper.join();
   FAMFS_TRACE(1, "{}: unmounted; server stopped", ch.mountpoint());

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace famfs::fuse {
@@ -47,8 +48,16 @@ struct ServerOptions {
   bool writable = false;
   // Worker threads; 0 means one per CPU (at least 2, at most 16).
   unsigned threads = 0;
-  Timeout entry_timeout = Timeout::from_ms(1000);
-  Timeout attr_timeout = Timeout::from_ms(1000);
+  // How long the kernel may trust a name (LOOKUP, READDIRPLUS) and an inode's attributes. Long,
+  // because nothing a mount serves changes behind the kernel's back: names are never removed or
+  // renamed (the log only appends; a missing name gets a plain ENOENT, which the kernel does
+  // not cache), a file's size and map never change, mode/owner/times change only by SETATTR
+  // through this mount (whose reply refreshes the kernel's copy), and the one attribute the log
+  // can change, a directory's nlink when a subdirectory appears, is invalidated by a
+  // notification (refresh). Short timeouts cost a LOOKUP or GETATTR round trip per file on
+  // every `ls -l` once they lapse.
+  Timeout entry_timeout = Timeout::from_ms(3600 * 1000);
+  Timeout attr_timeout = Timeout::from_ms(3600 * 1000);
   // How often the housekeeping thread looks for new log entries (--follow-interval); lookups
   // and directory listings also catch up at once. Zero: the mount does not follow the log by
   // itself (ticks, lookups and listings apply nothing); new entries are applied only when asked
@@ -115,6 +124,10 @@ public:
   // follow_batch). `force` retries an entry that failed to decode even when the log has not
   // grown since. Returns how many entries it applied.
   u64 refresh(bool force = false);
+
+  // Where refresh() writes kernel notifications (a directory's attributes changed); -1: none.
+  // run() sets the channel's descriptor; tests may set their socket.
+  void set_notify_fd(int fd) { m_notify_fd.store(fd); }
 
   // Which data path this mount uses once INIT is done: k_data_path_kernel when the kernel
   // offered the famfs flag and we accepted it, else k_data_path_userspace.
@@ -220,6 +233,11 @@ private:
   void housekeeping(Channel& ch);
   // A follow step for a lookup or a listing: refresh() unless the mount follows only on request.
   void follow_on_demand();
+  // Tells the kernel to drop its cached attributes of these inodes (no lock held).
+  void notify_attrs_changed(const std::vector<u64>& inos);
+  // The value of xattr `name` on node `ino`, or the errno to answer (ENODATA, EOPNOTSUPP,
+  // ENOENT).
+  std::variant<std::string, int> xattr_of(u64 ino, std::string_view name) const;
   // Why the superblock or log no longer matches what we applied ("" when it still does).
   // Caller holds m_tree_mutex (shared at least).
   std::string find_clobber(const Result<log::LogView>& view) const;
@@ -264,6 +282,7 @@ private:
   std::atomic<bool> m_initialized{false};
   std::atomic<bool> m_famfs{false}; // the famfs flag was offered and acknowledged at INIT
   std::atomic<bool> m_done{false};
+  std::atomic<int> m_notify_fd{-1};
   u32 m_minor = 0;
   u64 m_start_sec = 0;
   u32 m_start_nsec = 0;

@@ -4,8 +4,8 @@
 
 namespace famfs::log {
 
-Result<LogView> LogView::parse(std::span<const std::byte> log, u64 expected_log_len,
-                               u64 log_offset) {
+Result<LogView>
+LogView::parse(std::span<const std::byte> log, u64 expected_log_len, u64 log_offset) {
   FAMFS_TRY_ASSIGN(LogHeader h, parse_log_header(log, expected_log_len));
   if (h.log_len > log.size()) {
     return fail(Errc::corrupt, "log header: log length {} exceeds the {} bytes available",
@@ -29,7 +29,13 @@ std::string LogView::where(u64 i) const {
 
 Result<LogEntry> LogView::entry(u64 i) const {
   FAMFS_ASSERT(i < size());
-  return decode_entry(slot(i), i, where(i));
+  // The place is formatted only for a message: decoding every entry of a big log at mount
+  // time should not build a string per entry.
+  auto e = decode_entry(slot(i), i, {});
+  if (!e) {
+    return decode_entry(slot(i), i, where(i));
+  }
+  return e;
 }
 
 } // namespace famfs::log

@@ -4,7 +4,8 @@
 
 namespace famfs::log {
 
-Result<std::vector<std::string>> split_relpath(std::string_view path) {
+Result<void> split_relpath_into(std::string_view path, std::vector<std::string_view>& parts) {
+  parts.clear();
   if (path.empty()) {
     return fail(Errc::invalid_argument, "empty path");
   }
@@ -15,7 +16,6 @@ Result<std::vector<std::string>> split_relpath(std::string_view path) {
     return fail(Errc::invalid_argument, "{}: path is {} bytes; famfs paths are at most {}", path,
                 path.size(), k_max_pathlen - 1);
   }
-  std::vector<std::string> parts;
   std::size_t i = 0;
   while (i <= path.size()) {
     std::size_t j = path.find('/', i);
@@ -29,17 +29,25 @@ Result<std::vector<std::string>> split_relpath(std::string_view path) {
       }
       parts.pop_back();
     } else if (!c.empty() && c != ".") {
-      parts.emplace_back(c);
+      parts.push_back(c);
     }
     i = j + 1;
   }
   if (parts.empty()) {
     return fail(Errc::invalid_argument, "{}: path names the root", path);
   }
-  return parts;
+  return {};
 }
 
-std::string join_path(const std::vector<std::string>& parts) {
+Result<std::vector<std::string>> split_relpath(std::string_view path) {
+  std::vector<std::string_view> views;
+  FAMFS_TRY(split_relpath_into(path, views));
+  return std::vector<std::string>(views.begin(), views.end());
+}
+
+namespace {
+
+template <typename Part> std::string join(const std::vector<Part>& parts) {
   std::string s;
   for (const auto& p : parts) {
     if (!s.empty()) {
@@ -48,6 +56,15 @@ std::string join_path(const std::vector<std::string>& parts) {
     s += p;
   }
   return s;
+}
+
+} // namespace
+
+std::string join_path(const std::vector<std::string>& parts) {
+  return join(parts);
+}
+std::string join_path(const std::vector<std::string_view>& parts) {
+  return join(parts);
 }
 
 } // namespace famfs::log

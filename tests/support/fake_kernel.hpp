@@ -67,6 +67,9 @@ public:
   FakeKernel& operator=(const FakeKernel&) = delete;
 
   fuse::Server& server() { return m_server; }
+  // Kernel notifications from the server arrive on this socket too (unique 0); read them with
+  // receive().
+  void enable_notify() { m_server.set_notify_fd(m_channel.fd()); }
   // Whether the serving thread has returned (and how).
   bool finished() const { return m_finished.load(); }
   const Result<void>& result() const { return m_result; }

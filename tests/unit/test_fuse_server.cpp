@@ -208,8 +208,8 @@ TEST_CASE("fuse::Server: the tree, .meta files and lookup counts", "[fuse]") {
   auto lg = k.lookup(meta->nodeid, ".log");
   REQUIRE(lg);
   CHECK(lg->attr.size == f.img->superblock().log_len);
-  CHECK(lg->entry_valid == 1);
-  CHECK(lg->attr_valid == 1);
+  CHECK(lg->entry_valid == 3600); // long: see ServerOptions
+  CHECK(lg->attr_valid == 3600);
 
   auto d = k.lookup(1, "d");
   REQUIRE(d);
@@ -534,6 +534,29 @@ TEST_CASE("fuse::Server: STATFS, xattrs, refused and unknown operations", "[fuse
     body.insert(body.end(), other.begin(), other.end());
     CHECK(k.call(FUSE_GETXATTR, in->nodeid, body).first == ENODATA);
   }
+  SECTION("names outside user.* are not supported (ls -l remembers that per device)") {
+    auto get = [&](u64 node, const std::string& name) {
+      fuse_getxattr_in gi{};
+      gi.size = 4096;
+      std::vector<std::byte> b(sizeof(gi));
+      std::memcpy(b.data(), &gi, sizeof(gi));
+      auto nb = name_body(name);
+      b.insert(b.end(), nb.begin(), nb.end());
+      return k.call(FUSE_GETXATTR, node, b).first;
+    };
+    auto in = k.lookup(1, "inter");
+    for (const char* name : {"security.selinux", "security.capability", "system.posix_acl_access",
+                             "system.posix_acl_default", "trusted.x", "user", "famfs.fmap"}) {
+      INFO(name);
+      CHECK(get(in->nodeid, name) == EOPNOTSUPP);
+      CHECK(get(1, name) == EOPNOTSUPP);
+    }
+    CHECK(get(in->nodeid, "user.famfs.status") == ENODATA); // only on the root
+    CHECK(get(1, "user.famfs.fmap") == ENODATA);            // only on files
+    CHECK(get(1, "user.famfs.status") == 0);
+    CHECK(get(in->nodeid, "user.famfs.fmap") == 0);
+    CHECK(get(999999, "user.famfs.fmap") == ENOENT);
+  }
   SECTION("namespace changes get EPERM") {
     fuse_mkdir_in mi{};
     auto nb = name_body("x");
@@ -567,6 +590,42 @@ TEST_CASE("fuse::Server: STATFS, xattrs, refused and unknown operations", "[fuse
     CHECK(k.call(k_famfs_abi_v7.op_get_daxdev, 0, {}).first == ENOSYS);
     CHECK(k.call(FUSE_LSEEK, 5, std::vector<std::byte>(sizeof(fuse_lseek_in))).first == ENOSYS);
   }
+}
+
+TEST_CASE("fuse::Server: long cache timeouts; a new subdirectory invalidates its parent's "
+          "attributes",
+          "[fuse]") {
+  Fixture f;
+  FakeKernel k(*f.img, writable());
+  k.init();
+  k.enable_notify();
+  auto d = k.lookup(1, "d");
+  REQUIRE(d);
+  CHECK(d->entry_valid >= 3600);
+  CHECK(d->attr_valid >= 3600);
+  CHECK(k.getattr(d->nodeid).nlink == 2);
+  // A new file changes no cached attribute: no notification, the next message is our reply.
+  f.append({file_entry("d/g", 1, simple({{0, k_data + 6 * k_au, k_au}}))});
+  k.server().refresh();
+  CHECK(k.getattr(d->nodeid).nlink == 2);
+  // A new subdirectory of d (and one of the root): d's and the root's nlink changed.
+  f.append({dir_entry("d/e"), dir_entry("top")});
+  k.server().refresh();
+  std::set<u64> told;
+  for (int i = 0; i < 2; ++i) {
+    auto msg = k.receive();
+    auto n = decode_reply(msg);
+    REQUIRE(n);
+    CHECK(n->unique == 0);
+    CHECK(n->error == FUSE_NOTIFY_INVAL_INODE);
+    REQUIRE(n->payload.size() == sizeof(fuse_notify_inval_inode_out));
+    fuse_notify_inval_inode_out body{};
+    std::memcpy(&body, n->payload.data(), sizeof(body));
+    CHECK(body.off < 0); // attributes only
+    told.insert(body.ino);
+  }
+  CHECK(told == std::set<u64>{1, d->nodeid});
+  CHECK(k.getattr(d->nodeid).nlink == 3);
 }
 
 TEST_CASE("fuse::Server: malformed requests get an error reply, never a crash", "[fuse]") {
