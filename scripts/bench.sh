@@ -215,7 +215,7 @@ fa=$(printf '%s\n' "${la[@]}" | median | awk '{ printf "%.3f", $1 / 1e9 }')
 fb=$(printf '%s\n' "${lb[@]}" | median | awk '{ printf "%.3f", $1 / 1e9 }')
 ratio=$(div "$fa" "$fb")
 awk -v r="$ratio" 'BEGIN { exit !(r <= 3) }' && v=PASS || v=BELOW
-row "ls -lR $NFILES files (s, lower is better)" "$fa" "$fb (tmpfs)" "${ratio}x slower" "<= 3x" "$v"
+row "ls -lR $NFILES files (s, lower is better)" "$fa" "$fb (tmpfs)" "${ratio}x its time" "<= 3x" "$v"
 "$FAMFS" umount "$MNT" >/dev/null
 rm -f "$DIR/dev.img" "$DIR/ref"
 
