@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 jobs=$(nproc)
+# Tests: twice as many at once as there are CPUs. Most of them wait (mounts, daemons, sleeps
+# between checks) rather than compute, and the whole command must stay under 10 minutes.
+tjobs=$((2 * jobs))
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
@@ -16,7 +19,7 @@ echo "== build: gcc, CI (optimised, asserts on), -Werror"
 cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=CI -DFAMFS_WERROR=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 echo "== test: gcc"
-ctest --test-dir build/ci --output-on-failure -j "$jobs"
+ctest --test-dir build/ci --output-on-failure -j "$tjobs"
 
 if [ "$quick" -eq 0 ]; then
   echo "== build: clang, address+undefined sanitizers"
@@ -30,7 +33,7 @@ if [ "$quick" -eq 0 ]; then
   FAMFS_CRASH_RUNS=20 FAMFS_CONCURRENT_FILES=250 FAMFS_SOAK_SECONDS=20 \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build/asan --output-on-failure -j "$jobs"
+    ctest --test-dir build/asan --output-on-failure -j "$tjobs"
 
   # Only what the threaded tests need: the server's unit tests with several workers, and real
   # mounts whose daemon (famfs mount -f) serves parallel readers and follows the log. Any report,
@@ -45,7 +48,7 @@ if [ "$quick" -eq 0 ]; then
   mkdir -p "$reports"
   rc=0
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report" \
-    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L threads || rc=$?
+    ctest --test-dir build/tsan --output-on-failure -j "$tjobs" -L threads || rc=$?
   if compgen -G "$reports/report*" >/dev/null; then
     cat "$reports"/report* >&2
     echo "== ThreadSanitizer reported the problems above" >&2
