@@ -8,8 +8,9 @@ include(GNUInstallDirs)
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
 endif()
-# CI: optimised with debug info, and with asserts kept.
-set(CMAKE_CXX_FLAGS_CI "-O2 -g" CACHE STRING "Flags for the CI build type")
+# CI: optimised, with asserts kept and line-table debug info (enough for backtraces and sanitizer
+# reports; full -g costs the test command's builds much more time).
+set(CMAKE_CXX_FLAGS_CI "-O2 -g1" CACHE STRING "Flags for the CI build type")
 
 if(EXISTS ${CMAKE_SOURCE_DIR}/.git OR DEFINED ENV{CI})
   set(famfs_dev_default ON)
