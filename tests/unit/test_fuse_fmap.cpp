@@ -11,6 +11,7 @@
 #include "fuse/protocol.hpp"
 #include "fuse/server.hpp"
 #include "tests/support/fake_kernel.hpp"
+#include "tests/support/fresh_image.hpp"
 #include "tests/support/log_entries.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -48,20 +49,8 @@ constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
 //   smallchunk    4 MiB, interleaved with a 256 KiB chunk
 //   skinny        6 MiB, interleaved chunk 2 MiB, strips 4 MiB and 2 MiB (sum 6 MiB, but only
 //                 4 MiB addressable: the kernel would run past the short strip)
-struct Fixture {
-  test::TempDir dir;
-  std::string dev;
-  std::optional<core::Image> img;
-
+struct Fixture : test::FreshImage {
   Fixture() {
-    core::set_system_uuid_file(dir.file("system_uuid"));
-    dev = dir.file("dev.img");
-    core::MkfsOptions o;
-    o.create_size = 64 * k_mib;
-    REQUIRE(core::mkfs(dev, o));
-    auto i = core::Image::open(dev, core::OpenMode::read_write);
-    REQUIRE(i);
-    img.emplace(std::move(*i));
     log::LogEntry d;
     d.type = log::EntryType::mkdir;
     d.body = log::MkdirEntry{0, 0, 0755, "d"};

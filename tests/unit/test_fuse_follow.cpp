@@ -8,6 +8,7 @@
 #include "core/system_uuid.hpp"
 #include "fuse/protocol.hpp"
 #include "fuse/server.hpp"
+#include "tests/support/fresh_image.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -24,7 +25,6 @@ using log::u64;
 
 namespace {
 
-constexpr u64 k_mib = 1ULL << 20;
 constexpr u64 k_au = log::k_alloc_unit;
 constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
 
@@ -48,22 +48,8 @@ log::LogEntry dir_entry(std::string path) {
 }
 
 // A 64 MiB famfs on a backing file holding "base/" and "base/f" (2 entries).
-struct Fixture {
-  test::TempDir dir;
-  std::string dev;
-  std::optional<core::Image> img;
-
-  Fixture() {
-    core::set_system_uuid_file(dir.file("system_uuid"));
-    dev = dir.file("dev.img");
-    core::MkfsOptions o;
-    o.create_size = 64 * k_mib;
-    REQUIRE(core::mkfs(dev, o));
-    auto i = core::Image::open(dev, core::OpenMode::read_write);
-    REQUIRE(i);
-    img.emplace(std::move(*i));
-    append({dir_entry("base"), file_entry("base/f", 0)});
-  }
+struct Fixture : test::FreshImage {
+  Fixture() { append({dir_entry("base"), file_entry("base/f", 0)}); }
   void append(std::vector<log::LogEntry> entries) {
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);

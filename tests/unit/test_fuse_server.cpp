@@ -8,6 +8,7 @@
 #include "fuse/server.hpp"
 #include "log/fmap.hpp"
 #include "tests/support/fake_kernel.hpp"
+#include "tests/support/fresh_image.hpp"
 #include "tests/support/log_entries.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -47,20 +48,8 @@ constexpr u64 k_data = 0xa00000; // first data AU with the default 8 MiB log
 //   d/simple  3 MiB + 100 bytes over two extents (AU 7, then AUs 5-6), mode 0640
 //   inter     5 MiB interleaved over 3 strips of 2 MiB at AUs 8, 10, 9, chunk 256 KiB
 // and the device's data region filled with a position-dependent pattern.
-struct Fixture {
-  test::TempDir dir;
-  std::string dev;
-  std::optional<core::Image> img;
-
+struct Fixture : test::FreshImage {
   Fixture() {
-    core::set_system_uuid_file(dir.file("system_uuid"));
-    dev = dir.file("dev.img");
-    core::MkfsOptions o;
-    o.create_size = 64 * k_mib;
-    REQUIRE(core::mkfs(dev, o));
-    auto i = core::Image::open(dev, core::OpenMode::read_write);
-    REQUIRE(i);
-    img.emplace(std::move(*i));
     // A pattern that differs at every 8-byte word, over the AUs the files use.
     auto bytes = img->device().bytes();
     for (u64 off = k_data; off < k_data + 9 * k_au; off += 8) {
