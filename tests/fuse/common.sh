@@ -86,3 +86,19 @@ famfs_cleanup_mount() {
     exit 1
   fi
 }
+
+# clobber_by_other_mkfs IMG MNT: another host ("hostC") makes a new famfs and its superblock and
+# log land over IMG; waits (2 s) until the mount on MNT notices, and checks that `famfs status`
+# exits 1 saying the file system UUID changed.
+clobber_by_other_mkfs() {
+  local img=$1 mnt=$2 i
+  "$FAMFS" --system-uuid-file "$T/hostC" mkfs --size 64M "$T/other.img" >/dev/null
+  devbytes "$T/other.img" 0 $((0xa00000)) >"$T/meta"
+  putbytes "$img" 0 "$T/meta"
+  for ((i = 0; i < 20; i++)); do
+    "$FAMFS" status "$mnt" >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+  expect_exit 1 "$FAMFS" status "$mnt"
+  grep -q "^health: *CLOBBERED: the file system UUID changed" "$T/out" || die "status: $(cat "$T/out")"
+}

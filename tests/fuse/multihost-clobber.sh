@@ -14,15 +14,7 @@ exec 7<"$T/b/f" # a file left open across the clobber
 "$FAMFS" status "$T/b" >/dev/null || die "healthy mount reported unhealthy"
 pid=$("$FAMFS" status --json "$T/b" | jq .daemon_pid)
 
-"$FAMFS" --system-uuid-file "$T/hostC" mkfs --size 64M "$T/other.img" >/dev/null
-devbytes "$T/other.img" 0 $((0xa00000)) >"$T/meta"
-putbytes "$T/dev.img" 0 "$T/meta"
-for ((i = 0; i < 20; i++)); do
-  "$FAMFS" status "$T/b" >/dev/null 2>&1 || break
-  sleep 0.1
-done
-expect_exit 1 "$FAMFS" status "$T/b"
-grep -q "^health: *CLOBBERED: the file system UUID changed" "$T/out" || die "status: $(cat "$T/out")"
+clobber_by_other_mkfs "$T/dev.img" "$T/b"
 grep -q "on device now:" "$T/out" || die "status does not show the new UUID"
 expect_stderr_contains "famfs status: error: $(realpath "$T/b"): the file system changed under this mount"
 "$FAMFS" status --json "$T/b" >"$T/json" || true

@@ -39,14 +39,6 @@ grep -q "2 log entries; 1 files; 1 directories; 0 errors" "$T/out" || die "$(cat
 [ "$("$FAMFS" status --json "$T/b" | jq .entries_applied)" = 2 ] || die "--dry-run moved b"
 
 # Another host's mkfs under b: b applies nothing by itself but notices within a second.
-"$FAMFS" --system-uuid-file "$T/hostC" mkfs --size 64M "$T/other.img" >/dev/null
-devbytes "$T/other.img" 0 $((0xa00000)) >"$T/meta"
-putbytes "$T/dev.img" 0 "$T/meta"
-for ((i = 0; i < 20; i++)); do
-  "$FAMFS" status "$T/b" >/dev/null 2>&1 || break
-  sleep 0.1
-done
-expect_exit 1 "$FAMFS" status "$T/b"
-grep -q "^health: *CLOBBERED: the file system UUID changed" "$T/out" || die "status: $(cat "$T/out")"
+clobber_by_other_mkfs "$T/dev.img" "$T/b"
 grep -q "^entries applied: *2" "$T/out" || die "b applied something: $(cat "$T/out")"
 expect_exit 1 cat "$T/b/dir/file"
