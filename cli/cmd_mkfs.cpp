@@ -23,9 +23,13 @@ struct MkfsArgs {
   bool json = false;
   bool human = false;
   bool set_daxmode = false;
+  bool nofuse = false;
 };
 
 int run_mkfs(Context& ctx, const MkfsArgs& a) {
+  if (a.nofuse) {
+    return report(ctx, nofuse_refused());
+  }
   core::MkfsOptions opts;
   if (!a.loglen.empty()) {
     auto v = parse_size(a.loglen);
@@ -105,7 +109,8 @@ RunFn add_mkfs(CLI::App& sub) {
                   "create the backing file, or grow it (sparse), to SIZE first; never shrinks");
   sub.add_flag("--json", a->json, "print the summary as JSON");
   add_human_flag(sub, a->human);
-  sub.add_flag("--set-daxmode", a->set_daxmode,
+  add_fuse_flags(sub, a->nofuse);
+  sub.add_flag("-M,--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if mkfs fails)");
   sub.add_option("DEVICE", a->device, "dax device, pmem device or regular backing file")
       ->required();

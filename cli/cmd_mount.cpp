@@ -1,8 +1,12 @@
-// famfs mount [-f] [--writable | --read-only] [--threads N] [--famfs-abi V] [--set-daxmode]
-//             [--non-coherent] [--follow-interval MS] DEVICE MOUNTPOINT
-// Orchestration and printing only; the server lives in fuse/.
+// famfs mount [--foreground] [--writable | --read-only] [--threads N] [--famfs-abi V]
+//             [--set-daxmode] [--non-coherent] [--follow-interval MS] [-o OPTS] DEVICE MOUNTPOINT
+// Orchestration and printing only; the server lives in fuse/. Upstream's spellings are accepted:
+// -f/--fuse (we always serve through FUSE), -r/--read and -m/--mmap (how upstream reads the
+// metadata; we always map it), -M (--set-daxmode); -F/--nofuse (the v1 kernel module) is refused.
 #include "cli/command.hpp"
 #include "cli/daxmode.hpp"
+#include "cli/fs_target.hpp"
+#include "cli/mount_options.hpp"
 #include "core/image.hpp"
 #include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
@@ -34,9 +38,66 @@ struct MountArgs {
   bool non_coherent = false;
   unsigned follow_interval_ms = 200;
   std::uint64_t follow_batch = 0;
+  std::vector<std::string> options; // -o, comma-separated (cli/mount_options.cpp)
+  bool sloppy = false;              // mount(8) -s: ignore unknown -o options
+  bool fake = false;                // mount(8) -f: check the arguments, do not mount
+  bool nofuse = false;
 };
 
-int run_mount(Context& ctx, const MountArgs& a) {
+// Applies the -o options (mount(8) and fstab syntax) to `a`.
+Result<void> apply_options(MountArgs& a) {
+  for (const auto& opts : a.options) {
+    for (const auto& o : split_fields(opts)) {
+      MountOption m = parse_mount_option(o);
+      switch (m.kind) {
+      case MountOption::Kind::ignored:
+        break;
+      case MountOption::Kind::read_only:
+        a.read_only = true;
+        break;
+      case MountOption::Kind::writable:
+        a.writable = true;
+        break;
+      case MountOption::Kind::set_daxmode:
+        a.set_daxmode = true;
+        break;
+      case MountOption::Kind::non_coherent:
+        a.non_coherent = true;
+        break;
+      case MountOption::Kind::follow_interval:
+        a.follow_interval_ms = static_cast<unsigned>(m.number);
+        break;
+      case MountOption::Kind::threads:
+        a.threads = static_cast<unsigned>(m.number);
+        break;
+      case MountOption::Kind::famfs_abi:
+        a.famfs_abi = m.text;
+        break;
+      case MountOption::Kind::unknown:
+        if (!a.sloppy) {
+          return fail(Errc::invalid_argument, "-o {}: {}", o, m.text);
+        }
+        break;
+      }
+    }
+  }
+  if (a.writable && a.read_only) {
+    return fail(Errc::invalid_argument, "-o ro and writable exclude each other");
+  }
+  return {};
+}
+
+int run_mount(Context& ctx, MountArgs& a) {
+  if (a.nofuse) {
+    return report(ctx, with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
+                                                   "the spelling is --foreground"));
+  }
+  if (auto o = apply_options(a); !o) {
+    return report(ctx, o.error());
+  }
+  if (a.fake) {
+    return k_exit_ok;
+  }
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
   DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
@@ -150,8 +211,24 @@ RunFn add_mount(CLI::App& sub) {
   auto a = std::make_shared<MountArgs>();
   sub.add_option("DEVICE", a->device, "the famfs device or backing file")->required();
   sub.add_option("MOUNTPOINT", a->mountpoint, "an empty directory")->required();
-  sub.add_flag("-f,--foreground", a->foreground,
+  sub.add_flag("--foreground", a->foreground,
                "serve in this process until unmounted (trace to stderr)");
+  add_fuse_flags(sub, a->nofuse, "-f,--fuse"); // upstream's famfs mount -f is --fuse
+  auto* rd = sub.add_flag("-r,--read")->description(
+      "accepted for upstream famfs scripts (metadata access by read); the metadata is always "
+      "mapped");
+  sub.add_flag("-m,--mmap")
+      ->description("accepted for upstream famfs scripts (metadata access by mmap, the default)")
+      ->excludes(rd);
+  sub.add_option("-o,--options", a->options,
+                 "mount options, comma-separated, as in mount(8) and fstab: ro, writable, "
+                 "follow_interval=MS, threads=N, famfs_abi=ABI, set_daxmode, non_coherent; "
+                 "generic ones (rw, defaults, noauto, nofail, _netdev, user, ...) are ignored")
+      ->type_name("OPTS")
+      ->allow_extra_args(false);
+  // mount(8)'s helper flags (mount.famfs -s, -f), left out of --help.
+  sub.add_flag("--sloppy", a->sloppy)->group("");
+  sub.add_flag("--fake", a->fake)->group("");
   auto* w = sub.add_flag("--writable", a->writable,
                          "allow writes inside files on a client host (the master always may)");
   auto* ro =
@@ -162,7 +239,7 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));
-  sub.add_flag("--set-daxmode", a->set_daxmode,
+  sub.add_flag("-M,--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if the mount fails)");
   sub.add_flag("--non-coherent", a->non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "

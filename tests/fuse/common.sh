@@ -54,7 +54,7 @@ famfs_mount() {
   if [ -n "${FAMFS_HOST:-}" ]; then
     host=(--system-uuid-file "$FAMFS_HOST")
   fi
-  "$FAMFS" "${host[@]}" mount -f "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
+  "$FAMFS" "${host[@]}" mount --foreground "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
   local pid=$!
   FAMFS_MOUNT_PID=$pid
   at_exit "famfs_cleanup_mount '$mnt' $pid"
