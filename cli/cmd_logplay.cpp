@@ -5,11 +5,15 @@
 // k_logplay_xattr of the root, which makes the daemon apply new entries whatever its follow
 // interval), then checks that the daemon applied every entry and that everything at the root of
 // the log is visible there. A device that is mounted is treated as its mount.
-// With --dry-run the mount is not touched. Replaying never writes: there is no shadow tree.
+// With --dry-run the mount is not touched. Replaying never writes to the device. With --shadow DIR
+// (upstream's -S) it writes upstream's shadow tree of YAML files under DIR/root instead
+// (core/shadow.hpp), and does not touch a mount. Upstream's test options -m/-r and -c are
+// accepted: the log is always read through the mapping, and the role comes from the superblock.
 #include "cli/command.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
+#include "core/shadow.hpp"
 #include "fuse/daemon.hpp"
 
 #include <fmt/format.h>
@@ -29,9 +33,54 @@ namespace {
 
 struct LogplayOptions {
   std::string target;
+  std::string daxdev; // upstream's --daxdev DEV (with --shadow): the target
+  std::string shadow;
   bool dry_run = false;
   bool json = false;
 };
+
+// famfs logplay --shadow DIR: the shadow tree of the log on `device`.
+int run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device) {
+  auto img = core::Image::open(device, core::OpenMode::read_only);
+  if (!img) {
+    return report(ctx, img.error());
+  }
+  auto view = img->log();
+  if (!view) {
+    return report(ctx, view.error());
+  }
+  auto r = core::write_shadow_tree(*view, o.shadow, o.dry_run);
+  if (!r) {
+    return report(ctx, r.error());
+  }
+  if (o.json) {
+    core::JsonWriter j;
+    j.begin_object();
+    j.member("device", device);
+    j.member("shadow_root", r->root);
+    j.member("dry_run", o.dry_run);
+    j.member("entries", view->size());
+    j.member("files", r->files);
+    j.member("directories", r->directories);
+    j.member("existed", r->existed);
+    j.member("errors", static_cast<std::uint64_t>(r->problems.size()));
+    j.begin_array("problems");
+    for (const auto& p : r->problems) {
+      j.value(p);
+    }
+    j.end_array();
+    j.end_object();
+    fmt::print(ctx.out, "{}", j.str());
+  } else {
+    fmt::print(ctx.out, "famfs logplay: shadow tree of {} in {}: {} files; {} directories; {} "
+                        "already there; {} errors\n",
+               device, r->root, r->files, r->directories, r->existed, r->problems.size());
+  }
+  for (const auto& p : r->problems) {
+    print_error(ctx, make_error(Errc::corrupt, "{}", p));
+  }
+  return r->problems.empty() ? k_exit_ok : k_exit_failure;
+}
 
 // Asks the mount's daemon to follow the log now, then lists the mount root; returns the names
 // listed, and the entries the daemon has applied in `applied` (when it says).
@@ -64,6 +113,17 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
 }
 
 int run_logplay(Context& ctx, const LogplayOptions& o) {
+  if (!o.daxdev.empty() && o.shadow.empty()) {
+    return report(ctx, make_error(Errc::invalid_argument, "--daxdev: only with --shadow DIR"));
+  }
+  if (o.daxdev.empty() == o.target.empty()) {
+    return report(ctx, make_error(Errc::invalid_argument, "{}",
+                                  o.target.empty() ? "missing TARGET"
+                                                   : "give TARGET or --daxdev, not both"));
+  }
+  if (!o.daxdev.empty()) {
+    return run_shadow(ctx, o, o.daxdev);
+  }
   std::string device = o.target;
   std::string mnt;
   struct stat st {};
@@ -85,6 +145,9 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
     if (auto m = core::device_is_mounted(device, &mnt); !m || !*m) {
       mnt.clear();
     }
+  }
+  if (!o.shadow.empty()) {
+    return run_shadow(ctx, o, device);
   }
   auto img = core::Image::open(device, core::OpenMode::read_only);
   if (!img) {
@@ -178,10 +241,22 @@ RunFn add_logplay(CLI::App& sub) {
   sub.add_flag("-n,--dry-run,--dryrun", o->dry_run,
                "only read and report; do not make a mount catch up");
   sub.add_flag("--json", o->json, "print the report as JSON");
+  sub.add_option("-S,--shadow", o->shadow,
+                 "write upstream's shadow tree (a YAML file per famfs file) under DIR/root "
+                 "instead of replaying into a mount")
+      ->type_name("DIR");
+  sub.add_option("-d,--daxdev", o->daxdev, "with --shadow: the device (instead of TARGET)")
+      ->type_name("DEV");
+  auto* by_read = sub.add_flag("-r,--read")->description(
+      "accepted for upstream famfs scripts; the log is always read through the device mapping");
+  sub.add_flag("-m,--mmap")
+      ->description("accepted for upstream famfs scripts (read the log through the mapping)")
+      ->excludes(by_read);
+  sub.add_flag("-c,--client")->description(
+      "accepted for upstream famfs scripts; a mount's role comes from its superblock");
   sub.add_option("TARGET", o->target,
                  "a famfs mount point (or a path in it), a device or a "
-                 "backing file")
-      ->required();
+                 "backing file");
   return [o](Context& ctx) { return run_logplay(ctx, *o); };
 }
 

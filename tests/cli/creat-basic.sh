@@ -71,7 +71,7 @@ expect_stderr_contains "no file given"
 expect_exit 2 c newfile
 expect_stderr_contains "newfile: a new file needs a size greater than 0"
 expect_exit 2 c -S 1 -s 4k s1
-expect_stderr_contains "requires --randomize"
+expect_stderr_contains "--seed needs --randomize"
 expect_exit 2 c -s 0 z
 expect_stderr_contains "--size 0"
 expect_exit 2 c -r -S 0 -s 4k z

@@ -13,7 +13,7 @@ make_files "$img" 2
 
 # Usage errors.
 expect_exit 16 "$FAMFS" fsck -n -y "$img"
-expect_stderr_contains "famfs fsck: error: -n excludes --repair"
+expect_stderr_contains "famfs fsck: error: -n and --repair cannot be used together"
 for opt in --force "--drop f1" "--backup $T/b.img" --no-backup; do
   # shellcheck disable=SC2086
   expect_exit 16 "$FAMFS" fsck $opt "$img"
