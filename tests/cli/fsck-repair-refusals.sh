@@ -17,10 +17,10 @@ expect_stderr_contains "famfs fsck: error: -n and --repair cannot be used togeth
 for opt in --force "--drop f1" "--backup $T/b.img" --no-backup; do
   # shellcheck disable=SC2086
   expect_exit 16 "$FAMFS" fsck $opt "$img"
-  expect_stderr_contains "requires --repair"
+  expect_stderr_contains "needs --repair"
 done
 expect_exit 16 "$FAMFS" fsck -y --backup "$T/b.img" --no-backup "$img"
-expect_stderr_contains "--backup excludes --no-backup"
+expect_stderr_contains "--backup and --no-backup cannot be used together"
 
 # Damage that -y would fix.
 damage "$img" $(($(entry_at 1) + 40))
