@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -50,6 +51,7 @@ struct CpOptions {
   OwnerArgs owner; // without -m, each copy keeps its source's mode
   InterleaveArgs interleave;
   bool verify = false;
+  bool compare = false; // -c: compare the sources with their famfs copies, write nothing
   std::string device;
 };
 
@@ -249,6 +251,57 @@ Result<uint64_t> digest_source(const std::string& path, uint64_t size) {
   return d.value();
 }
 
+// Compares each planned file's famfs copy with its source (XXH3 of both); k_exit_failure when
+// one differs or cannot be read.
+int compare_copies(Context& ctx,
+                   const std::vector<Action>& actions,
+                   const core::Device& dev,
+                   const FsTarget& target) {
+  int rc = k_exit_ok;
+  uint64_t same = 0;
+  for (const auto& a : actions) {
+    if (a.kind != Action::Kind::file) {
+      continue;
+    }
+    auto want = digest_source(a.src, a.size);
+    auto got = core::digest_file(dev, a.fmap, a.size);
+    if (!want || !got) {
+      print_error(ctx, !want ? want.error() : with_context(got.error(), target.display(a.rel)));
+      rc = k_exit_failure;
+      continue;
+    }
+    if (*want != *got) {
+      print_error(ctx, make_error(Errc::corrupt, "{}: differs from {} (digest {} in famfs, {} in the source)",
+                                  target.display(a.rel), a.src, core::digest_text(*got),
+                                  core::digest_text(*want)));
+      rc = k_exit_failure;
+      continue;
+    }
+    same++;
+  }
+  if (ctx.verbose > 0) {
+    fmt::print(ctx.out, "{} files identical (XXH3)\n", same);
+  }
+  return rc;
+}
+
+// cp -c (upstream's compare mode): every destination must exist with the source's size (as a
+// restarted copy would find it); nothing is written.
+int run_compare(Context& ctx, const std::vector<Action>& actions, const core::Device& dev,
+                const FsTarget& target, int rc) {
+  for (const auto& a : actions) {
+    if (a.queued) {
+      print_error(ctx, make_error(Errc::not_found, "{}: not in famfs; nothing to compare {} with",
+                                  target.display(a.rel), a.src));
+      rc = k_exit_failure;
+    }
+  }
+  std::vector<Action> existing;
+  std::copy_if(actions.begin(), actions.end(), std::back_inserter(existing),
+               [](const Action& a) { return !a.queued; });
+  return std::max(rc, compare_copies(ctx, existing, dev, target));
+}
+
 // Flush entries after this much unlogged data (or this many files): an interrupted copy loses
 // at most that much work, and a big tree still costs about one entry write per file.
 constexpr uint64_t k_commit_bytes = 256ULL << 20;
@@ -315,9 +368,12 @@ int run_cp(Context& ctx, const CpOptions& o) {
     return report(ctx, space.error());
   }
 
+  const core::Device& dev = ws->image->device();
+  if (o.compare) {
+    return run_compare(ctx, planner.actions, dev, target, planner.skipped_rc);
+  }
   // Execute in plan order: directory entries before anything inside them; a file's entry only
   // after its data is persisted. Queued entries are appended in batches.
-  const core::Device& dev = ws->image->device();
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
   uint64_t copied = 0;
@@ -366,31 +422,7 @@ int run_cp(Context& ctx, const CpOptions& o) {
   }
   int rc = planner.skipped_rc;
   if (o.verify) {
-    uint64_t verified = 0;
-    for (const auto& a : planner.actions) {
-      if (a.kind != Action::Kind::file) {
-        continue;
-      }
-      auto want = digest_source(a.src, a.size);
-      auto got = core::digest_file(dev, a.fmap, a.size);
-      if (!want || !got) {
-        print_error(ctx, !want ? want.error() : with_context(got.error(), target.display(a.rel)));
-        rc = k_exit_failure;
-        continue;
-      }
-      if (*want != *got) {
-        print_error(ctx, make_error(Errc::corrupt,
-                                    "{}: verify failed: digest {} in famfs, {} in the source {}",
-                                    target.display(a.rel), core::digest_text(*got),
-                                    core::digest_text(*want), a.src));
-        rc = k_exit_failure;
-        continue;
-      }
-      verified++;
-    }
-    if (ctx.verbose > 0) {
-      fmt::print(ctx.out, "verified {} files (XXH3)\n", verified);
-    }
+    rc = std::max(rc, compare_copies(ctx, planner.actions, dev, target));
   }
   return rc;
 }
@@ -405,6 +437,9 @@ RunFn add_cp(CLI::App& sub) {
       ->check(CLI::Range(1, 256));
   o->owner.add_to(sub, "permission bits of the copies, octal (default: each source's own)");
   o->interleave.add_to(sub);
+  sub.add_flag("-c,--compare", o->compare,
+               "compare each source with its existing famfs copy and write nothing; exit 1 when "
+               "one differs or is missing (upstream's cp -c)");
   sub.add_flag("--verify", o->verify,
                "afterwards, compare XXH3 digests of each source and its copy");
   add_device_option(sub, o->device, "DEST");

@@ -1,6 +1,7 @@
-// famfs getmap [--json] FILE...
+// famfs getmap [--json] [-q] [-c] FILE...
 // Shows where each file's data lives on the device: its size and extents (simple), or its
-// chunk size and strips (interleaved), as the log records them.
+// chunk size and strips (interleaved), as the log records them. Upstream's -q prints nothing
+// (the exit status answers); -c (go on after a failed file) is what getmap always does.
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
 #include "core/fs_ops.hpp"
@@ -10,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -21,10 +24,30 @@ struct GetmapOptions {
   std::vector<std::string> files;
   bool json = false;
   bool human = false;
+  bool quiet = false;
   std::string device;
 };
 
+int run_getmap(Context& ctx, const GetmapOptions& o);
+
+// getmap -q: the command with its output and messages thrown away.
+int run_quiet(Context& ctx, const GetmapOptions& o) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> null(std::fopen("/dev/null", "w"), &std::fclose);
+  if (!null) {
+    return report(ctx, sys_error(errno, "/dev/null"));
+  }
+  Context quiet = ctx;
+  quiet.out = null.get();
+  quiet.err = null.get();
+  GetmapOptions loud = o;
+  loud.quiet = false;
+  return run_getmap(quiet, loud);
+}
+
 int run_getmap(Context& ctx, const GetmapOptions& o) {
+  if (o.quiet) {
+    return run_quiet(ctx, o);
+  }
   ErrorTally failed(ctx);
   FsTarget target(o.device);
   const auto rels = target.relpaths(o.files, failed);
@@ -113,6 +136,11 @@ RunFn add_getmap(CLI::App& sub) {
   sub.add_flag("--json", o->json, "print the maps as a JSON array");
   add_human_flag(sub, o->human);
   add_device_option(sub, o->device, "FILE");
+  sub.add_flag("-q,--quiet", o->quiet, "print nothing; the exit status says whether every FILE is "
+                                      "a famfs file with a map");
+  sub.add_flag("-c,--continue")
+      ->description("accepted for upstream famfs scripts: getmap always goes on after a failed "
+                    "FILE");
   sub.add_option("FILE", o->files, "famfs files")->required();
   return [o](Context& ctx) { return run_getmap(ctx, *o); };
 }

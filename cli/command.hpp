@@ -84,6 +84,8 @@ RunFn add_getmap(CLI::App& sub);
 RunFn add_check(CLI::App& sub);
 RunFn add_status(CLI::App& sub);
 RunFn add_flush(CLI::App& sub);
+RunFn add_chkread(CLI::App& sub);
+RunFn add_clone(CLI::App& sub);
 
 struct CommandInfo {
   const char* name;

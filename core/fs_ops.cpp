@@ -149,7 +149,7 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   f.gid = req.owner.gid;
   f.mode = req.owner.mode & 07777;
   f.relpath = rel;
-  auto fmap = m_alloc.allocate(req.size, il);
+  auto fmap = req.fmap ? Result<log::Fmap>(*req.fmap) : m_alloc.allocate(req.size, il);
   if (!fmap) {
     return with_context(std::move(fmap).error(), rel);
   }
@@ -158,7 +158,9 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   e.type = log::EntryType::file;
   e.body = f;
   if (auto v = log::validate_for_encoding(e); !v) {
-    m_alloc.release(f.fmap);
+    if (!req.fmap) {
+      m_alloc.release(f.fmap);
+    }
     return with_context(std::move(v).error(), rel);
   }
   apply_queued(e);

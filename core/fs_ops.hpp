@@ -12,6 +12,7 @@
 #include "core/tree.hpp"
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,9 @@ struct FileRequest {
   u64 size = 0;        // 0: an existing file keeps its size; a new file is refused
   Owner owner;
   Interleave interleave; // all zero: contiguous
+  // Given: the new file gets this map as it is, nothing allocated (famfs clone's deliberate
+  // cross-link, for testing fsck).
+  std::optional<log::Fmap> fmap;
 };
 
 // The outcome of queuing a file.
