@@ -254,6 +254,7 @@ int run_check(Context& ctx, const CheckOptions& o) {
     j.begin_array("problems");
     for (const auto& f : c.findings) {
       j.begin_object();
+      j.member("severity", "error");
       j.member("kind", f.bit == k_check_files       ? "file"
                        : f.bit == k_check_superblock ? "superblock"
                        : f.bit == k_check_log        ? "log"

@@ -280,7 +280,7 @@ int compare_copies(Context& ctx,
     same++;
   }
   if (ctx.verbose > 0) {
-    fmt::print(ctx.out, "{} files identical (XXH3)\n", same);
+    fmt::print(ctx.out, "verified {} files (XXH3)\n", same);
   }
   return rc;
 }

@@ -21,6 +21,7 @@
 // append-only with entries persisted before the header counts them, so what it reads is a
 // consistent prefix. (Upstream refuses with 16; we warn instead.)
 #include "cli/command.hpp"
+#include "cli/json_out.hpp"
 #include "core/allocator.hpp"
 #include "core/fsck.hpp"
 #include "core/image.hpp"
@@ -63,7 +64,7 @@ int operational(const Context& ctx, const FsckArgs& a, const Error& e) {
     j.begin_object();
     j.member("device", a.target);
     j.member("exit_code", static_cast<int>(k_fsck_operational));
-    j.member("error", e.message);
+    write_error(j, e);
     j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   }

@@ -4,6 +4,7 @@
 // (the exit status answers); -c (go on after a failed file) is what getmap always does.
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
+#include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/size_text.hpp"
@@ -64,7 +65,8 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
     tree = std::move(*t);
   }
   core::JsonWriter j;
-  j.begin_array();
+  j.begin_object();
+  j.begin_array("files");
   for (std::size_t i = 0; i < o.files.size(); ++i) {
     if (!rels[i]) {
       continue;
@@ -124,6 +126,13 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
   }
   j.end_array();
   if (o.json) {
+    j.member("exit_code", failed.exit_code());
+    std::vector<std::string> messages;
+    for (const auto& e : ctx.errors) {
+      messages.push_back(e.message);
+    }
+    write_message_problems(j, messages);
+    j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   }
   return failed.exit_code();
@@ -133,7 +142,7 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
 
 RunFn add_getmap(CLI::App& sub) {
   auto o = std::make_shared<GetmapOptions>();
-  sub.add_flag("--json", o->json, "print the maps as a JSON array");
+  sub.add_flag("--json", o->json, "print the maps as JSON (files, problems, exit_code)");
   add_human_flag(sub, o->human);
   add_device_option(sub, o->device, "FILE");
   sub.add_flag("-q,--quiet", o->quiet, "print nothing; the exit status says whether every FILE is "

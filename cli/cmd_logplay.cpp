@@ -10,6 +10,7 @@
 // (core/shadow.hpp), and does not touch a mount. Upstream's test options -m/-r and -c are
 // accepted: the log is always read through the mapping, and the role comes from the superblock.
 #include "cli/command.hpp"
+#include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
@@ -59,16 +60,13 @@ int run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device)
     j.member("device", device);
     j.member("shadow_root", r->root);
     j.member("dry_run", o.dry_run);
-    j.member("entries", view->size());
+    j.member("exit_code", r->problems.empty() ? k_exit_ok : k_exit_failure);
+    j.member("entries_used", view->size());
     j.member("files", r->files);
     j.member("directories", r->directories);
     j.member("existed", r->existed);
     j.member("errors", static_cast<std::uint64_t>(r->problems.size()));
-    j.begin_array("problems");
-    for (const auto& p : r->problems) {
-      j.value(p);
-    }
-    j.end_array();
+    write_message_problems(j, r->problems);
     j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   } else {
@@ -190,8 +188,9 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
     } else {
       j.member("mountpoint", mnt);
     }
+    j.member("exit_code", errors == 0 ? k_exit_ok : k_exit_failure);
     j.member("dry_run", o.dry_run);
-    j.member("entries", rep.entries);
+    j.member("entries_used", rep.entries);
     j.member("files", rep.new_files);
     j.member("directories", rep.new_dirs);
     j.member("existed", rep.existed);
@@ -199,11 +198,7 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
     j.member("dir_errors", rep.dir_errors);
     j.member("stopped", rep.stopped);
     j.member("errors", errors);
-    j.begin_array("problems");
-    for (const auto& p : problems) {
-      j.value(p);
-    }
-    j.end_array();
+    write_message_problems(j, problems);
     if (ctx.verbose > 0) {
       j.begin_array("created");
       for (const auto& c : rep.created) {

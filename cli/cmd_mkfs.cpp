@@ -64,8 +64,9 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
       core::JsonWriter j;
       j.begin_object();
       j.member("device", a.device);
+      j.member("exit_code", static_cast<int>(k_exit_ok));
       j.member("killed", true);
-      j.member("filesystem_uuid", sb->fs_uuid.str());
+      j.member("fs_uuid", sb->fs_uuid.str());
       j.end_object();
       fmt::print(ctx.out, "{}", j.str());
     } else {

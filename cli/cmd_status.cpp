@@ -84,8 +84,9 @@ int run_status(Context& ctx, const StatusArgs& a) {
     j.begin_object();
     j.member("mountpoint", mount->mountpoint);
     j.member("device", mount->source);
+    j.member("exit_code", healthy ? k_exit_ok : k_exit_failure);
     j.member("role", get(*st, "role"));
-    j.member("host_uuid", get(*st, "host_uuid"));
+    j.member("system_uuid", get(*st, "host_uuid"));
     j.member("fs_uuid", mounted_uuid);
     j.member("device_fs_uuid", dev.fs_uuid);
     if (dev.log_ok) {

@@ -201,7 +201,10 @@ RunFn add_verify(CLI::App& sub) {
   auto o = std::make_shared<VerifyOptions>();
   sub.add_option("-S,--seed", o->seed, "the seed the file was randomized with (above 0)");
   sub.add_option("-f,--filename", o->file_opt, "the file (same as FILE)");
-  sub.add_option("-m,--multi", o->multi, "FILE,SEED: verify several files")->type_name("FILE,SEED");
+  // -M as in creat --multi; -m is upstream's spelling (its creat -m is the mode).
+  sub.add_option("-M,-m,--multi", o->multi, "FILE,SEED: verify several files")
+      ->type_name("FILE,SEED")
+      ->allow_extra_args(false);
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads for --multi (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));

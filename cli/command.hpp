@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace famfs::cli {
 
@@ -19,6 +20,7 @@ struct Context {
   int verbose = 0;     // count of -v
   std::FILE* out = stdout;
   std::FILE* err = stderr;
+  mutable std::vector<Error> errors; // every error print_error() printed, in order
 };
 
 // Runs a command after parsing; returns the exit code.

@@ -2,6 +2,7 @@
 #include "cli/command.hpp"
 #include "cli/completion.hpp"
 #include "cli/invocation.hpp"
+#include "cli/json_out.hpp"
 #include "cli/parse_errors.hpp"
 #include "core/media_guard.hpp"
 #include "core/system_uuid.hpp"
@@ -9,12 +10,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 
 namespace {
 
 using namespace famfs::cli;
+using famfs::Errc;
+using famfs::make_error;
+using famfs::with_hint;
 
 // A mistake on the command line: one line in the house style, a hint, the command's usage code.
 int usage_error(const std::string& command, const std::string& what, const std::string& hint) {
@@ -28,16 +35,22 @@ int usage_error(const std::string& command, const std::string& what, const std::
   return k_exit_usage;
 }
 
-int parse_failure(CLI::App& app, const CLI::ParseError& e) {
+int parse_failure(CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
   if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
     return app.exit(e); // --help, --version
   }
-  std::string command;
+  Context ctx;
   for (auto* sub : app.get_subcommands()) {
-    command = sub->get_name();
+    ctx.command = sub->get_name();
   }
-  return usage_error(command, parse_error_text(e),
-                     fmt::format("run 'famfs {}{}--help'", command, command.empty() ? "" : " "));
+  const std::string hint =
+      fmt::format("run 'famfs {}{}--help'", ctx.command, ctx.command.empty() ? "" : " ");
+  const int code = usage_error(ctx.command, parse_error_text(e), hint);
+  if (std::find(args.begin(), args.end(), "--json") != args.end()) {
+    ctx.errors.push_back(with_hint(make_error(Errc::invalid_argument, "{}", parse_error_text(e)), hint));
+    fmt::print("{}", failure_json(ctx, code));
+  }
+  return code;
 }
 
 int unknown_command_error(const CLI::App& app, const std::string& word) {
@@ -71,16 +84,44 @@ struct Command {
   int media_exit;
 };
 
-int run_command(Context& ctx, CLI::App& sub, const Command& c) {
-  ctx.command = sub.get_name();
+int run_guarded(Context& ctx, const Command& c) {
   // A SIGBUS from device memory ends the command with one line, not a signal.
   famfs::core::set_media_error_exit("famfs " + ctx.command, c.media_exit);
   try {
     return c.run(ctx);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "famfs {}: error: internal error: {}\n", ctx.command, e.what());
+    print_error(ctx, make_error(Errc::internal, "internal error: {}", e.what()));
     return k_exit_failure;
   }
+}
+
+// With --json, the command's standard output is collected first: a command that fails before
+// printing its document gets the failure document (cli/json_out.hpp) instead.
+int run_command(Context& ctx, CLI::App& sub, const Command& c) {
+  ctx.command = sub.get_name();
+  const CLI::Option* json = sub.get_option_no_throw("--json");
+  if (json == nullptr || json->count() == 0) {
+    return run_guarded(ctx, c);
+  }
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* mem = ::open_memstream(&buf, &len);
+  if (mem == nullptr) {
+    return run_guarded(ctx, c);
+  }
+  ctx.out = mem;
+  const int code = run_guarded(ctx, c);
+  std::fclose(mem);
+  ctx.out = stdout;
+  std::string doc(buf, len);
+  if (doc.empty() && code != k_exit_ok) {
+    doc = failure_json(ctx, code);
+  } else if (code != k_exit_ok && !ctx.errors.empty()) {
+    doc = with_error_member(std::move(doc), ctx.errors.front());
+  }
+  std::fwrite(doc.data(), 1, doc.size(), ctx.out);
+  std::free(buf);
+  return code;
 }
 
 int run_famfs(const std::vector<std::string>& args) {
@@ -119,7 +160,7 @@ int run_famfs(const std::vector<std::string>& args) {
     std::vector<std::string> rev(args.rbegin(), args.rend() - 1); // CLI11 pops from the back
     app.parse(rev);
   } catch (const CLI::ParseError& e) {
-    return parse_failure(app, e);
+    return parse_failure(app, e, args);
   }
   if (completion->parsed()) {
     fmt::print("{}", bash_completion(app));

@@ -10,6 +10,7 @@
 namespace famfs::cli {
 
 void print_error(const Context& ctx, const Error& e) {
+  ctx.errors.push_back(e);
   fmt::print(ctx.err, "famfs {}: error: {}\n", ctx.command, e.message);
   if (!e.hint.empty()) {
     fmt::print(ctx.err, "hint: {}\n", e.hint);

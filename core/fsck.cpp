@@ -1005,10 +1005,11 @@ void write_report_members(JsonWriter& j, const Report& r, int exit_code) {
   if (r.usable()) {
     const log::Superblock& sb = r.sb;
     j.begin_object("superblock");
-    j.member("filesystem_uuid", sb.fs_uuid.str());
+    j.member("fs_uuid", sb.fs_uuid.str());
     j.member("device_uuid", sb.dev_uuid.str());
-    j.member("system_uuid", sb.system_uuid.str());
-    j.member("role", r.role);
+    j.member("master_system_uuid", sb.system_uuid.str());
+    // The one JSON role naming (famfs status says it too): master or client.
+    j.member("role", r.role == "Owner" ? "master" : r.role == "Client" ? "client" : "unknown");
     j.member("version", sb.version);
     j.member("alloc_unit", sb.alloc_unit);
     j.member("omf_major", sb.omf_major);

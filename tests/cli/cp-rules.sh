@@ -19,7 +19,7 @@ check() { # famfs-relpath host-file
   extract "$img" "$1" "$T/got"
   cmp -s "$T/got" "$2" || die "$1 differs from $2"
 }
-mode_of() { "$FAMFS" getmap --json --device "$img" "$1" | jq -r '.[0] | "\(.mode) \(.uid) \(.gid)"'; }
+mode_of() { "$FAMFS" getmap --json --device "$img" "$1" | jq -r '.files[0] | "\(.mode) \(.uid) \(.gid)"'; }
 
 # A new name; into a directory (basename); several sources into a directory.
 expect_exit 0 cpd "$src/big" copy
@@ -40,7 +40,7 @@ expect_exit 0 cpd -m 600 -u 0 -g 55 "$src/small" "$src/big" deep/er/est
 
 # Restartable: the same size is overwritten in place, with no new entry.
 n=$(nentries "$img")
-off=$("$FAMFS" getmap --json --device "$img" copy | jq -r '.[0].extents[0].offset')
+off=$("$FAMFS" getmap --json --device "$img" copy | jq -r '.files[0].extents[0].offset')
 dd if=/dev/zero of="$img" conv=notrunc oflag=seek_bytes seek=$((off + 4096)) bs=4096 count=1 status=none
 expect_exit 0 cpd "$src/big" copy
 check copy "$src/big"

@@ -158,7 +158,7 @@ check_run() { # RUN
   fi
   [ "${#cps[@]}" -gt 0 ] || return 0
   "$FAMFS" getmap --json --device "$img" "${cps[@]}" |
-    jq -r '.[] | "\(.relpath) \(.extents[0].offset) \(.size)"' >"$T/cpmaps"
+    jq -r '.files[] | "\(.relpath) \(.extents[0].offset) \(.size)"' >"$T/cpmaps"
   while read -r p off size; do
     src=${source[$p]}
     [ "$size" = "$(stat -c %s "$src")" ] || die "run $r: $p has size $size"
@@ -176,7 +176,7 @@ check_extents() {
   done <"$T/expected"
   [ "${#files[@]}" -gt 0 ] || return 0
   "$FAMFS" getmap --json --device "$img" "${files[@]}" >"$T/maps.json"
-  jq -e '[.[] | (.extents // .strips)[] | {o: .offset, e: (.offset + .length)}] | sort_by(.o) as $x
+  jq -e '[.files[] | (.extents // .strips)[] | {o: .offset, e: (.offset + .length)}] | sort_by(.o) as $x
          | ($x | length) as $n
          | $x[0].o >= 10485760 and ([range(1; $n)] | all(. as $i | $x[$i].o >= $x[$i - 1].e))' \
     "$T/maps.json" >/dev/null || die "overlapping extents: $(cat "$T/maps.json")"

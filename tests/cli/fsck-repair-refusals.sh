@@ -66,7 +66,7 @@ expect_stderr_contains "not a famfs file system"
 expect_exit 8 "$FAMFS" fsck -y "$T/missing.img"
 
 # The default backup file: in the current directory, named after the file system, printed.
-uuid=$("$FAMFS" fsck --json "$img" | jq -r .superblock.filesystem_uuid || true)
+uuid=$("$FAMFS" fsck --json "$img" | jq -r .superblock.fs_uuid || true)
 mkdir "$T/cwd"
 (cd "$T/cwd" && expect_exit 1 "$FAMFS" fsck -y "$img")
 name=$(sed -nE 's/^Saved the superblock region and the log to (.*)$/\1/p' "$T/out")

@@ -11,7 +11,7 @@ fuse_mkfs "$T/dev.img" 64M
 "$FAMFS" creat --device "$T/dev.img" -r -S 1 -s 1m low
 "$FAMFS" creat --device "$T/dev.img" -s 40m pad
 "$FAMFS" creat --device "$T/dev.img" -r -S 2 -s 1m high
-high_off=$("$FAMFS" getmap --json --device "$T/dev.img" high | jq '.[0].extents[0].offset')
+high_off=$("$FAMFS" getmap --json --device "$T/dev.img" high | jq '.files[0].extents[0].offset')
 [ "$high_off" -ge $((24 << 20)) ] || die "high is at $high_off, below the cut"
 devbytes "$T/dev.img" $DATA0 $((1 << 20)) >"$T/low.ref"
 
