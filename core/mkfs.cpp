@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace famfs::core {
 
@@ -109,14 +110,25 @@ void zero_range(const Device& dev, u64 off, u64 len) {
   std::memset(dev.at(off), 0, len);
 }
 
+// `n` as a size argument in the largest unit that holds it exactly ("12m", "3k", "100").
+std::string size_arg(u64 n) {
+  static constexpr std::pair<unsigned, char> k_units[] = {{40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
+  for (const auto& [shift, suffix] : k_units) {
+    if (n != 0 && n % (u64{1} << shift) == 0) {
+      return fmt::format("{}{}", n >> shift, suffix);
+    }
+  }
+  return fmt::format("{}", n);
+}
+
 Error too_small(const std::string& path, u64 size, u64 log_len) {
   const u64 need = min_device_size(log_len);
   return with_hint(
       make_error(Errc::invalid_argument,
-                 "{}: device of {} bytes is too small; a file system with a {}-byte log needs at "
-                 "least {} bytes (superblock, log and one allocation unit)",
-                 path, size, log_len, need),
-      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", need));
+                 "{}: device of {} bytes is too small; a file system with a {} log needs at "
+                 "least {} bytes ({}: superblock, log and one allocation unit)",
+                 path, size, size_arg(log_len), need, size_arg(need)),
+      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", size_arg(need)));
 }
 
 } // namespace
