@@ -167,8 +167,10 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   return FilePlan{rel, req.size, f.fmap, false};
 }
 
-Result<std::vector<std::string>>
-Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) {
+Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
+                                                  const Owner& owner,
+                                                  Parents parents,
+                                                  const std::optional<Owner>& parents_owner) {
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
@@ -216,9 +218,10 @@ Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) 
                                  parts.begin() + static_cast<std::ptrdiff_t>(first_missing));
   for (std::size_t i = first_missing; i < parts.size(); ++i) {
     level.push_back(parts[i]);
+    const Owner& o = i + 1 < parts.size() && parents_owner ? *parents_owner : owner;
     log::LogEntry e;
     e.type = log::EntryType::mkdir;
-    e.body = log::MkdirEntry{owner.uid, owner.gid, owner.mode & 07777, log::join_path(level)};
+    e.body = log::MkdirEntry{o.uid, o.gid, o.mode & 07777, log::join_path(level)};
     made.push_back(log::join_path(level));
     apply_queued(e);
   }

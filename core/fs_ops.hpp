@@ -72,9 +72,13 @@ public:
 
   // Queues one directory, or with Parents::yes every missing level. Returns the relpaths
   // queued (none when it already exists and Parents::yes). Errors: exists (Parents::no), a
-  // level is a file, a missing parent (Parents::no), the root without Parents::yes.
-  Result<std::vector<std::string>>
-  add_dir(std::string_view relpath, const Owner& owner, Parents parents);
+  // level is a file, a missing parent (Parents::no), the root without Parents::yes. `owner` is
+  // the last level's; missing levels above it get `parents_owner` when given (GNU mkdir -p:
+  // -m applies to the last component only), else `owner`.
+  Result<std::vector<std::string>> add_dir(std::string_view relpath,
+                                           const Owner& owner,
+                                           Parents parents,
+                                           const std::optional<Owner>& parents_owner = {});
 
   // Entries queued and not yet appended.
   u64 queued() const { return m_queue.size(); }
