@@ -55,3 +55,9 @@ extract() {
 fsck_clean() {
   expect_exit 0 "$FAMFS" fsck "$1"
 }
+
+# check RELPATH HOSTFILE: the famfs file RELPATH on $img holds exactly HOSTFILE's bytes.
+check() { # famfs-relpath host-file
+  extract "$img" "$1" "$T/got"
+  cmp -s "$T/got" "$2" || die "$1 differs from $2"
+}
