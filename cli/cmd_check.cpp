@@ -15,12 +15,12 @@
 #include "core/unique_fd.hpp"
 #include "log/fmap.hpp"
 
+#include <fmt/format.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
@@ -131,19 +131,20 @@ public:
       // A mount that refuses writes shows files without write bits; that is not a mismatch.
       bool mode_ok = perm == n->mode || (!is_dir && perm == (n->mode & ~0222U));
       if (!mode_ok) {
-        add(k_check_files, rel, fmt::format("mode {:04o} in the mount, {:04o} in the log", perm,
-                                            n->mode));
+        add(k_check_files, rel,
+            fmt::format("mode {:04o} in the mount, {:04o} in the log", perm, n->mode));
       }
       if (st.st_uid != n->uid || st.st_gid != n->gid) {
-        add(k_check_files, rel, fmt::format("owner {}:{} in the mount, {}:{} in the log",
-                                            st.st_uid, st.st_gid, n->uid, n->gid));
+        add(k_check_files, rel,
+            fmt::format("owner {}:{} in the mount, {}:{} in the log", st.st_uid, st.st_gid, n->uid,
+                        n->gid));
       }
       if (is_dir) {
         continue;
       }
       if (static_cast<u64>(st.st_size) != n->size) {
-        add(k_check_files, rel, fmt::format("size {} in the mount, {} in the log", st.st_size,
-                                            n->size));
+        add(k_check_files, rel,
+            fmt::format("size {} in the mount, {} in the log", st.st_size, n->size));
         continue;
       }
       auto bounds = core::check_map_bounds(img.device(), n->fmap, n->size);
@@ -169,7 +170,8 @@ private:
     }
     core::UniqueFd fd(::open((m_mnt + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
-      add(k_check_files, rel, fmt::format("cannot open through the mount: {}", std::strerror(errno)));
+      add(k_check_files, rel,
+          fmt::format("cannot open through the mount: {}", std::strerror(errno)));
       return;
     }
     core::Digest d;
@@ -192,10 +194,12 @@ private:
     }
     data_checked++;
     if (total != n.size) {
-      add(k_check_files, rel, fmt::format("read {} bytes through the mount, size is {}", total, n.size));
+      add(k_check_files, rel,
+          fmt::format("read {} bytes through the mount, size is {}", total, n.size));
     } else if (d.value() != *want) {
-      add(k_check_files, rel, fmt::format("data differs: digest {} through the mount, {} on the device",
-                                          core::digest_text(d.value()), core::digest_text(*want)));
+      add(k_check_files, rel,
+          fmt::format("data differs: digest {} through the mount, {} on the device",
+                      core::digest_text(d.value()), core::digest_text(*want)));
     }
   }
 
@@ -212,9 +216,9 @@ int run_check(Context& ctx, const CheckOptions& o) {
     return k_check_operational;
   }
   if (!rel.empty()) {
-    print_error(ctx, with_hint(make_error(Errc::invalid_argument, "{}: not a mount point", o.path),
-                               fmt::format("check the whole mount: famfs check {}",
-                                           mount->mountpoint)));
+    print_error(ctx,
+                with_hint(make_error(Errc::invalid_argument, "{}: not a mount point", o.path),
+                          fmt::format("check the whole mount: famfs check {}", mount->mountpoint)));
     return k_check_operational;
   }
   Checker c(o, mount->mountpoint);
@@ -255,7 +259,7 @@ int run_check(Context& ctx, const CheckOptions& o) {
     for (const auto& f : c.findings) {
       j.begin_object();
       j.member("severity", "error");
-      j.member("kind", f.bit == k_check_files       ? "file"
+      j.member("kind", f.bit == k_check_files        ? "file"
                        : f.bit == k_check_superblock ? "superblock"
                        : f.bit == k_check_log        ? "log"
                                                      : "operational");

@@ -31,10 +31,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iterator>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -51,7 +51,7 @@ struct CpOptions {
   OwnerArgs owner; // without -m, each copy keeps its source's mode
   InterleaveArgs interleave;
   bool verify = false;
-  bool compare = false; // -c: compare the sources with their famfs copies, write nothing
+  bool compare = false;     // -c: compare the sources with their famfs copies, write nothing
   bool dereference = false; // -L: follow symbolic links in the sources
   bool no_clobber = false;  // -n: leave existing destination files alone
   std::string device;
@@ -156,7 +156,8 @@ private:
       return false;
     }
     struct stat d {};
-    const std::string dest = rel.empty() ? m_target.mountpoint() : m_target.mountpoint() + "/" + rel;
+    const std::string dest =
+        rel.empty() ? m_target.mountpoint() : m_target.mountpoint() + "/" + rel;
     return ::stat(dest.c_str(), &d) == 0 && d.st_dev == st.st_dev && d.st_ino == st.st_ino;
   }
 
@@ -191,8 +192,8 @@ private:
     for (const auto& n : names) {
       std::string child = rel.empty() ? n : rel + "/" + n;
       struct stat st {};
-      if (!m_opts.dereference && ::lstat((src + "/" + n).c_str(), &st) == 0 &&
-          S_ISLNK(st.st_mode)) {
+      if (!m_opts.dereference && ::lstat((src + "/" + n).c_str(), &st) == 0
+          && S_ISLNK(st.st_mode)) {
         skip(make_error(Errc::unsupported,
                         "{}/{}: is a symbolic link; famfs has none (-L copies what it points to)",
                         src, n));
@@ -305,7 +306,8 @@ int compare_copies(Context& ctx,
       continue;
     }
     if (*want != *got) {
-      print_error(ctx, make_error(Errc::corrupt, "{}: differs from {} (digest {} in famfs, {} in the source)",
+      print_error(ctx, make_error(Errc::corrupt,
+                                  "{}: differs from {} (digest {} in famfs, {} in the source)",
                                   target.display(a.rel), a.src, core::digest_text(*got),
                                   core::digest_text(*want)));
       rc = k_exit_failure;
@@ -321,8 +323,11 @@ int compare_copies(Context& ctx,
 
 // cp -c (upstream's compare mode): every destination must exist with the source's size (as a
 // restarted copy would find it); nothing is written.
-int run_compare(Context& ctx, const std::vector<Action>& actions, const core::Device& dev,
-                const FsTarget& target, int rc) {
+int run_compare(Context& ctx,
+                const std::vector<Action>& actions,
+                const core::Device& dev,
+                const FsTarget& target,
+                int rc) {
   for (const auto& a : actions) {
     if (a.queued) {
       print_error(ctx, make_error(Errc::not_found, "{}: not in famfs; nothing to compare {} with",

@@ -271,8 +271,8 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
         ctx, fmt::format("{} is mounted on {}; checking it read-only as it is now", device, mnt));
   }
 
-  auto checked = core::check_device(
-      device, a.by_read ? core::MetadataAccess::read : core::MetadataAccess::mmap);
+  auto checked = core::check_device(device, a.by_read ? core::MetadataAccess::read
+                                                      : core::MetadataAccess::mmap);
   if (!checked) {
     return operational(ctx, a, checked.error());
   }

@@ -145,8 +145,9 @@ RunFn add_getmap(CLI::App& sub) {
   sub.add_flag("--json", o->json, "print the maps as JSON (files, problems, exit_code)");
   add_human_flag(sub, o->human);
   add_device_option(sub, o->device, "FILE");
-  sub.add_flag("-q,--quiet", o->quiet, "print nothing; the exit status says whether every FILE is "
-                                      "a famfs file with a map");
+  sub.add_flag("-q,--quiet", o->quiet,
+               "print nothing; the exit status says whether every FILE is "
+               "a famfs file with a map");
   sub.add_flag("-c,--continue")
       ->description("accepted for upstream famfs scripts: getmap always goes on after a failed "
                     "FILE");

@@ -70,8 +70,9 @@ int run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device)
     j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   } else {
-    fmt::print(ctx.out, "famfs logplay: shadow tree of {} in {}: {} files; {} directories; {} "
-                        "already there; {} errors\n",
+    fmt::print(ctx.out,
+               "famfs logplay: shadow tree of {} in {}: {} files; {} directories; {} "
+               "already there; {} errors\n",
                device, r->root, r->files, r->directories, r->existed, r->problems.size());
   }
   for (const auto& p : r->problems) {
@@ -115,9 +116,9 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
     return report(ctx, make_error(Errc::invalid_argument, "--daxdev: only with --shadow DIR"));
   }
   if (o.daxdev.empty() == o.target.empty()) {
-    return report(ctx, make_error(Errc::invalid_argument, "{}",
-                                  o.target.empty() ? "missing TARGET"
-                                                   : "give TARGET or --daxdev, not both"));
+    return report(
+        ctx, make_error(Errc::invalid_argument, "{}",
+                        o.target.empty() ? "missing TARGET" : "give TARGET or --daxdev, not both"));
   }
   if (!o.daxdev.empty()) {
     return run_shadow(ctx, o, o.daxdev);
@@ -242,13 +243,15 @@ RunFn add_logplay(CLI::App& sub) {
       ->type_name("DIR");
   sub.add_option("-d,--daxdev", o->daxdev, "with --shadow: the device (instead of TARGET)")
       ->type_name("DEV");
-  auto* by_read = sub.add_flag("-r,--read")->description(
-      "accepted for upstream famfs scripts; the log is always read through the device mapping");
+  auto* by_read = sub.add_flag("-r,--read")
+                      ->description("accepted for upstream famfs scripts; the log is always read "
+                                    "through the device mapping");
   sub.add_flag("-m,--mmap")
       ->description("accepted for upstream famfs scripts (read the log through the mapping)")
       ->excludes(by_read);
-  sub.add_flag("-c,--client")->description(
-      "accepted for upstream famfs scripts; a mount's role comes from its superblock");
+  sub.add_flag("-c,--client")
+      ->description(
+          "accepted for upstream famfs scripts; a mount's role comes from its superblock");
   sub.add_option("TARGET", o->target,
                  "a famfs mount point (or a path in it), a device or a "
                  "backing file");

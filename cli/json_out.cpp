@@ -41,8 +41,8 @@ std::string failure_json(const Context& ctx, int exit_code) {
 
 std::string with_error_member(std::string doc, const Error& e) {
   const auto close = doc.rfind("\n}");
-  if (doc.rfind("{\n", 0) != 0 || close == std::string::npos ||
-      doc.find("\n  \"error\": ") != std::string::npos) {
+  if (doc.rfind("{\n", 0) != 0 || close == std::string::npos
+      || doc.find("\n  \"error\": ") != std::string::npos) {
     return doc;
   }
   core::JsonWriter j;

@@ -47,7 +47,8 @@ int parse_failure(CLI::App& app, const CLI::ParseError& e, const std::vector<std
       fmt::format("run 'famfs {}{}--help'", ctx.command, ctx.command.empty() ? "" : " ");
   const int code = usage_error(ctx.command, parse_error_text(e), hint);
   if (std::find(args.begin(), args.end(), "--json") != args.end()) {
-    ctx.errors.push_back(with_hint(make_error(Errc::invalid_argument, "{}", parse_error_text(e)), hint));
+    ctx.errors.push_back(
+        with_hint(make_error(Errc::invalid_argument, "{}", parse_error_text(e)), hint));
     fmt::print("{}", failure_json(ctx, code));
   }
   return code;

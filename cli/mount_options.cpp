@@ -15,11 +15,11 @@ namespace {
 
 // What mount(8) and fstab pass to every helper; nothing for famfs to do.
 constexpr std::array<std::string_view, 30> k_generic = {
-    "rw",         "defaults", "auto",    "noauto",   "nofail",      "_netdev",   "user",
-    "nouser",     "users",    "owner",   "group",    "suid",        "nosuid",    "dev",
-    "nodev",      "exec",     "noexec",  "atime",    "noatime",     "relatime",  "norelatime",
-    "strictatime", "diratime", "nodiratime", "lazytime", "nolazytime", "sync", "async", "loud",
-    "silent"};
+    "rw",       "defaults",   "auto",       "noauto",      "nofail",   "_netdev",
+    "user",     "nouser",     "users",      "owner",       "group",    "suid",
+    "nosuid",   "dev",        "nodev",      "exec",        "noexec",   "atime",
+    "noatime",  "relatime",   "norelatime", "strictatime", "diratime", "nodiratime",
+    "lazytime", "nolazytime", "sync",       "async",       "loud",     "silent"};
 
 struct Named {
   std::string_view name;
@@ -67,8 +67,8 @@ MountOption parse_mount_option(const std::string& option) {
   const bool has_value = name.size() != option.size();
   const std::string_view value =
       has_value ? std::string_view(option).substr(name.size() + 1) : std::string_view();
-  if (std::find(k_generic.begin(), k_generic.end(), name) != k_generic.end() ||
-      name.rfind("x-", 0) == 0 || name == "comment" || name == "helper") {
+  if (std::find(k_generic.begin(), k_generic.end(), name) != k_generic.end()
+      || name.rfind("x-", 0) == 0 || name == "comment" || name == "helper") {
     return {MountOption::Kind::ignored, 0, {}};
   }
   std::replace(name.begin(), name.end(), '-', '_');

@@ -39,8 +39,8 @@ void add_human_flag(CLI::App& sub, bool& human, const char* names) {
 }
 
 void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names) {
-  sub.add_flag(fuse_names)->description(
-      "accepted for upstream famfs scripts: famfs always works through FUSE");
+  sub.add_flag(fuse_names)
+      ->description("accepted for upstream famfs scripts: famfs always works through FUSE");
   sub.add_flag("-F,--nofuse", nofuse, "refused: the famfs v1 kernel module is not supported");
 }
 

@@ -151,9 +151,7 @@ enum class MetadataAccess { mmap, read };
 
 // Opens `path` read-only (a backing file or a device) and checks it. Errors only for what stops
 // the check from running (the device cannot be opened, mapped or read).
-Result<Report> check_device(const std::string& path,
-                            MetadataAccess access = MetadataAccess::mmap);
-
+Result<Report> check_device(const std::string& path, MetadataAccess access = MetadataAccess::mmap);
 
 // Upstream's summary text (spec §8.1): superblock, log stats, capacity (omitted when there are
 // collisions), log counts, then with `verbose` the struct-size block. Empty when !usable().

@@ -17,9 +17,8 @@ namespace {
 
 // A path as a YAML scalar: plain when YAML reads it back as the same string, else single-quoted.
 std::string yaml_scalar(const std::string& s) {
-  const bool plain =
-      !s.empty() && s.find_first_of(":#'\"{}[],&*!|>%@`\\\t\n") == std::string::npos &&
-      s.front() != ' ' && s.back() != ' ' && s.front() != '-' && s.front() != '?';
+  const bool plain = !s.empty() && s.find_first_of(":#'\"{}[],&*!|>%@`\\\t\n") == std::string::npos
+                     && s.front() != ' ' && s.back() != ' ' && s.front() != '-' && s.front() != '?';
   if (plain) {
     return s;
   }
@@ -33,8 +32,8 @@ std::string yaml_scalar(const std::string& s) {
 void extents_yaml(std::string& y, const std::vector<log::Extent>& ext, std::string_view indent) {
   y += fmt::format("{}simple_ext_list:\n", indent);
   for (const auto& e : ext) {
-    y += fmt::format("{}- devindex: {}\n{}  offset: {:#x}\n{}  length: {:#x}\n", indent,
-                     e.devindex, indent, e.offset, indent, e.len);
+    y += fmt::format("{}- devindex: {}\n{}  offset: {:#x}\n{}  length: {:#x}\n", indent, e.devindex,
+                     indent, e.offset, indent, e.len);
   }
 }
 
@@ -79,8 +78,8 @@ Result<bool> shadow_entry(const std::string& root, const log::LogEntry& e) {
   const bool is_file = e.type == log::EntryType::file;
   const std::string& rel = is_file ? std::get<log::FileEntry>(e.body).relpath
                                    : std::get<log::MkdirEntry>(e.body).relpath;
-  if (rel.empty() || rel.front() == '/' || rel == ".." || rel.rfind("../", 0) == 0 ||
-      rel.find("/../") != std::string::npos) {
+  if (rel.empty() || rel.front() == '/' || rel == ".." || rel.rfind("../", 0) == 0
+      || rel.find("/../") != std::string::npos) {
     return fail(Errc::corrupt, "{}: not a relative path inside the file system", rel);
   }
   const std::string path = root + "/" + rel;
@@ -127,8 +126,8 @@ std::string shadow_yaml(const log::FileEntry& f) {
   return y + "...\n";
 }
 
-Result<ShadowReport> write_shadow_tree(const log::LogView& log, const std::string& dir,
-                                       bool dry_run) {
+Result<ShadowReport>
+write_shadow_tree(const log::LogView& log, const std::string& dir, bool dry_run) {
   ShadowReport r;
   FAMFS_TRY_ASSIGN(r.root, shadow_root(dir, dry_run));
   for (log::u64 i = 0; i < log.size(); ++i) {

@@ -43,7 +43,7 @@ struct ShadowReport {
 // subdirectory is made when missing). Entries that do not decode, or paths that are not
 // relative, are problems; replay goes on past them as upstream's does. With `dry_run`, nothing
 // is written.
-Result<ShadowReport> write_shadow_tree(const log::LogView& log, const std::string& dir,
-                                       bool dry_run);
+Result<ShadowReport>
+write_shadow_tree(const log::LogView& log, const std::string& dir, bool dry_run);
 
 } // namespace famfs::core
