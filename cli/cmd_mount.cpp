@@ -61,15 +61,14 @@ int run_mount(Context& ctx, const MountArgs& a) {
       continue;
     }
     auto other = fuse::read_mount_status(m.mountpoint);
-    if (other && !host_uuid.empty() && !other->host_uuid.empty()
-        && other->host_uuid != host_uuid) {
+    if (other && !host_uuid.empty() && !other->host_uuid.empty() && other->host_uuid != host_uuid) {
       FAMFS_TRACE(1, "{} is also mounted on {} by host {}", a.device, m.mountpoint,
                   other->host_uuid);
       continue;
     }
-    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
-                                            m.mountpoint),
-                                 fmt::format("famfs umount {}", m.mountpoint)));
+    return report(
+        ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, m.mountpoint),
+                       fmt::format("famfs umount {}", m.mountpoint)));
   }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {

@@ -119,7 +119,7 @@ int run_status(Context& ctx, const StatusArgs& a) {
     fmt::print(ctx.out, "entries applied: {}\n", st->entries_applied);
     const auto every = st->follow_interval_ms;
     fmt::print(ctx.out, "follow:          {}\n",
-               !every      ? std::string("unknown")
+               !every        ? std::string("unknown")
                : *every == 0 ? std::string("on request only (famfs logplay)")
                              : fmt::format("every {} ms", *every));
     if (a.human) {

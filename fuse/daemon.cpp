@@ -173,6 +173,34 @@ Result<void> check_mount_answers(const std::string& mnt) {
   return {};
 }
 
+// Waits (up to 15 s) for the daemon `pid` to say on `ready` that the mount answers; otherwise
+// stops it and detaches the mount.
+Result<void> wait_until_ready(pid_t pid,
+                              const UniqueFd& ready,
+                              const std::string& mountpoint,
+                              const std::string& log_path) {
+  pollfd p{ready.get(), POLLIN, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, 15000);
+  } while (n < 0 && errno == EINTR);
+  char byte = 0;
+  ssize_t got = n > 0 ? ::read(ready.get(), &byte, 1) : 0;
+  if (got == 1) {
+    return {};
+  }
+  int status = 0;
+  const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
+  if (!exited) {
+    ::kill(pid, SIGTERM);
+  }
+  (void)unmount(mountpoint, Lazy::yes);
+  return Unexpected{
+      with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
+                           mountpoint, exited ? "exited" : "did not answer"),
+                fmt::format("see {}", log_path))};
+}
+
 } // namespace
 
 Result<std::string> check_mountpoint(const std::string& path) {
@@ -279,25 +307,7 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
   // The parent keeps no handle on the connection: if the daemon dies, the mount fails fast.
   ch.close();
   ready_w.reset();
-  pollfd p{ready_r.get(), POLLIN, 0};
-  int n = 0;
-  do {
-    n = ::poll(&p, 1, 15000);
-  } while (n < 0 && errno == EINTR);
-  char byte = 0;
-  ssize_t got = n > 0 ? ::read(ready_r.get(), &byte, 1) : 0;
-  if (got != 1) {
-    int status = 0;
-    const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) {
-      ::kill(pid, SIGTERM);
-    }
-    (void)unmount(cfg.mountpoint, Lazy::yes);
-    return Unexpected{
-        with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
-                             cfg.mountpoint, exited ? "exited" : "did not answer"),
-                  fmt::format("see {}", log_path))};
-  }
+  FAMFS_TRY(wait_until_ready(pid, ready_r, cfg.mountpoint, log_path));
   FAMFS_TRY(check_mount_answers(cfg.mountpoint));
   return Started{pid, log_path};
 }

@@ -56,9 +56,6 @@ struct Unmounted {
   bool daemon_exited = true; // false: still serving files that stay open (lazy unmount)
 };
 
-// Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
-// daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a
-// famfs mount (Errc::not_found), busy (Errc::busy).
 // The status a mount's daemon reports (k_status_xattr), read through getxattr on its root.
 // Errc::not_found when the mount does not answer it; Errc::corrupt when it does not parse.
 Result<MountStatus> read_mount_status(const std::string& mountpoint);
@@ -66,6 +63,9 @@ Result<MountStatus> read_mount_status(const std::string& mountpoint);
 // follow interval, and returns its status afterwards. Errors as read_mount_status.
 Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint);
 
+// Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
+// daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a
+// famfs mount (Errc::not_found), busy (Errc::busy).
 Result<Unmounted>
 unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait);
 

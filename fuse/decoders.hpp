@@ -23,8 +23,8 @@ Result<Body> forget(Span body, const char* what);
 Result<Body> batch_forget(Span body, const char* what);
 Result<Body> getattr(Span body, const char* what);
 Result<Body> setattr(Span body, const char* what);
-Result<Body> open(Span body, const char* what);  // OPEN, OPENDIR
-Result<Body> read(Span body, const char* what);  // READ, READDIR, READDIRPLUS
+Result<Body> open(Span body, const char* what); // OPEN, OPENDIR
+Result<Body> read(Span body, const char* what); // READ, READDIR, READDIRPLUS
 Result<Body> write(Span body, const char* what);
 Result<Body> release(Span body, const char* what); // RELEASE, RELEASEDIR
 Result<Body> flush(Span body, const char* what);

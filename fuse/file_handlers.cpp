@@ -166,8 +166,7 @@ Outcome Handlers::do_fsync(const Request& r) {
   if (r.header.opcode == FUSE_FSYNCDIR) {
     return reply_to(r, Reply::ok());
   }
-  auto span =
-      file_span(r.header.nodeid, Access::persist, 0, std::numeric_limits<u64>::max());
+  auto span = file_span(r.header.nodeid, Access::persist, 0, std::numeric_limits<u64>::max());
   if (const int* err = std::get_if<int>(&span)) {
     return error_to(r, *err);
   }

@@ -61,9 +61,9 @@ public:
   Outcome do_interrupt(const Request& r);
   Outcome do_destroy(const Request& r);
   Outcome do_readlink(const Request& r);
-  Outcome do_refused(const Request& r);      // namespace changes: EPERM
-  Outcome do_get_fmap(const Request& r);     // famfs extension, only once negotiated
-  Outcome do_get_daxdev(const Request& r);   // famfs extension, only once negotiated
+  Outcome do_refused(const Request& r);    // namespace changes: EPERM
+  Outcome do_get_fmap(const Request& r);   // famfs extension, only once negotiated
+  Outcome do_get_daxdev(const Request& r); // famfs extension, only once negotiated
 
   // Set by INIT: the connection is up, and whether the famfs flag was offered and acknowledged.
   bool initialized() const { return m_initialized.load(); }

@@ -99,7 +99,7 @@ LogFollower::Look LogFollower::look(Probe what) {
     metadata_lost(*f.lost, f.look.applied);
     return f.look;
   }
-  m_health.set_metadata_lost(false);
+  m_health.mark_metadata_readable();
   if (!f.clobber.empty()) {
     m_health.mark_clobbered(f.clobber);
   } else if (!f.unreadable.empty() && m_health.note_problem(f.unreadable)) {
@@ -129,11 +129,12 @@ LogFollower::Findings LogFollower::inspect(Probe what) const {
   if (view) {
     const u64 first = m_crc_index != core::k_no_index ? m_crc_index : m_tree.applied();
     const u64 slots = (sb.log_len - log::k_log_header_size) / log::k_log_entry_size;
-    const u64 end = what == Probe::through_end    ? std::min(view->size(), slots)
+    const u64 end = what == Probe::through_end        ? std::min(view->size(), slots)
                     : m_crc_index != core::k_no_index ? m_crc_index + 1
-                                                    : first;
+                                                      : first;
     if (end > first) {
-      auto p = probe(sb.log_offset + log::entry_offset(first), (end - first) * log::k_log_entry_size);
+      auto p =
+          probe(sb.log_offset + log::entry_offset(first), (end - first) * log::k_log_entry_size);
       if (!p) {
         f.lost = std::move(p).error();
         return f;
@@ -154,7 +155,7 @@ Result<void> LogFollower::probe(u64 off, u64 len) const {
 }
 
 void LogFollower::metadata_lost(const Error& e, u64 applied) {
-  m_health.set_metadata_lost(true);
+  m_health.mark_metadata_lost();
   if (m_health.note_problem(e.message)) {
     m_health.count_media_error(); // once per lost place, not once per poll
     FAMFS_TRACE(0, "log: {}; serving the {} entries replayed so far", e.message, applied);
@@ -173,8 +174,8 @@ u64 LogFollower::apply() {
   if (size <= from) {
     return 0; // another thread applied them (or the log shrank: the next step says so)
   }
-  const u64 count = m_opts.follow_batch > 0 ? std::min(size - from, m_opts.follow_batch)
-                                            : size - from;
+  const u64 count =
+      m_opts.follow_batch > 0 ? std::min(size - from, m_opts.follow_batch) : size - from;
   const u64 nodes_before = m_tree.node_count();
   invalidate_entries(from, count);
   // The created paths are only traced (-vv): without that, replay builds no string per entry.

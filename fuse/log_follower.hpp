@@ -49,7 +49,8 @@ public:
   std::string clobber_reason() const;
   // The superblock or log met a media error in the last step (cleared when they read again).
   bool metadata_lost() const { return m_meta_lost.load(); }
-  void set_metadata_lost(bool lost) { m_meta_lost.store(lost); }
+  void mark_metadata_lost() { m_meta_lost.store(true); }
+  void mark_metadata_readable() { m_meta_lost.store(false); }
   u64 media_errors() const { return m_media_errors.load(); }
   void count_media_error() { m_media_errors.fetch_add(1); }
   // Records `problem` as the last one met; false when it was already the last one (traced once).
@@ -144,11 +145,11 @@ private:
   // Lock order: first of three (fuse/server.hpp); exclusive only while entries are applied.
   mutable std::shared_mutex m_tree_mutex;
   core::Tree m_tree;
-  bool m_log_seen = false;      // the log header parsed at least once while applying
+  bool m_log_seen = false;            // the log header parsed at least once while applying
   u64 m_crc_index = core::k_no_index; // the last applied entry, re-checked for clobbering
   u64 m_last_crc = 0;                 // and its CRC
-  u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
-  std::map<u64, u64> m_used_au; // allocation units in use (STATFS): [first, end) by first
+  u64 m_accounted_nodes = 0;          // nodes whose extents are in m_used_au
+  std::map<u64, u64> m_used_au;       // allocation units in use (STATFS): [first, end) by first
   u64 m_used_au_count = 0;
 };
 

@@ -18,18 +18,18 @@
 namespace famfs::fuse {
 
 struct MountStatus {
-  std::uint64_t pid = 0;                    // the daemon's process
-  core::Role role = core::Role::client;     // this host's role for the file system
-  std::string host_uuid;                    // this host's system UUID ("" when unknown)
-  std::string fs_uuid;                      // the file system the daemon mounted
-  std::uint64_t entries_applied = 0;        // log entries in the served tree
-  bool healthy = true;                      // false once clobbered (see reason)
-  std::string reason;                       // why not healthy ("" when healthy)
-  std::string data_path;                    // k_data_path_userspace or k_data_path_kernel
-  bool writable = false;                    // WRITE allowed inside files
-  bool non_coherent = false;                // --non-coherent
+  std::uint64_t pid = 0;                           // the daemon's process
+  core::Role role = core::Role::client;            // this host's role for the file system
+  std::string host_uuid;                           // this host's system UUID ("" when unknown)
+  std::string fs_uuid;                             // the file system the daemon mounted
+  std::uint64_t entries_applied = 0;               // log entries in the served tree
+  bool healthy = true;                             // false once clobbered (see reason)
+  std::string reason;                              // why not healthy ("" when healthy)
+  std::string data_path;                           // k_data_path_userspace or k_data_path_kernel
+  bool writable = false;                           // WRITE allowed inside files
+  bool non_coherent = false;                       // --non-coherent
   std::optional<std::uint64_t> follow_interval_ms; // 0: follows only when asked (logplay)
-  std::uint64_t media_errors = 0;           // requests and log reads that met a media error
+  std::uint64_t media_errors = 0;                  // requests and log reads that met a media error
 
   // The "key=value" lines, every field in the order above.
   std::string to_text() const;

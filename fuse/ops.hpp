@@ -28,9 +28,9 @@ enum class Answered { always, never };
 
 struct Op {
   u32 opcode = 0;
-  std::string_view name;       // "LOOKUP"
-  DecodeFn decode = nullptr;   // never null
-  HandleFn handle = nullptr;   // nullptr: not implemented, answered ENOSYS
+  std::string_view name;     // "LOOKUP"
+  DecodeFn decode = nullptr; // never null
+  HandleFn handle = nullptr; // nullptr: not implemented, answered ENOSYS
   Answered answered = Answered::always;
 };
 

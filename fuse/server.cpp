@@ -47,8 +47,7 @@ void trace_failed(std::span<const std::byte> bytes,
 } // namespace
 
 Server::Server(core::Image& img, ServerOptions opts)
-    : m_opts(std::move(opts)), m_log(img, m_opts),
-      m_handlers(img, m_opts, m_log, m_inodes) {
+    : m_opts(std::move(opts)), m_log(img, m_opts), m_handlers(img, m_opts, m_log, m_inodes) {
   if (m_opts.famfs_abi == nullptr) {
     m_opts.famfs_abi = &k_default_famfs_abi;
   }

@@ -29,18 +29,19 @@ MountStatus sample() {
 
 TEST_CASE("fuse::MountStatus: the text on the wire, key by key", "[fuse]") {
   // Pinned: famfs status and mount of another version read these lines.
-  CHECK(sample().to_text() == "pid=4242\n"
-                              "role=client\n"
-                              "host_uuid=11111111-2222-3333-4444-555555555555\n"
-                              "fs_uuid=66666666-7777-8888-9999-aaaaaaaaaaaa\n"
-                              "entries_applied=17\n"
-                              "healthy=no\n"
-                              "reason=the log shrank: next_index 3 is below the 17 entries applied\n"
-                              "data_path=kernel (famfs fmap)\n"
-                              "writable=yes\n"
-                              "non_coherent=yes\n"
-                              "follow_interval_ms=0\n"
-                              "media_errors=2\n");
+  CHECK(sample().to_text()
+        == "pid=4242\n"
+           "role=client\n"
+           "host_uuid=11111111-2222-3333-4444-555555555555\n"
+           "fs_uuid=66666666-7777-8888-9999-aaaaaaaaaaaa\n"
+           "entries_applied=17\n"
+           "healthy=no\n"
+           "reason=the log shrank: next_index 3 is below the 17 entries applied\n"
+           "data_path=kernel (famfs fmap)\n"
+           "writable=yes\n"
+           "non_coherent=yes\n"
+           "follow_interval_ms=0\n"
+           "media_errors=2\n");
 }
 
 TEST_CASE("fuse::MountStatus: parse(to_text()) is the identity", "[fuse]") {
