@@ -330,8 +330,15 @@ Outcome Handlers::do_opendir(const Request& r) {
 }
 
 Outcome Handlers::do_readdir(const Request& r) {
+  return list_dir(r, Listing::names);
+}
+
+Outcome Handlers::do_readdirplus(const Request& r) {
+  return list_dir(r, Listing::entries);
+}
+
+Outcome Handlers::list_dir(const Request& r, Listing listing) {
   const auto& in = std::get<ReadIn>(r.body);
-  const bool plus = r.header.opcode == FUSE_READDIRPLUS;
   std::shared_ptr<DirHandle> h = m_inodes.dir(in.fh, r.header.nodeid);
   if (h == nullptr) {
     return error_to(r, EBADF);
@@ -357,7 +364,7 @@ Outcome Handlers::do_readdir(const Request& r) {
   for (u64 i = in.offset; i < h->items.size(); ++i) {
     const DirItem& item = h->items[i];
     const u32 type = item.dir ? DT_DIR : DT_REG;
-    if (!plus) {
+    if (listing == Listing::names) {
       if (!buf.add(item.name, item.ino, type, i + 1)) {
         break;
       }

@@ -46,14 +46,16 @@ public:
   Outcome do_getattr(const Request& r);
   Outcome do_setattr(const Request& r);
   Outcome do_opendir(const Request& r);
-  Outcome do_readdir(const Request& r); // READDIR and READDIRPLUS
+  Outcome do_readdir(const Request& r);
+  Outcome do_readdirplus(const Request& r);
   Outcome do_releasedir(const Request& r);
   Outcome do_open(const Request& r);
   Outcome do_read(const Request& r);
   Outcome do_write(const Request& r);
   Outcome do_release(const Request& r);
   Outcome do_flush(const Request& r);
-  Outcome do_fsync(const Request& r); // FSYNC and FSYNCDIR
+  Outcome do_fsync(const Request& r);
+  Outcome do_fsyncdir(const Request& r);
   Outcome do_statfs(const Request& r);
   Outcome do_access(const Request& r);
   Outcome do_getxattr(const Request& r);
@@ -88,6 +90,10 @@ private:
   std::variant<FileSpan, int> file_span(u64 ino, Access access, u64 off, u64 len) const;
   // The attributes of `n` (caller holds the tree lock).
   Attr attr_of(const core::Node& n) const;
+  // READDIR (Listing::names) and READDIRPLUS (Listing::entries: names with their attributes, each
+  // counted as a lookup).
+  enum class Listing { names, entries };
+  Outcome list_dir(const Request& r, Listing listing);
   void snapshot_dir(const TreeReader& tree, const core::Node& dir, DirHandle& h) const;
   // The value of xattr `name` on node `ino`, or the errno to answer (ENODATA, EOPNOTSUPP,
   // ENOENT).
