@@ -1,4 +1,5 @@
 // The FUSE codec: request decoding with every length checked, reply encoding, directory buffers.
+#include "fuse/ops.hpp"
 #include "fuse/protocol.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,6 +8,7 @@
 
 #include <cstring>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -361,4 +363,37 @@ TEST_CASE("fuse::DirBuffer: 8-byte aligned entries, stops when full", "[fuse]") 
     CHECK(p.add_plus("name", e, DT_REG, 1));
     CHECK(p.size() == ((sizeof(fuse_entry_out) + 24 + 4 + 7) & ~std::size_t{7}));
   }
+}
+
+TEST_CASE("fuse::ops: the opcode table is consistent", "[fuse]") {
+  std::set<std::string_view> names;
+  int rows = 0;
+  for (u32 op = 0; op < 4096; ++op) {
+    const Op* row = find_op(op);
+    if (row == nullptr) {
+      continue;
+    }
+    ++rows;
+    INFO(op);
+    CHECK(row->opcode == op);
+    CHECK(row->decode != nullptr);
+    CHECK(!row->name.empty());
+    CHECK(names.insert(row->name).second); // one row per name
+    CHECK(opcode_name(op) == row->name);
+  }
+  CHECK(rows == 49); // every FUSE_* opcode of <linux/fuse.h> 7.38
+  // Never answered: exactly the three the protocol says.
+  for (u32 op : {FUSE_FORGET, FUSE_BATCH_FORGET, FUSE_INTERRUPT}) {
+    CHECK(find_op(op)->answered == Answered::never);
+  }
+  // The famfs extension's opcodes are numbered per revision and named with it.
+  for (const auto& abi : k_famfs_abis) {
+    REQUIRE(find_famfs_op(abi, abi.op_get_fmap) != nullptr);
+    REQUIRE(find_famfs_op(abi, abi.op_get_daxdev) != nullptr);
+    CHECK(find_famfs_op(abi, abi.op_get_fmap)->name == "GET_FMAP");
+    CHECK(find_op(abi.op_get_fmap) == nullptr);
+  }
+  CHECK(opcode_name(k_famfs_abi_v7.op_get_fmap) == "GET_FMAP(v7)");
+  CHECK(opcode_name(k_famfs_abi_rfc2025.op_get_fmap) == "GET_FMAP(rfc2025)");
+  CHECK(opcode_name(999) == "op999");
 }
