@@ -66,9 +66,9 @@ int run_mount(Context& ctx, const MountArgs& a) {
                   other->host_uuid);
       continue;
     }
-    return report(
-        ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, m.mountpoint),
-                       fmt::format("famfs umount {}", m.mountpoint)));
+    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
+                                            m.mountpoint),
+                                 fmt::format("famfs umount {}", m.mountpoint)));
   }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {
