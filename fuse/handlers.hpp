@@ -1,8 +1,9 @@
 // The handlers: one per opcode (the opcode table, fuse/ops.cpp, says which), each turning a
 // decoded request into its reply over the replayed tree (LogFollower), the inode table and the
 // device. They know nothing of descriptors: the server writes what they return. They may read
-// the tree under its shared lock, the inode table, and device memory (file data, never while a
-// lock is held); they write the device only for WRITE and FSYNC, inside files.
+// the tree under its shared lock, ask the follower for a step (lookups, listings, the logplay
+// xattr), use the inode table, and read device memory (file data, never while a lock is held);
+// they write the device only for WRITE and FSYNC, inside files.
 #pragma once
 
 #include "core/image.hpp"
