@@ -4,7 +4,7 @@
 # writes bench/RESULTS.md and bench/read-vs-blocksize.png (gnuplot).
 #
 # usage: scripts/bench.sh [--no-build] [--no-results]
-#   BUILD_DIR   Release build directory (default build-bench in the repo)
+#   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
 #   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~4 GiB free, the
 #               devices are sparse)
 #   BENCH_RUNS  runs per figure and side (default 3); the median counts
@@ -15,7 +15,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD_DIR:-$ROOT/build-bench}
+BUILD=${BUILD_DIR:-$ROOT/build/release}
 RUNS=${BENCH_RUNS:-3}
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 NFILES=10000
@@ -29,8 +29,9 @@ for a in "$@"; do
 done
 
 if ((build)); then
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=OFF >/dev/null
-  make -C "$BUILD" -j"$(nproc)" famfs famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap >/dev/null
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" -j"$(nproc)" --target famfs famfs_bench_fsck famfs_bench_memcpy \
+    famfs_bench_mmap >/dev/null
 fi
 FAMFS=$BUILD/cli/famfs
 for b in "$FAMFS" "$BUILD/bench/famfs_bench_fsck" "$BUILD/bench/famfs_bench_memcpy" \
