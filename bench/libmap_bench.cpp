@@ -9,8 +9,6 @@
 // (fuse figures 0 without FUSE_FILE). Exit 1 when the sides read different bytes.
 //
 // usage: famfs_bench_libmap [--pairs N] FS RELPATH TMPFS_FILE [FUSE_FILE]
-#include <famfs/famfs.h>
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -22,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <famfs/famfs.h>
 #include <string>
 #include <vector>
 
@@ -162,8 +161,8 @@ int main(int argc, char** argv) {
   std::printf("libfamfs map / tmpfs mmap: median %.2fx, min %.2fx, max %.2fx (%d pairs)\n", ls.med,
               ls.min, ls.max, pairs);
   if (fuse != nullptr) {
-    std::printf("FUSE mmap / tmpfs mmap:    median %.2fx, min %.2fx, max %.2fx\n", fs_.med,
-                fs_.min, fs_.max);
+    std::printf("FUSE mmap / tmpfs mmap:    median %.2fx, min %.2fx, max %.2fx\n", fs_.med, fs_.min,
+                fs_.max);
   }
   std::printf("RESULT %.2f %.2f %.2f %.2f %.2f %.2f %.1f\n", ls.med, ls.min, ls.max, fs_.med,
               fs_.min, fs_.max, median(tmpfs_rate));

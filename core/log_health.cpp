@@ -15,9 +15,8 @@ void ReplayMark::remember(const log::LogView& view, u64 applied_now) {
   }
 }
 
-std::string clobber_reason(const Device& dev,
-                           const ReplayMark& mark,
-                           const Result<log::LogView>& view) {
+std::string
+clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogView>& view) {
   auto sb = read_superblock(dev);
   if (!sb) {
     return fmt::format("the superblock is no longer valid: {}", sb.error().message);

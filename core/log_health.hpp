@@ -16,11 +16,11 @@ namespace famfs::core {
 
 // What a reader has replayed: enough to notice that the log changed under it.
 struct ReplayMark {
-  log::Uuid fs_uuid;           // the file system the reader opened
-  u64 applied = 0;             // entries applied
-  u64 crc_index = k_no_index;  // the last applied entry (k_no_index: none yet)
-  u64 crc = 0;                 // its CRC when it was applied
-  bool log_seen = false;       // a valid log header was seen at least once
+  log::Uuid fs_uuid;          // the file system the reader opened
+  u64 applied = 0;            // entries applied
+  u64 crc_index = k_no_index; // the last applied entry (k_no_index: none yet)
+  u64 crc = 0;                // its CRC when it was applied
+  bool log_seen = false;      // a valid log header was seen at least once
 
   // Records that the first `applied` entries of `view` are applied.
   void remember(const log::LogView& view, u64 applied_now);
@@ -31,8 +31,7 @@ struct ReplayMark {
 // validate once it has been seen, the log must not shrink below the entries applied, and the
 // last applied entry must keep its CRC. The caller invalidates cached copies of that entry
 // first on non-coherent memory.
-std::string clobber_reason(const Device& dev,
-                           const ReplayMark& mark,
-                           const Result<log::LogView>& view);
+std::string
+clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogView>& view);
 
 } // namespace famfs::core

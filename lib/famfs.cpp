@@ -3,15 +3,15 @@
 // message ("famfs_map: error: data/x: no such file or directory").
 #include "famfs/famfs.h"
 
-#include "lib/handle.hpp"
-
-#include <cerrno>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <new>
 #include <thread>
+
+#include "lib/handle.hpp"
 
 struct famfs_fs {
   std::unique_ptr<famfs::lib::Handle> h;
@@ -33,12 +33,13 @@ void set_error(const char* fn, int err, std::string_view message) {
   errno = err;
 }
 
-void set_error(const char* fn, const Error& e) { set_error(fn, to_errno(e), e.message); }
+void set_error(const char* fn, const Error& e) {
+  set_error(fn, to_errno(e), e.message);
+}
 
 // Runs `body` (returning a Result) and turns its error, or any exception, into errno and the
 // message; `on_error` is what the C function returns then.
-template <typename Body, typename R>
-auto guarded(const char* fn, R on_error, Body&& body) -> R {
+template <typename Body, typename R> auto guarded(const char* fn, R on_error, Body&& body) -> R {
   try {
     auto r = body();
     if (!r) {
@@ -70,7 +71,9 @@ Result<void> need(bool ok, const char* what) {
   return {};
 }
 
-Write write_of(int flags) { return (flags & FAMFS_OPEN_WRITE) != 0 ? Write::yes : Write::no; }
+Write write_of(int flags) {
+  return (flags & FAMFS_OPEN_WRITE) != 0 ? Write::yes : Write::no;
+}
 
 // Which way famfs_open() goes: a directory is a mount point (or inside a mount).
 bool is_directory(const char* path) {
@@ -121,7 +124,8 @@ famfs_t* famfs_open_device(const char* device, int flags) {
 famfs_t* famfs_open_mount(const char* mountpoint, int flags) {
   return guarded("famfs_open_mount", static_cast<famfs_t*>(nullptr), [&]() -> Result<famfs_t*> {
     FAMFS_TRY(need(mountpoint != nullptr, "mountpoint"));
-    return famfs::lib::wrap(famfs::lib::Handle::open_mount(mountpoint, famfs::lib::write_of(flags)));
+    return famfs::lib::wrap(
+        famfs::lib::Handle::open_mount(mountpoint, famfs::lib::write_of(flags)));
   });
 }
 
@@ -132,15 +136,21 @@ famfs_t* famfs_open(const char* path, int flags) {
   return famfs_open_device(path, flags);
 }
 
-void famfs_close(famfs_t* fs) { delete fs; }
+void famfs_close(famfs_t* fs) {
+  delete fs;
+}
 
-const char* famfs_device(const famfs_t* fs) { return fs != nullptr ? fs->h->device().c_str() : ""; }
+const char* famfs_device(const famfs_t* fs) {
+  return fs != nullptr ? fs->h->device().c_str() : "";
+}
 
 const char* famfs_mountpoint(const famfs_t* fs) {
   return fs != nullptr ? fs->h->mountpoint().c_str() : "";
 }
 
-int famfs_writable(const famfs_t* fs) { return fs != nullptr && fs->h->writable() ? 1 : 0; }
+int famfs_writable(const famfs_t* fs) {
+  return fs != nullptr && fs->h->writable() ? 1 : 0;
+}
 
 int famfs_stat(famfs_t* fs, const char* path, struct famfs_attr* st) {
   return guarded("famfs_stat", -1, [&]() -> Result<int> {
@@ -183,7 +193,9 @@ const struct famfs_dirent* famfs_readdir(famfs_dir_t* dir) {
   return &dir->current;
 }
 
-void famfs_closedir(famfs_dir_t* dir) { delete dir; }
+void famfs_closedir(famfs_dir_t* dir) {
+  delete dir;
+}
 
 void* famfs_map(famfs_t* fs, const char* path, int flags, size_t* len) {
   return guarded("famfs_map", static_cast<void*>(nullptr), [&]() -> Result<void*> {
@@ -225,10 +237,16 @@ int famfs_wait(famfs_t* fs, int timeout_ms) {
   return famfs::lib::wait_for_entries(fs, timeout_ms);
 }
 
-uint64_t famfs_log_entries(famfs_t* fs) { return fs != nullptr ? fs->h->entries() : 0; }
+uint64_t famfs_log_entries(famfs_t* fs) {
+  return fs != nullptr ? fs->h->entries() : 0;
+}
 
-const char* famfs_errmsg(void) { return famfs::lib::g_errmsg.c_str(); }
+const char* famfs_errmsg(void) {
+  return famfs::lib::g_errmsg.c_str();
+}
 
-const char* famfs_version(void) { return FAMFS_VERSION_STRING; }
+const char* famfs_version(void) {
+  return FAMFS_VERSION_STRING;
+}
 
 } // extern "C"

@@ -5,12 +5,12 @@
 #include "core/mounts.hpp"
 #include "log/fmap.hpp"
 
-#include <cerrno>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace famfs::lib {
 
@@ -20,7 +20,9 @@ namespace {
 // allows (devdax does; famfs allocates in 2 MiB units).
 constexpr u64 k_map_align = 0x200000;
 
-u64 round_up(u64 v, u64 unit) { return (v + unit - 1) / unit * unit; }
+u64 round_up(u64 v, u64 unit) {
+  return (v + unit - 1) / unit * unit;
+}
 
 Error errno_error(Errc code, int err, std::string message) {
   return Error{code, err, std::move(message), {}};
@@ -128,7 +130,8 @@ Result<const core::Node*> Handle::resolve(const std::string& path) const {
     }
     n = m_tree.lookup(n->ino, part);
     if (n == nullptr) {
-      return errno_error(Errc::not_found, ENOENT, fmt::format("{}: no such file or directory", path));
+      return errno_error(Errc::not_found, ENOENT,
+                         fmt::format("{}: no such file or directory", path));
     }
   }
   return n;
@@ -194,8 +197,8 @@ Result<FileMap> Handle::map_node(const core::Node& n, Write write) {
     void* at = ::mmap(base + off, p.len, prot, MAP_SHARED | MAP_FIXED, dev.fd(),
                       static_cast<off_t>(p.dev_off));
     if (at == MAP_FAILED) {
-      placed = sys_error(errno, fmt::format("mapping device offset {:#x} of {}", p.dev_off,
-                                            dev.path()));
+      placed =
+          sys_error(errno, fmt::format("mapping device offset {:#x} of {}", p.dev_off, dev.path()));
       return false;
     }
     return true;
@@ -254,8 +257,9 @@ u64 Handle::entries() {
 Result<u64> Handle::poll_locked() {
   const core::Device& dev = m_img.device();
   if (!m_clobbered.empty()) {
-    return errno_error(Errc::corrupt, EIO,
-                       fmt::format("{}: the file system was clobbered: {}", dev.path(), m_clobbered));
+    return errno_error(
+        Errc::corrupt, EIO,
+        fmt::format("{}: the file system was clobbered: {}", dev.path(), m_clobbered));
   }
   auto view = m_img.log(); // re-reads the header
   const log::Superblock& sb = m_img.superblock();

@@ -85,7 +85,7 @@ private:
   core::Tree m_tree;
   core::ReplayMark m_mark;
   std::string m_mountpoint;
-  std::string m_clobbered; // why, once clobbered
+  std::string m_clobbered;                        // why, once clobbered
   std::map<const std::byte*, std::size_t> m_maps; // base -> reserved length
 };
 

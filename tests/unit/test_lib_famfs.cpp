@@ -8,17 +8,17 @@
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
-#include <famfs/famfs.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <famfs/famfs.h>
 #include <fstream>
 #include <iterator>
 #include <string>
