@@ -248,6 +248,21 @@ TEST_CASE("lib famfs_open: refuses what is not a healthy famfs", "[lib]") {
     check_fails(famfs_map(fs, "f", 0, &len), EIO, "clobbered");
     famfs_close(fs);
   }
+  SECTION("a damaged entry appended after the open: the poll fails, older files stay") {
+    famfs_t* fs = famfs_open(img.dev.c_str(), 0);
+    REQUIRE(fs != nullptr);
+    REQUIRE(img.on_device("creat", "-s 1M g") == 0);
+    flip_byte(img.dev,
+              static_cast<off_t>(famfs::log::k_log_offset + famfs::log::entry_offset(1) + 100));
+    check_fails(famfs_poll(fs) >= 0, EIO, "log entry 1");
+    famfs_attr st{};
+    CHECK(famfs_stat(fs, "f", &st) == 0);
+    size_t len = 0;
+    void* p = famfs_map(fs, "f", 0, &len);
+    CHECK(p != nullptr);
+    CHECK(famfs_unmap(fs, p) == 0);
+    famfs_close(fs);
+  }
   SECTION("write on a client") {
     img.as_client();
     check_fails(famfs_open(img.dev.c_str(), FAMFS_OPEN_WRITE), EPERM, "not the master");
