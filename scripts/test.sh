@@ -19,7 +19,7 @@ jobs=$(nproc)
 tjobs=$((2 * jobs))
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-bench_targets=(famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap)
+bench_targets=(famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap famfs_bench_libmap)
 demo_mnt=/tmp/famfs-demo
 cleanup() {
   [ -x build/release/cli/famfs ] && build/release/cli/famfs umount "$demo_mnt" 2>/dev/null
