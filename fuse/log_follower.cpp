@@ -58,7 +58,7 @@ LogFollower::LogFollower(core::Image& img, const ServerOptions& opts)
   const auto& sb = img.superblock();
   m_tree.add_meta(sb.log_offset, sb.log_len);
   m_tree.set_bounds(sb.log_offset + sb.log_len, m_dev_size); // a bad map: traced, not served
-  m_fs_uuid = sb.fs_uuid;
+  m_mark.fs_uuid = sb.fs_uuid;
   {
     std::unique_lock lock(m_tree_mutex);
     account_new_nodes();
@@ -127,11 +127,12 @@ LogFollower::Findings LogFollower::inspect(Probe what) const {
   }
   auto view = m_img.log(); // the one header read of this phase
   if (view) {
-    const u64 first = m_crc_index != core::k_no_index ? m_crc_index : m_tree.applied();
+    const u64 crc_index = m_mark.crc_index;
+    const u64 first = crc_index != core::k_no_index ? crc_index : m_tree.applied();
     const u64 slots = (sb.log_len - log::k_log_header_size) / log::k_log_entry_size;
-    const u64 end = what == Probe::through_end        ? std::min(view->size(), slots)
-                    : m_crc_index != core::k_no_index ? m_crc_index + 1
-                                                      : first;
+    const u64 end = what == Probe::through_end      ? std::min(view->size(), slots)
+                    : crc_index != core::k_no_index ? crc_index + 1
+                                                    : first;
     if (end > first) {
       auto p =
           probe(sb.log_offset + log::entry_offset(first), (end - first) * log::k_log_entry_size);
@@ -168,7 +169,7 @@ u64 LogFollower::apply() {
   if (!view) {
     return 0; // the next step reports it
   }
-  m_log_seen = true;
+  m_mark.log_seen = true;
   const u64 size = view->size();
   const u64 from = m_tree.applied();
   if (size <= from) {
@@ -184,10 +185,7 @@ u64 LogFollower::apply() {
       core::trace_level() >= 2 ? core::Tree::KeepCreated::yes : core::Tree::KeepCreated::no);
   account_new_nodes();
   const std::vector<u64> changed_dirs = dirs_changed_since(nodes_before);
-  if (m_tree.applied() > 0) {
-    m_crc_index = m_tree.applied() - 1;
-    m_last_crc = log::entry_crc(view->slot(m_crc_index));
-  }
+  m_mark.remember(*view, m_tree.applied());
   trace_replay(report, size);
   const u64 applied = m_tree.applied() - from;
   lock.unlock();
@@ -238,29 +236,10 @@ void LogFollower::trace_replay(const core::ReplayReport& report, u64 size) {
 }
 
 std::string LogFollower::find_clobber(const Result<log::LogView>& view) const {
-  auto sb = core::read_superblock(m_img.device());
-  if (!sb) {
-    return fmt::format("the superblock is no longer valid: {}", sb.error().message);
+  if (view && m_mark.crc_index != core::k_no_index && m_mark.crc_index < view->size()) {
+    invalidate_entries(m_mark.crc_index, 1); // clobber_reason reads it again
   }
-  if (!(sb->fs_uuid == m_fs_uuid)) {
-    return fmt::format("the file system UUID changed from {} to {} (another host ran mkfs?)",
-                       m_fs_uuid.str(), sb->fs_uuid.str());
-  }
-  if (!view) {
-    return m_log_seen ? fmt::format("the log header is no longer valid: {}", view.error().message)
-                      : std::string();
-  }
-  if (view->size() < m_tree.applied()) {
-    return fmt::format("the log shrank: next_index {} is below the {} entries applied",
-                       view->size(), m_tree.applied());
-  }
-  if (m_crc_index != core::k_no_index) {
-    invalidate_entries(m_crc_index, 1);
-    if (log::entry_crc(view->slot(m_crc_index)) != m_last_crc) {
-      return fmt::format("{} changed after it was applied", view->where(m_crc_index));
-    }
-  }
-  return {};
+  return core::clobber_reason(m_img.device(), m_mark, view);
 }
 
 void LogFollower::invalidate_entries(u64 first, u64 count) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/image.hpp"
+#include "core/log_health.hpp"
 #include "core/tree.hpp"
 #include "fuse/server_options.hpp"
 #include "log/fmap.hpp"
@@ -93,7 +94,8 @@ public:
   TreeReader read_tree() const { return TreeReader(m_tree_mutex, m_tree); }
   u64 applied() const;
   FsCounts counts() const;
-  const log::Uuid& fs_uuid() const { return m_fs_uuid; }
+  // The file system we mounted.
+  const log::Uuid& fs_uuid() const { return m_mark.fs_uuid; }
   Health& health() { return m_health; }
   const Health& health() const { return m_health; }
   // Where step() writes kernel notifications (a directory's attributes changed); -1: none.
@@ -125,8 +127,8 @@ private:
   u64 apply();
   void trace_replay(const core::ReplayReport& report, u64 size);
   std::vector<u64> dirs_changed_since(u64 nodes_before) const;
-  // Why the superblock or log no longer matches what we applied ("" when it still does).
-  // Caller holds m_tree_mutex (shared at least).
+  // Why the superblock or log no longer matches what we applied ("" when it still does;
+  // core::clobber_reason). Caller holds m_tree_mutex (shared at least).
   std::string find_clobber(const Result<log::LogView>& view) const;
   // On non-coherent memory, drops cached copies of log slots [first, first + count).
   void invalidate_entries(u64 first, u64 count) const;
@@ -137,7 +139,6 @@ private:
   core::Image& m_img;
   const ServerOptions& m_opts;
   u64 m_dev_size = 0;
-  log::Uuid m_fs_uuid; // the file system we mounted
   Health m_health;
   std::atomic<int> m_notify_fd{-1};
   std::atomic<u64> m_stuck_next_index{~0ULL}; // log size when a bad entry last stopped replay
@@ -145,11 +146,9 @@ private:
   // Lock order: first of three (fuse/server.hpp); exclusive only while entries are applied.
   mutable std::shared_mutex m_tree_mutex;
   core::Tree m_tree;
-  bool m_log_seen = false;            // the log header parsed at least once while applying
-  u64 m_crc_index = core::k_no_index; // the last applied entry, re-checked for clobbering
-  u64 m_last_crc = 0;                 // and its CRC
-  u64 m_accounted_nodes = 0;          // nodes whose extents are in m_used_au
-  std::map<u64, u64> m_used_au;       // allocation units in use (STATFS): [first, end) by first
+  core::ReplayMark m_mark;      // what is applied, re-checked for clobbering (core/log_health)
+  u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
+  std::map<u64, u64> m_used_au; // allocation units in use (STATFS): [first, end) by first
   u64 m_used_au_count = 0;
 };
 
