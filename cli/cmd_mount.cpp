@@ -127,9 +127,9 @@ int run_mount(Context& ctx, MountArgs& a) {
                   other->host_uuid);
       continue;
     }
-    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
-                                            m.mountpoint),
-                                 fmt::format("famfs umount {}", m.mountpoint)));
+    return report(
+        ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, m.mountpoint),
+                       fmt::format("famfs umount {}", m.mountpoint)));
   }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {
@@ -207,9 +207,10 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_flag("--foreground", a->cfg.foreground,
                "serve in this process until unmounted (trace to stderr)");
   add_fuse_flags(sub, a->nofuse, "-f,--fuse"); // upstream's famfs mount -f is --fuse
-  auto* rd = sub.add_flag("-r,--read")->description(
-      "accepted for upstream famfs scripts (metadata access by read); the metadata is always "
-      "mapped");
+  auto* rd = sub.add_flag("-r,--read")
+                 ->description("accepted for upstream famfs scripts (metadata access by read); the "
+                               "metadata is always "
+                               "mapped");
   sub.add_flag("-m,--mmap")
       ->description("accepted for upstream famfs scripts (metadata access by mmap, the default)")
       ->excludes(rd);
