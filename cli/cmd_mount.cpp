@@ -30,6 +30,7 @@ struct MountArgs {
   bool read_only = false;
   unsigned threads = 0;
   std::string famfs_abi = "v7";
+  bool famfs_any_minor = false;
   bool set_daxmode = false;
   bool non_coherent = false;
   unsigned follow_interval_ms = 200;
@@ -119,6 +120,7 @@ int run_mount(Context& ctx, const MountArgs& a) {
     std::fflush(ctx.out);
   }
   cfg.famfs_abi = a.famfs_abi;
+  cfg.famfs_any_minor = a.famfs_any_minor;
   auto started = fuse::mount_and_serve(*img, cfg);
   if (!started) {
     return report(ctx, started.error());
@@ -162,6 +164,9 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));
+  sub.add_flag("--famfs-abi-any-minor", a->famfs_any_minor,
+               "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
+               "features claim it");
   sub.add_flag("--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if the mount fails)");
   sub.add_flag("--non-coherent", a->non_coherent,

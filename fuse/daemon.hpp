@@ -46,6 +46,8 @@ struct DaemonConfig {
   std::uint64_t follow_batch = 0;
   // Numbering of the famfs kernel extension (fuse/kernel_abi.hpp k_famfs_abis, --famfs-abi).
   std::string famfs_abi = "v7";
+  // Acknowledge the ABI's INIT bit above its famfs minors (--famfs-abi-any-minor).
+  bool famfs_any_minor = false;
 };
 
 struct Started {

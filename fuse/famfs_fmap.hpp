@@ -34,7 +34,10 @@ struct FamfsFmapHeader {
   std::uint16_t fmap_version;
   std::uint32_t ext_type;
   std::uint32_t nextents;
-  std::uint32_t reserved0;
+  // Offset 12: reserved (zero) up to V10, which ignore it; the next revision (upstream famfs
+  // markdown/kabi-44.md, fuse-famfs-protocol.md §9) reads it as the whole message's size in
+  // bytes. We always write the size.
+  std::uint32_t fmap_size;
   std::uint64_t file_size;
   std::uint64_t reserved1;
 };
@@ -64,6 +67,7 @@ struct FamfsDaxdevOut {
 
 static_assert(sizeof(FamfsFmapHeader) == 32 && offsetof(FamfsFmapHeader, ext_type) == 4
               && offsetof(FamfsFmapHeader, nextents) == 8
+              && offsetof(FamfsFmapHeader, fmap_size) == 12
               && offsetof(FamfsFmapHeader, file_size) == 16);
 static_assert(sizeof(FamfsSimpleExt) == 24 && offsetof(FamfsSimpleExt, se_offset) == 8
               && offsetof(FamfsSimpleExt, se_len) == 16);
@@ -77,7 +81,8 @@ static_assert(sizeof(FamfsDaxdevOut) == 280 && offsetof(FamfsDaxdevOut, name) ==
 // message naming the broken limit when the kernel could not take the map: no extents, more than
 // abi.max_extents extents or abi.max_strips strips, a reply over 4096 bytes, a device index other than 0, an offset, length
 // or chunk size not 2 MiB-aligned (or a chunk over 4 GiB), or a map that cannot hold file_size
-// bytes.
+// bytes. The header's fmap_size is the message's size; under an ABI with a fixed reply size
+// (FamfsAbi::fixed_reply, RFC V1) the message is then padded with zeros to that size.
 Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& map,
                                                  std::uint64_t file_size,
                                                  const FamfsAbi& abi = k_default_famfs_abi,

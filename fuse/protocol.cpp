@@ -321,6 +321,11 @@ std::string opcode_name(u32 opcode) {
   return fmt::format("op{}", opcode);
 }
 
+std::string opcode_name(u32 opcode, u32 minor, const FamfsAbi& abi) {
+  std::string label = famfs_opcode_label(opcode, minor, abi);
+  return label.empty() ? opcode_name(opcode) : label;
+}
+
 Result<InHeader> decode_header(std::span<const std::byte> bytes) {
   if (bytes.size() < k_in_header_size) {
     return fail(Errc::invalid_argument, "request of {} bytes is shorter than its {}-byte header",

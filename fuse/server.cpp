@@ -535,7 +535,7 @@ Outcome Server::handle(std::span<const std::byte> bytes) {
   }
   const Request& r = *req;
   const u32 op = r.header.opcode;
-  FAMFS_TRACE(3, "{} unique {} node {} ({} bytes)", opcode_name(op), r.header.unique,
+  FAMFS_TRACE(3, "{} unique {} node {} ({} bytes)", opcode_name(op, m_minor, *m_opts.famfs_abi), r.header.unique,
               r.header.nodeid, r.header.len);
   if (!m_initialized.load() && op != FUSE_INIT) {
     return error_to(r, EIO);
@@ -544,19 +544,19 @@ Outcome Server::handle(std::span<const std::byte> bytes) {
     // The famfs kernel extension: served only when negotiated at INIT; a kernel that sends
     // these anyway gets ENOSYS.
     if (!m_famfs.load()) {
-      FAMFS_TRACE(2, "{}: famfs extension not negotiated", opcode_name(op));
+      FAMFS_TRACE(2, "{}: famfs extension not negotiated", opcode_name(op, m_minor, *m_opts.famfs_abi));
       return error_to(r, ENOSYS);
     }
     return op == m_opts.famfs_abi->op_get_fmap ? do_get_fmap(r) : do_get_daxdev(r);
   }
   Handler h = handler_for(op);
   if (h == nullptr) {
-    FAMFS_TRACE(2, "{}: not implemented", opcode_name(op));
+    FAMFS_TRACE(2, "{}: not implemented", opcode_name(op, m_minor, *m_opts.famfs_abi));
     return error_to(r, ENOSYS);
   }
   Outcome o = (this->*h)(r);
   if (o.send && o.reply.error() != 0) {
-    FAMFS_TRACE(3, "{} unique {}: error {}", opcode_name(op), r.header.unique, o.reply.error());
+    FAMFS_TRACE(3, "{} unique {}: error {}", opcode_name(op, m_minor, *m_opts.famfs_abi), r.header.unique, o.reply.error());
   }
   return o;
 }
@@ -581,7 +581,6 @@ Outcome Server::do_init(const Request& r) {
   const u64 want = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS
                    | FUSE_READDIRPLUS_AUTO | FUSE_MAX_PAGES | FUSE_ASYNC_DIO | FUSE_INIT_EXT
                    | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
-  const u64 famfs_bit = static_cast<u64>(m_opts.famfs_abi->flags2_dax_fmap) << 32;
   InitOut o;
   o.minor = std::min(in.minor, k_kernel_minor);
   o.flags = want & in.flags;
@@ -598,24 +597,13 @@ Outcome Server::do_init(const Request& r) {
   m_minor = o.minor;
   FAMFS_TRACE(1, "INIT: kernel {}.{} flags {:#x}; we speak {}.{} with flags {:#x}", in.major,
               in.minor, in.flags, o.major, o.minor, o.flags);
-  // famfs DAX fmaps (fuse-famfs-protocol.md §1): acknowledged iff the kernel offered the bit
-  // (which travels in flags2, so only with FUSE_INIT_EXT) and our device can be mapped by it.
-  const bool offered = (in.flags & FUSE_INIT_EXT) != 0 && (in.flags & famfs_bit) != 0;
-  const bool famfs = offered && m_opts.fmap_capable;
-  if (famfs) {
-    o.flags |= famfs_bit | FUSE_INIT_EXT;
-    FAMFS_TRACE(1, "INIT: famfs DAX fmaps ({}) accepted: the kernel maps file data from {}",
-                m_opts.famfs_abi->name,
-                m_opts.daxdev_path.empty() ? m_img.device().path() : m_opts.daxdev_path);
-  } else if (offered) {
-    FAMFS_TRACE(1,
-                "INIT: kernel offers famfs DAX fmaps ({}); not acknowledged: the {} backing is "
-                "not a devdax device, so this server carries the data itself",
-                m_opts.famfs_abi->name, core::to_string(m_img.device().kind()));
-  } else {
-    FAMFS_TRACE(1, "INIT: no famfs DAX fmaps offered ({} numbering); data path: {}",
-                m_opts.famfs_abi->name, k_data_path_userspace);
-  }
+  // famfs DAX fmaps (fuse-famfs-protocol.md §1): fuse/kernel_abi.cpp famfs_init_decision.
+  const auto d = famfs_init_decision(*m_opts.famfs_abi, in.minor, in.flags, m_opts.fmap_capable,
+                                     m_opts.famfs_any_minor);
+  o.flags = (o.flags | d.add_flags) & ~d.drop_flags;
+  FAMFS_TRACE(1, "INIT: {}; data path: {}", d.reason,
+              d.famfs ? k_data_path_kernel : k_data_path_userspace);
+  const bool famfs = d.famfs;
   m_famfs.store(famfs);
   m_initialized.store(true);
   return reply_to(r, init_reply(o));

@@ -73,6 +73,9 @@ struct ServerOptions {
   // data no longer passes through us. The daemon sets it for devdax devices; unit tests set it
   // over a regular file (no dax hardware here). Off: the userspace data path, always.
   bool fmap_capable = false;
+  // Acknowledge the ABI's INIT bit above its highest famfs minor where the row allows it
+  // (FamfsAbi::minor_overridable, `--famfs-abi-any-minor`).
+  bool famfs_any_minor = false;
   // The path GET_DAXDEV names (index 0); empty means the image's device path.
   std::string daxdev_path;
   // This mount's host, as the status xattr reports it: "master" or "client", and its system UUID.
