@@ -1,5 +1,6 @@
-// famfs mount [-f] [--writable | --read-only] [--threads N] [--famfs-abi V] [--set-daxmode]
-//             [--non-coherent] [--follow-interval MS] DEVICE MOUNTPOINT
+// famfs mount [-f] [--writable | --read-only] [--threads N] [--famfs-abi V]
+//             [--famfs-abi-any-minor] [--set-daxmode] [--non-coherent] [--follow-interval MS]
+//             DEVICE MOUNTPOINT
 // Orchestration and printing only; the server lives in fuse/.
 #include "cli/command.hpp"
 #include "cli/daxmode.hpp"
