@@ -43,8 +43,8 @@ public:
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
-      return fail(Errc::unsupported,
-                  "{}: --set-daxmode applies only to dax character devices", path);
+      return fail(Errc::unsupported, "{}: --set-daxmode applies only to dax character devices",
+                  path);
     }
     FAMFS_TRY_ASSIGN(std::string was, m_ops.mode_of(path));
     if (was == "devdax") {

@@ -55,8 +55,8 @@ Result<void> dax_mode_mappable(const std::string& path, const std::string& mode)
   }
   if (mode == "unbound") {
     return fail(Errc::unsupported,
-                "{}: dax device is not bound to a driver; this command needs devdax mode: {}",
-                path, how);
+                "{}: dax device is not bound to a driver; this command needs devdax mode: {}", path,
+                how);
   }
   return fail(Errc::unsupported, "{}: dax device is in {} mode; this command needs devdax mode: {}",
               path, mode, how);
@@ -64,8 +64,7 @@ Result<void> dax_mode_mappable(const std::string& path, const std::string& mode)
 
 Result<void> kernel_can_map(DeviceKind kind, const std::string& path, const std::string& sysfs) {
   if (kind != DeviceKind::devdax) {
-    return fail(Errc::unsupported, "{}: the {} backing is not a dax device", path,
-                to_string(kind));
+    return fail(Errc::unsupported, "{}: the {} backing is not a dax device", path, to_string(kind));
   }
   const std::string mode = dax_driver_mode(dax_devname(path), sysfs);
   if (mode != "famfs") {

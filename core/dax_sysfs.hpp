@@ -31,9 +31,8 @@ Result<void> dax_mode_mappable(const std::string& path, const std::string& mode)
 // bound to fsdev_dax (the kernel's fs_dax_get() refuses any other driver), on a host whose page
 // and PMD sizes are the ones famfs maps are built for (host_geometry_fits). Errc::unsupported
 // with the reason otherwise.
-Result<void> kernel_can_map(DeviceKind kind,
-                            const std::string& path,
-                            const std::string& sysfs = k_sysfs_root);
+Result<void>
+kernel_can_map(DeviceKind kind, const std::string& path, const std::string& sysfs = k_sysfs_root);
 
 // The host's base page size (sysconf) and PMD size
 // (<sysfs>/kernel/mm/transparent_hugepage/hpage_pmd_size; without that file, derived from the

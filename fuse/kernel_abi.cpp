@@ -49,8 +49,8 @@ FamfsInitDecision famfs_init_decision(const FamfsAbi& abi,
   if (!abi.readdirplus) {
     d.drop_flags = FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO;
   }
-  d.reason = fmt::format("famfs DAX fmaps ({}) accepted at protocol 7.{}{}", abi.name,
-                         kernel_minor, abi.readdirplus ? "" : "; READDIRPLUS off (fmaps at LOOKUP)");
+  d.reason = fmt::format("famfs DAX fmaps ({}) accepted at protocol 7.{}{}", abi.name, kernel_minor,
+                         abi.readdirplus ? "" : "; READDIRPLUS off (fmaps at LOOKUP)");
   return d;
 }
 

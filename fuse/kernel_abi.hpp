@@ -56,15 +56,31 @@ struct FamfsAbi {
 // extents at 2 and strips at 16, posted a fixed 4096-byte GET_FMAP buffer and fetched fmaps at
 // LOOKUP only (issue 22). Bit 42 is FUSE_REQUEST_TIMEOUT from protocol 7.43 (offered by every
 // such kernel) and opcode 53 is FUSE_COPY_FILE_RANGE_64 from 7.45: never famfs above 7.42.
-inline constexpr FamfsAbi k_famfs_abi_rfc2025 = {"rfc2025", 1U << (42 - 32), 53, 54, 2, 16,
-                                                 42,        false,          4096, false};
+inline constexpr FamfsAbi k_famfs_abi_rfc2025 = {.name = "rfc2025",
+                                                 .flags2_dax_fmap = 1U << (42 - 32),
+                                                 .op_get_fmap = 53,
+                                                 .op_get_daxdev = 54,
+                                                 .max_extents = 2,
+                                                 .max_strips = 16,
+                                                 .max_minor = 42,
+                                                 .minor_overridable = false,
+                                                 .fixed_reply = 4096,
+                                                 .readdirplus = false};
 // "[PATCH V7 00/19] famfs: port into fuse" (2026-01-18, same wire as V10): FUSE_DAX_FMAP =
 // 1ULL << 43 (flags2 bit 11), FUSE_GET_FMAP = 54, FUSE_GET_DAXDEV = 55. Source:
 // fuse-famfs-protocol.md §1, §2 (K11, K12, K14, L2). Limits 32 extents, 32 strips (L2, K13).
 // The series sits on protocol 7.45; 7.46 gave bit 43 to FUSE_HAS_IO_URING_BUFPOOL (§9), and
 // other in-flight series claim it too, so above 45 only with the explicit override.
-inline constexpr FamfsAbi k_famfs_abi_v7 = {"v7", 1U << (43 - 32), 54, 55, 32, 32,
-                                            45,   true,           0,  true};
+inline constexpr FamfsAbi k_famfs_abi_v7 = {.name = "v7",
+                                            .flags2_dax_fmap = 1U << (43 - 32),
+                                            .op_get_fmap = 54,
+                                            .op_get_daxdev = 55,
+                                            .max_extents = 32,
+                                            .max_strips = 32,
+                                            .max_minor = 45,
+                                            .minor_overridable = true,
+                                            .fixed_reply = 0,
+                                            .readdirplus = true};
 
 inline constexpr FamfsAbi k_famfs_abis[] = {k_famfs_abi_v7, k_famfs_abi_rfc2025};
 inline constexpr const FamfsAbi& k_default_famfs_abi = k_famfs_abi_v7;

@@ -535,8 +535,10 @@ Outcome Server::handle(std::span<const std::byte> bytes) {
   }
   const Request& r = *req;
   const u32 op = r.header.opcode;
-  FAMFS_TRACE(3, "{} unique {} node {} ({} bytes)", opcode_name(op, m_minor, *m_opts.famfs_abi), r.header.unique,
-              r.header.nodeid, r.header.len);
+  // Named as this kernel's protocol minor means it (53 is COPY_FILE_RANGE_64 from 7.45).
+  auto name = [&] { return opcode_name(op, m_minor, *m_opts.famfs_abi); };
+  FAMFS_TRACE(3, "{} unique {} node {} ({} bytes)", name(), r.header.unique, r.header.nodeid,
+              r.header.len);
   if (!m_initialized.load() && op != FUSE_INIT) {
     return error_to(r, EIO);
   }
@@ -544,19 +546,19 @@ Outcome Server::handle(std::span<const std::byte> bytes) {
     // The famfs kernel extension: served only when negotiated at INIT; a kernel that sends
     // these anyway gets ENOSYS.
     if (!m_famfs.load()) {
-      FAMFS_TRACE(2, "{}: famfs extension not negotiated", opcode_name(op, m_minor, *m_opts.famfs_abi));
+      FAMFS_TRACE(2, "{}: famfs extension not negotiated", name());
       return error_to(r, ENOSYS);
     }
     return op == m_opts.famfs_abi->op_get_fmap ? do_get_fmap(r) : do_get_daxdev(r);
   }
   Handler h = handler_for(op);
   if (h == nullptr) {
-    FAMFS_TRACE(2, "{}: not implemented", opcode_name(op, m_minor, *m_opts.famfs_abi));
+    FAMFS_TRACE(2, "{}: not implemented", name());
     return error_to(r, ENOSYS);
   }
   Outcome o = (this->*h)(r);
   if (o.send && o.reply.error() != 0) {
-    FAMFS_TRACE(3, "{} unique {}: error {}", opcode_name(op, m_minor, *m_opts.famfs_abi), r.header.unique, o.reply.error());
+    FAMFS_TRACE(3, "{} unique {}: error {}", name(), r.header.unique, o.reply.error());
   }
   return o;
 }

@@ -119,7 +119,7 @@ TEST_CASE("dax sysfs: page and PMD sizes are derived, and famfs mode needs 4 KiB
   CHECK(!core::host_geometry_fits({16384, 2ULL << 20}));
 }
 
-TEST_CASE("--set-daxmode: the starting mode is back after any failure", "[core]") {
+TEST_CASE("dax sysfs: --set-daxmode puts the starting mode back after any failure", "[core]") {
   FakeSysfs s;
   const std::string path = "/dev/dax-fake-does-not-exist"; // not stat-able: no file-type check
   const std::string dev = core::dax_devname(path);
