@@ -41,8 +41,8 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
   if (!status && status.error().code != Errc::not_found) {
     return Unexpected{std::move(status).error()};
   }
-  if (status && status->count("entries_applied") != 0) {
-    applied = std::strtoull((*status)["entries_applied"].c_str(), nullptr, 10);
+  if (status) {
+    applied = status->entries_applied;
   }
   struct stat st {};
   if (::stat(mnt.c_str(), &st) != 0) {

@@ -26,16 +26,13 @@ namespace {
 struct MountArgs {
   std::string device;
   std::string mountpoint;
-  bool foreground = false;
   bool writable = false;
   bool read_only = false;
-  unsigned threads = 0;
   std::string famfs_abi = "v7";
-  bool famfs_any_minor = false;
   bool set_daxmode = false;
-  bool non_coherent = false;
   unsigned follow_interval_ms = 200;
-  std::uint64_t follow_batch = 0;
+  // Bound straight to the options that need no translation; run_mount fills in the rest.
+  fuse::DaemonConfig cfg;
 };
 
 int run_mount(Context& ctx, const MountArgs& a) {
@@ -65,10 +62,9 @@ int run_mount(Context& ctx, const MountArgs& a) {
       continue;
     }
     auto other = fuse::read_mount_status(m.mountpoint);
-    if (other && !host_uuid.empty() && other->count("host_uuid") != 0
-        && (*other)["host_uuid"] != host_uuid) {
+    if (other && !host_uuid.empty() && !other->host_uuid.empty() && other->host_uuid != host_uuid) {
       FAMFS_TRACE(1, "{} is also mounted on {} by host {}", a.device, m.mountpoint,
-                  (*other)["host_uuid"]);
+                  other->host_uuid);
       continue;
     }
     return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
@@ -100,37 +96,32 @@ int run_mount(Context& ctx, const MountArgs& a) {
     return report(ctx, img.error());
   }
 
-  fuse::DaemonConfig cfg;
+  fuse::DaemonConfig cfg = a.cfg;
   cfg.device = device;
   cfg.mountpoint = *mnt;
-  cfg.foreground = a.foreground;
-  cfg.writable = writable;
   cfg.trace_level = 1 + ctx.verbose;
-  cfg.threads = a.threads;
-  cfg.role = role && *role == core::Role::master ? "master" : "client";
-  cfg.host_uuid = host_uuid;
-  cfg.non_coherent = a.non_coherent;
-  cfg.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
-  cfg.follow_batch = a.follow_batch;
-  const std::string says =
-      fmt::format("famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device,
-                  cfg.mountpoint, cfg.role, writable ? "read-write" : "read-only",
-                  a.non_coherent ? " (non-coherent memory)" : "");
-  if (a.foreground) {
+  cfg.server.writable = writable;
+  cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
+  cfg.server.host_uuid = host_uuid;
+  cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
+  cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
+  const std::string says = fmt::format(
+      "famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device, cfg.mountpoint,
+      core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
+      cfg.server.non_coherent ? " (non-coherent memory)" : "");
+  if (cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
     std::fflush(ctx.out);
   }
-  cfg.famfs_abi = a.famfs_abi;
-  cfg.famfs_any_minor = a.famfs_any_minor;
   auto started = fuse::mount_and_serve(*img, cfg);
   if (!started) {
     return report(ctx, started.error());
   }
   daxmode.commit();
-  if (!a.foreground) {
+  if (!cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
   }
-  if (!a.foreground && ctx.verbose > 0) {
+  if (!cfg.foreground && ctx.verbose > 0) {
     fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
                cfg.mountpoint, writable ? "read-write" : "read-only data", started->pid,
                started->log_path);
@@ -153,24 +144,24 @@ RunFn add_mount(CLI::App& sub) {
   auto a = std::make_shared<MountArgs>();
   sub.add_option("DEVICE", a->device, "the famfs device or backing file")->required();
   sub.add_option("MOUNTPOINT", a->mountpoint, "an empty directory")->required();
-  sub.add_flag("-f,--foreground", a->foreground,
+  sub.add_flag("-f,--foreground", a->cfg.foreground,
                "serve in this process until unmounted (trace to stderr)");
   auto* w = sub.add_flag("--writable", a->writable,
                          "allow writes inside files on a client host (the master always may)");
   auto* ro =
       sub.add_flag("--read-only", a->read_only, "serve file data read-only, even on the master");
   w->excludes(ro);
-  sub.add_option("--threads", a->threads, "worker threads (default: one per CPU)")
+  sub.add_option("--threads", a->cfg.server.threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1U, 64U));
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));
-  sub.add_flag("--famfs-abi-any-minor", a->famfs_any_minor,
+  sub.add_flag("--famfs-abi-any-minor", a->cfg.server.famfs_any_minor,
                "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
                "features claim it");
   sub.add_flag("--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if the mount fails)");
-  sub.add_flag("--non-coherent", a->non_coherent,
+  sub.add_flag("--non-coherent", a->cfg.server.non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");
   sub.add_option("--follow-interval", a->follow_interval_ms,
@@ -178,7 +169,7 @@ RunFn add_mount(CLI::App& sub) {
                  "when asked by famfs logplay")
       ->check(CLI::Range(0U, 3600000U));
   // A test knob, left out of --help: at most N new entries per follow step (0: all).
-  sub.add_option("--follow-batch", a->follow_batch)->group("");
+  sub.add_option("--follow-batch", a->cfg.server.follow_batch)->group("");
   return [a](Context& ctx) { return run_mount(ctx, *a); };
 }
 

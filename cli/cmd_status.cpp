@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include <map>
 #include <memory>
 #include <optional>
 
@@ -56,11 +55,6 @@ DeviceSide read_device_side(const std::string& device) {
   return d;
 }
 
-std::string get(const std::map<std::string, std::string>& m, const std::string& key) {
-  auto it = m.find(key);
-  return it == m.end() ? std::string() : it->second;
-}
-
 int run_status(Context& ctx, const StatusArgs& a) {
   std::string rel;
   auto mount = core::famfs_mount_for(a.mountpoint, &rel);
@@ -74,18 +68,18 @@ int run_status(Context& ctx, const StatusArgs& a) {
     return report(ctx, with_context(std::move(st).error(), "the daemon does not answer"));
   }
   const DeviceSide dev = read_device_side(mount->source);
-  const std::string mounted_uuid = get(*st, "fs_uuid");
-  const bool healthy = get(*st, "healthy") == "yes";
-  const std::string reason = get(*st, "reason");
-  const auto media_errors = static_cast<std::uint64_t>(std::stoull("0" + get(*st, "media_errors")));
+  const std::string& mounted_uuid = st->fs_uuid;
+  const bool healthy = st->healthy;
+  const std::string& reason = st->reason;
+  const std::uint64_t media_errors = st->media_errors;
 
   if (a.json) {
     core::JsonWriter j;
     j.begin_object();
     j.member("mountpoint", mount->mountpoint);
     j.member("device", mount->source);
-    j.member("role", get(*st, "role"));
-    j.member("host_uuid", get(*st, "host_uuid"));
+    j.member("role", core::to_string(st->role));
+    j.member("host_uuid", st->host_uuid);
     j.member("fs_uuid", mounted_uuid);
     j.member("device_fs_uuid", dev.fs_uuid);
     if (dev.log_ok) {
@@ -95,15 +89,13 @@ int run_status(Context& ctx, const StatusArgs& a) {
       j.null_member("log_slots_used");
       j.null_member("log_slots_total");
     }
-    j.member("entries_applied",
-             static_cast<std::uint64_t>(std::stoull("0" + get(*st, "entries_applied"))));
+    j.member("entries_applied", st->entries_applied);
     j.member("capacity_bytes", dev.capacity);
-    j.member("daemon_pid", static_cast<std::uint64_t>(std::stoull("0" + get(*st, "pid"))));
-    j.member("data_path", get(*st, "data_path"));
-    j.member("writable", get(*st, "writable") == "yes");
-    j.member("non_coherent", get(*st, "non_coherent") == "yes");
-    j.member("follow_interval_ms",
-             static_cast<std::uint64_t>(std::stoull("0" + get(*st, "follow_interval_ms"))));
+    j.member("daemon_pid", st->pid);
+    j.member("data_path", st->data_path);
+    j.member("writable", st->writable);
+    j.member("non_coherent", st->non_coherent);
+    j.member("follow_interval_ms", st->follow_interval_ms.value_or(0));
     j.member("media_errors", media_errors);
     j.member("healthy", healthy);
     j.member("reason", reason);
@@ -113,7 +105,8 @@ int run_status(Context& ctx, const StatusArgs& a) {
   } else {
     fmt::print(ctx.out, "mount point:     {}\n", mount->mountpoint);
     fmt::print(ctx.out, "device:          {}\n", mount->source);
-    fmt::print(ctx.out, "role:            {} (host {})\n", get(*st, "role"), get(*st, "host_uuid"));
+    fmt::print(ctx.out, "role:            {} (host {})\n", core::to_string(st->role),
+               st->host_uuid);
     fmt::print(ctx.out, "file system:     {}\n", mounted_uuid);
     if (!dev.fs_uuid.empty() && dev.fs_uuid != mounted_uuid) {
       fmt::print(ctx.out, "  on device now: {}\n", dev.fs_uuid);
@@ -123,21 +116,20 @@ int run_status(Context& ctx, const StatusArgs& a) {
     } else {
       fmt::print(ctx.out, "log slots used:  unknown ({})\n", dev.problem);
     }
-    fmt::print(ctx.out, "entries applied: {}\n", get(*st, "entries_applied"));
-    const std::string every = get(*st, "follow_interval_ms");
+    fmt::print(ctx.out, "entries applied: {}\n", st->entries_applied);
+    const auto every = st->follow_interval_ms;
     fmt::print(ctx.out, "follow:          {}\n",
-               every.empty()  ? std::string("unknown")
-               : every == "0" ? std::string("on request only (famfs logplay)")
-                              : fmt::format("every {} ms", every));
+               !every        ? std::string("unknown")
+               : *every == 0 ? std::string("on request only (famfs logplay)")
+                             : fmt::format("every {} ms", *every));
     if (a.human) {
       fmt::print(ctx.out, "capacity:        {}\n", core::human_size(dev.capacity));
     } else {
       fmt::print(ctx.out, "capacity:        {} bytes ({} MiB)\n", dev.capacity, dev.capacity >> 20);
     }
-    fmt::print(ctx.out, "daemon pid:      {}\n", get(*st, "pid"));
-    fmt::print(ctx.out, "data path:       {}, {}{}\n", get(*st, "data_path"),
-               get(*st, "writable") == "yes" ? "read-write" : "read-only",
-               get(*st, "non_coherent") == "yes" ? ", non-coherent" : "");
+    fmt::print(ctx.out, "daemon pid:      {}\n", st->pid);
+    fmt::print(ctx.out, "data path:       {}, {}{}\n", st->data_path,
+               st->writable ? "read-write" : "read-only", st->non_coherent ? ", non-coherent" : "");
     fmt::print(ctx.out, "health:          {}\n", healthy ? "healthy" : "CLOBBERED: " + reason);
     if (media_errors > 0) {
       fmt::print(ctx.out, "media errors:    {} (requests answered EIO; see the daemon log)\n",

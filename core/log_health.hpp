@@ -1,5 +1,6 @@
 // Whether a file system a reader has replayed part of is still the one it replayed: the checks
-// the mount daemon (fuse/server.cpp) and libfamfs (lib/) make before they trust new log entries.
+// the mount daemon (fuse/log_follower.cpp) and libfamfs (lib/) make before they trust new log
+// entries.
 // A clobber is another mkfs over the device, a log rewritten or shrunk under the reader, or a
 // superblock or log header that no longer validates. Space is never reused in famfs, so a
 // reader that has not seen a clobber may keep serving what it replayed.

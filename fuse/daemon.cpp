@@ -143,15 +143,8 @@ int serve_here(core::Image& img,
                Channel& ch,
                const DaemonConfig& cfg,
                const std::function<void()>& on_ready) {
-  ServerOptions opts;
-  opts.writable = cfg.writable;
-  opts.threads = cfg.threads;
-  opts.role = cfg.role;
-  opts.host_uuid = cfg.host_uuid;
-  opts.non_coherent = cfg.non_coherent;
-  opts.follow_interval = cfg.follow_interval;
-  opts.follow_batch = cfg.follow_batch;
-  img.device().set_non_coherent(cfg.non_coherent);
+  ServerOptions opts = cfg.server;
+  img.device().set_non_coherent(opts.non_coherent);
   // famfs DAX fmaps need a dax device in famfs mode (fsdev_dax) on a 4 KiB / 2 MiB host; anything
   // else keeps the userspace data path.
   auto can_map = core::kernel_can_map(img.device().kind(), cfg.device);
@@ -160,18 +153,12 @@ int serve_here(core::Image& img,
     FAMFS_TRACE(1, "famfs DAX fmaps will not be offered to the kernel: {}",
                 can_map.error().message);
   }
-  opts.famfs_any_minor = cfg.famfs_any_minor;
   opts.daxdev_path = cfg.device;
-  opts.famfs_abi = famfs_abi(cfg.famfs_abi);
-  if (opts.famfs_abi == nullptr) {
-    FAMFS_TRACE(0, "unknown famfs kernel ABI '{}'", cfg.famfs_abi);
-    return 1;
-  }
   Server server(img, opts);
   const std::string pid_path = daemon_pid_path(cfg.mountpoint);
   write_pid_file(pid_path);
   FAMFS_TRACE(1, "famfs daemon pid {}: serving {} on {} ({})", ::getpid(), cfg.device,
-              cfg.mountpoint, cfg.writable ? "writable" : "read-only data");
+              cfg.mountpoint, opts.writable ? "writable" : "read-only data");
   auto r = server.run(ch, on_ready);
   ::unlink(pid_path.c_str());
   if (!r) {
@@ -191,6 +178,34 @@ Result<void> check_mount_answers(const std::string& mnt) {
     return sys_error(errno, mnt + ": the mounted root does not answer");
   }
   return {};
+}
+
+// Waits (up to 15 s) for the daemon `pid` to say on `ready` that the mount answers; otherwise
+// stops it and detaches the mount.
+Result<void> wait_until_ready(pid_t pid,
+                              const UniqueFd& ready,
+                              const std::string& mountpoint,
+                              const std::string& log_path) {
+  pollfd p{ready.get(), POLLIN, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, 15000);
+  } while (n < 0 && errno == EINTR);
+  char byte = 0;
+  ssize_t got = n > 0 ? ::read(ready.get(), &byte, 1) : 0;
+  if (got == 1) {
+    return {};
+  }
+  int status = 0;
+  const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
+  if (!exited) {
+    ::kill(pid, SIGTERM);
+  }
+  (void)unmount(mountpoint, Lazy::yes);
+  return Unexpected{
+      with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
+                           mountpoint, exited ? "exited" : "did not answer"),
+                fmt::format("see {}", log_path))};
 }
 
 } // namespace
@@ -299,35 +314,16 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
   // The parent keeps no handle on the connection: if the daemon dies, the mount fails fast.
   ch.close();
   ready_w.reset();
-  pollfd p{ready_r.get(), POLLIN, 0};
-  int n = 0;
-  do {
-    n = ::poll(&p, 1, 15000);
-  } while (n < 0 && errno == EINTR);
-  char byte = 0;
-  ssize_t got = n > 0 ? ::read(ready_r.get(), &byte, 1) : 0;
-  if (got != 1) {
-    int status = 0;
-    const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) {
-      ::kill(pid, SIGTERM);
-    }
-    (void)unmount(cfg.mountpoint, Lazy::yes);
-    return Unexpected{
-        with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
-                             cfg.mountpoint, exited ? "exited" : "did not answer"),
-                  fmt::format("see {}", log_path))};
-  }
+  FAMFS_TRY(wait_until_ready(pid, ready_r, cfg.mountpoint, log_path));
   FAMFS_TRY(check_mount_answers(cfg.mountpoint));
   return Started{pid, log_path};
 }
 
 namespace {
 
-// Reads the "key=value" lines of xattr `name` on a mount's root. Each try is one request to the
-// daemon; the first buffer is large enough for a status, so a logplay request is sent once.
-Result<std::map<std::string, std::string>> read_status_xattr(const std::string& mountpoint,
-                                                             std::string_view xattr) {
+// Reads the status xattr `name` of a mount's root. Each try is one request to the daemon; the
+// first buffer is large enough for a status, so a logplay request is sent once.
+Result<MountStatus> read_status_xattr(const std::string& mountpoint, std::string_view xattr) {
   const std::string name(xattr);
   std::string buf(4096, '\0');
   ssize_t n = -1;
@@ -346,29 +342,16 @@ Result<std::map<std::string, std::string>> read_status_xattr(const std::string& 
     return sys_error(err, mountpoint + ": reading its status");
   }
   buf.resize(static_cast<std::size_t>(n));
-  std::map<std::string, std::string> out;
-  std::size_t pos = 0;
-  while (pos < buf.size()) {
-    std::size_t end = buf.find('\n', pos);
-    if (end == std::string::npos) {
-      end = buf.size();
-    }
-    const std::string line = buf.substr(pos, end - pos);
-    if (auto eq = line.find('='); eq != std::string::npos) {
-      out[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    pos = end + 1;
-  }
-  return out;
+  return with_context(MountStatus::parse(buf), mountpoint);
 }
 
 } // namespace
 
-Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint) {
+Result<MountStatus> read_mount_status(const std::string& mountpoint) {
   return read_status_xattr(mountpoint, k_status_xattr);
 }
 
-Result<std::map<std::string, std::string>> ask_mount_to_follow(const std::string& mountpoint) {
+Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint) {
   return read_status_xattr(mountpoint, k_logplay_xattr);
 }
 

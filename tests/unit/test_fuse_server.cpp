@@ -27,6 +27,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 using namespace famfs;
@@ -711,7 +712,7 @@ TEST_CASE("fuse::Server: a bad log entry stops replay; the valid prefix is serve
   CHECK_FALSE(k.lookup(1, "a"));
   CHECK_FALSE(k.lookup(1, "b"));
   bytes[slot + 40] ^= std::byte{0x20}; // repaired: replay resumes
-  k.server().refresh(true);
+  k.server().refresh(RetryBadEntry::yes);
   CHECK(k.lookup(1, "b"));
 }
 
@@ -732,6 +733,42 @@ TEST_CASE("fuse::Server: INTERRUPT gets no reply; DESTROY ends the serving loop"
   }
   CHECK(k.finished());
   CHECK(k.result());
+}
+
+TEST_CASE("fuse::Server: a handler that throws gets ENOMEM or EIO; the daemon goes on", "[fuse]") {
+  Fixture f;
+  ServerOptions o = writable();
+  std::atomic<int> thrown{0};
+  // The hook runs just before each handler: GETATTR of node 1 runs out of memory, STATFS meets
+  // another exception, FORGET (never answered) throws too.
+  o.before_handler = [&](const Request& r) {
+    if (r.header.opcode == FUSE_GETATTR && r.header.nodeid == 1) {
+      thrown.fetch_add(1);
+      throw std::bad_alloc();
+    }
+    if (r.header.opcode == FUSE_STATFS) {
+      thrown.fetch_add(1);
+      throw std::runtime_error("a broken invariant");
+    }
+    if (r.header.opcode == FUSE_FORGET) {
+      thrown.fetch_add(1);
+      throw std::bad_alloc();
+    }
+  };
+  FakeKernel k(*f.img, o);
+  k.init();
+  fuse_getattr_in gi{};
+  CHECK(k.call_of(FUSE_GETATTR, 1, gi).first == ENOMEM);
+  CHECK(k.call(FUSE_STATFS, 1, {}).first == EIO);
+  fuse_forget_in fi{};
+  fi.nlookup = 1;
+  REQUIRE(k.post(FUSE_FORGET, 1, FakeKernel::bytes_of(fi)));
+  // Still serving, on the same thread: the next reply is LOOKUP's, not one for FORGET.
+  auto d = k.lookup(1, "d");
+  REQUIRE(d);
+  CHECK(k.call_of(FUSE_GETATTR, d->nodeid, gi).first == 0);
+  CHECK(thrown.load() == 3);
+  CHECK_FALSE(k.finished());
 }
 
 namespace {
