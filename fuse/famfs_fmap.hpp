@@ -20,7 +20,9 @@ namespace famfs::fuse {
 inline constexpr std::uint32_t k_famfs_fmap_version = 1;
 // The kernel posts a PAGE_SIZE buffer for the reply (FMAP_BUFSIZE); a longer reply is an EIO.
 inline constexpr std::size_t k_famfs_fmap_max_reply = 4096;
-// Offsets, lengths and chunk sizes must be PMD-aligned (2 MiB on x86-64).
+// Offsets, lengths and chunk sizes must be PMD-aligned. famfs maps are built for a 2 MiB PMD;
+// the daemon refuses the kernel data path on a host whose PMD (or page) differs
+// (core/dax_sysfs.hpp host_geometry_fits), so this constant holds wherever fmaps are offered.
 inline constexpr std::uint64_t k_famfs_pmd_size = 2ULL << 20;
 inline constexpr std::size_t k_daxdev_name_max = 256; // DAXDEV_NAME_MAX
 
