@@ -1,5 +1,6 @@
 // famfs mount [--foreground] [--writable | --read-only] [--threads N] [--famfs-abi V]
-//             [--set-daxmode] [--non-coherent] [--follow-interval MS] [-o OPTS] DEVICE MOUNTPOINT
+//             [--famfs-abi-any-minor] [--set-daxmode] [--non-coherent] [--follow-interval MS]
+//             [-o OPTS] DEVICE MOUNTPOINT
 // Orchestration and printing only; the server lives in fuse/. Upstream's spellings are accepted:
 // -f/--fuse (we always serve through FUSE), -r/--read and -m/--mmap (how upstream reads the
 // metadata; we always map it), -M (--set-daxmode); -F/--nofuse (the v1 kernel module) is refused.
@@ -233,6 +234,9 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));
+  sub.add_flag("--famfs-abi-any-minor", a->cfg.server.famfs_any_minor,
+               "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
+               "features claim it");
   sub.add_flag("-M,--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if the mount fails)");
   sub.add_flag("--non-coherent", a->cfg.server.non_coherent,

@@ -1,5 +1,6 @@
 #include "fuse/daemon.hpp"
 
+#include "core/dax_sysfs.hpp"
 #include "core/mounts.hpp"
 #include "core/trace.hpp"
 #include "fuse/server.hpp"
@@ -144,8 +145,14 @@ int serve_here(core::Image& img,
                const std::function<void()>& on_ready) {
   ServerOptions opts = cfg.server;
   img.device().set_non_coherent(opts.non_coherent);
-  // famfs DAX fmaps need a devdax device; regular files and pmem keep the userspace data path.
-  opts.fmap_capable = img.device().kind() == core::DeviceKind::devdax;
+  // famfs DAX fmaps need a dax device in famfs mode (fsdev_dax) on a 4 KiB / 2 MiB host; anything
+  // else keeps the userspace data path.
+  auto can_map = core::kernel_can_map(img.device().kind(), cfg.device);
+  opts.fmap_capable = can_map.has_value();
+  if (!can_map) {
+    FAMFS_TRACE(1, "famfs DAX fmaps will not be offered to the kernel: {}",
+                can_map.error().message);
+  }
   opts.daxdev_path = cfg.device;
   Server server(img, opts);
   const std::string pid_path = daemon_pid_path(cfg.mountpoint);

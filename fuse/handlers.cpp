@@ -132,7 +132,6 @@ Outcome Handlers::do_init(const Request& r) {
   const u64 want = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS
                    | FUSE_READDIRPLUS_AUTO | FUSE_MAX_PAGES | FUSE_ASYNC_DIO | FUSE_INIT_EXT
                    | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
-  const u64 famfs_bit = static_cast<u64>(m_opts.famfs_abi->flags2_dax_fmap) << 32;
   InitOut o;
   o.minor = std::min(in.minor, k_kernel_minor);
   o.flags = want & in.flags;
@@ -148,23 +147,15 @@ Outcome Handlers::do_init(const Request& r) {
   o.time_gran = 1;
   FAMFS_TRACE(1, "INIT: kernel {}.{} flags {:#x}; we speak {}.{} with flags {:#x}", in.major,
               in.minor, in.flags, o.major, o.minor, o.flags);
-  // famfs DAX fmaps (fuse-famfs-protocol.md §1): acknowledged iff the kernel offered the bit
-  // (which travels in flags2, so only with FUSE_INIT_EXT) and our device can be mapped by it.
-  const bool offered = (in.flags & FUSE_INIT_EXT) != 0 && (in.flags & famfs_bit) != 0;
-  const bool famfs = offered && m_opts.fmap_capable;
-  if (famfs) {
-    o.flags |= famfs_bit | FUSE_INIT_EXT;
-    FAMFS_TRACE(1, "INIT: famfs DAX fmaps ({}) accepted: the kernel maps file data from {}",
-                m_opts.famfs_abi->name, daxdev_path());
-  } else if (offered) {
-    FAMFS_TRACE(1,
-                "INIT: kernel offers famfs DAX fmaps ({}); not acknowledged: the {} backing is "
-                "not a devdax device, so this server carries the data itself",
-                m_opts.famfs_abi->name, core::to_string(m_img.device().kind()));
-  } else {
-    FAMFS_TRACE(1, "INIT: no famfs DAX fmaps offered ({} numbering); data path: {}",
-                m_opts.famfs_abi->name, k_data_path_userspace);
-  }
+  // famfs DAX fmaps (fuse-famfs-protocol.md §1): fuse/kernel_abi.cpp famfs_init_decision.
+  const auto d = famfs_init_decision(*m_opts.famfs_abi, in.minor, in.flags, m_opts.fmap_capable,
+                                     m_opts.famfs_any_minor);
+  o.flags = (o.flags | d.add_flags) & ~d.drop_flags;
+  FAMFS_TRACE(1, "INIT: {}; data path: {}", d.reason,
+              d.famfs ? fmt::format("{}, from {}", k_data_path_kernel, daxdev_path())
+                      : std::string(k_data_path_userspace));
+  const bool famfs = d.famfs;
+  m_minor.store(o.minor);
   m_famfs.store(famfs);
   m_initialized.store(true);
   return reply_to(r, init_reply(o));

@@ -71,6 +71,8 @@ public:
   // Set by INIT: the connection is up, and whether the famfs flag was offered and acknowledged.
   bool initialized() const { return m_initialized.load(); }
   bool famfs_negotiated() const { return m_famfs.load(); }
+  // The protocol minor INIT agreed on (0 before INIT).
+  u32 minor() const { return m_minor.load(); }
   // What the status xattr reports.
   MountStatus status() const;
   // A follow step on behalf of a request (LogFollower::step), with the follow interval's rule:
@@ -113,6 +115,7 @@ private:
   Time m_start; // atime, mtime and ctime of every inode until SETATTR changes them
   std::atomic<bool> m_initialized{false};
   std::atomic<bool> m_famfs{false};
+  std::atomic<u32> m_minor{0};
 };
 
 } // namespace famfs::fuse

@@ -116,4 +116,9 @@ std::string opcode_name(u32 opcode) {
   return fmt::format("op{}", opcode);
 }
 
+std::string opcode_name(u32 opcode, u32 minor, const FamfsAbi& abi) {
+  std::string label = famfs_opcode_label(opcode, minor, abi);
+  return label.empty() ? opcode_name(opcode) : label;
+}
+
 } // namespace famfs::fuse

@@ -161,6 +161,10 @@ Result<Request> decode_request(std::span<const std::byte> bytes);
 // The name of an opcode for traces ("LOOKUP", "GET_FMAP(v7)"), or "op<N>"; read from the opcode
 // table (fuse/ops.cpp).
 std::string opcode_name(u32 opcode);
+// The same, as a kernel at protocol 7.`minor` (0: not negotiated yet) means it to a server
+// speaking famfs ABI `abi`: the numbers famfs revisions used are named by fuse/kernel_abi.hpp
+// famfs_opcode_label.
+std::string opcode_name(u32 opcode, u32 minor, const FamfsAbi& abi);
 
 // ---- Replies ----
 

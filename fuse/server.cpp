@@ -84,8 +84,10 @@ Outcome Server::handle(std::span<const std::byte> bytes) {
 
 Outcome Server::dispatch(const Request& r) {
   const u32 op = r.header.opcode;
-  FAMFS_TRACE(3, "{} unique {} node {} ({} bytes)", opcode_name(op), r.header.unique,
-              r.header.nodeid, r.header.len);
+  // Named as this kernel's protocol minor means it (53 is COPY_FILE_RANGE_64 from 7.45).
+  auto name = [&] { return opcode_name(op, m_handlers.minor(), *m_opts.famfs_abi); };
+  FAMFS_TRACE(3, "{} unique {} node {} ({} bytes)", name(), r.header.unique, r.header.nodeid,
+              r.header.len);
   if (!m_handlers.initialized() && op != FUSE_INIT) {
     return error_to(r, EIO);
   }
@@ -94,7 +96,7 @@ Outcome Server::dispatch(const Request& r) {
     // The famfs kernel extension: served only when negotiated at INIT; a kernel that sends
     // these anyway gets ENOSYS.
     if (!m_handlers.famfs_negotiated()) {
-      FAMFS_TRACE(2, "{}: famfs extension not negotiated", opcode_name(op));
+      FAMFS_TRACE(2, "{}: famfs extension not negotiated", name());
       return error_to(r, ENOSYS);
     }
     handler = famfs->handle;
@@ -102,7 +104,7 @@ Outcome Server::dispatch(const Request& r) {
     handler = row->handle;
   }
   if (handler == nullptr) {
-    FAMFS_TRACE(2, "{}: not implemented", opcode_name(op));
+    FAMFS_TRACE(2, "{}: not implemented", name());
     return error_to(r, ENOSYS);
   }
   if (m_opts.before_handler) {
@@ -110,7 +112,7 @@ Outcome Server::dispatch(const Request& r) {
   }
   Outcome o = (m_handlers.*handler)(r);
   if (o.send && o.reply.error() != 0) {
-    FAMFS_TRACE(3, "{} unique {}: error {}", opcode_name(op), r.header.unique, o.reply.error());
+    FAMFS_TRACE(3, "{} unique {}: error {}", name(), r.header.unique, o.reply.error());
   }
   return o;
 }

@@ -59,11 +59,15 @@ struct ServerOptions {
   u64 follow_batch = 0;
   // Which numbering of the famfs kernel extension to recognise.
   const FamfsAbi* famfs_abi = &k_default_famfs_abi;
-  // The backing device can be mapped by a famfs kernel (a devdax character device): when the
-  // kernel offers the famfs flag at INIT we accept it and serve GET_FMAP / GET_DAXDEV, and file
-  // data no longer passes through us. The daemon sets it for devdax devices; unit tests set it
+  // The backing device can be mapped by a famfs kernel (a dax device bound to fsdev_dax, on a
+  // 4 KiB-page / 2 MiB-PMD host: core/dax_sysfs.hpp kernel_can_map): when the kernel offers the
+  // famfs flag at INIT (at a minor where it means famfs) we accept it and serve GET_FMAP /
+  // GET_DAXDEV, and file data no longer passes through us. The daemon sets it; unit tests set it
   // over a regular file (no dax hardware here). Off: the userspace data path, always.
   bool fmap_capable = false;
+  // Acknowledge the ABI's INIT bit above its highest famfs minor where the row allows it
+  // (FamfsAbi::minor_overridable, `--famfs-abi-any-minor`).
+  bool famfs_any_minor = false;
   // The path GET_DAXDEV names (index 0); empty means the image's device path.
   std::string daxdev_path;
   // This mount's host, as the status xattr reports it: its role and its system UUID.
