@@ -708,43 +708,22 @@ Outcome Server::do_setattr(const Request& r) {
       return error_to(r, EPERM); // famfs files never change size
     }
   }
-  if ((in.valid & (FATTR_MODE | FATTR_UID | FATTR_GID)) != 0 && n->meta) {
+  // Mode, owner and times cannot be kept: the log (OMF 2.2) has no entry for a change, so a
+  // SETATTR that would change one is refused like every other metadata change through the
+  // mount. One that sets what is already there (chmod to the same mode) succeeds.
+  Attr a = attr_of(*n);
+  const u32 perm = a.mode & k_perm_mask;
+  const bool same_mode = (in.valid & FATTR_MODE) == 0 || (in.mode & k_perm_mask) == perm
+                         || (in.mode & k_perm_mask) == (n->mode & k_perm_mask);
+  const bool same_owner = ((in.valid & FATTR_UID) == 0 || in.uid == a.uid)
+                          && ((in.valid & FATTR_GID) == 0 || in.gid == a.gid);
+  const bool same_times =
+      (in.valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0
+      && ((in.valid & FATTR_ATIME) == 0 || (in.atime == a.atime && in.atimensec == a.atimensec))
+      && ((in.valid & FATTR_MTIME) == 0 || (in.mtime == a.mtime && in.mtimensec == a.mtimensec));
+  if (!same_mode || !same_owner || !same_times) {
     return error_to(r, EPERM);
   }
-  timespec now{};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  const Time now_t{static_cast<u64>(now.tv_sec), static_cast<u32>(now.tv_nsec)};
-  {
-    std::lock_guard state_lock(m_state_mutex);
-    InodeState& s = m_inodes[n->ino];
-    bool changed = false;
-    if ((in.valid & FATTR_MODE) != 0) {
-      s.mode = in.mode & k_perm_mask;
-      changed = true;
-    }
-    if ((in.valid & FATTR_UID) != 0) {
-      s.uid = in.uid;
-      changed = true;
-    }
-    if ((in.valid & FATTR_GID) != 0) {
-      s.gid = in.gid;
-      changed = true;
-    }
-    if ((in.valid & FATTR_ATIME) != 0) {
-      s.atime = (in.valid & FATTR_ATIME_NOW) != 0 ? now_t : Time{in.atime, in.atimensec};
-      changed = true;
-    }
-    if ((in.valid & FATTR_MTIME) != 0) {
-      s.mtime = (in.valid & FATTR_MTIME_NOW) != 0 ? now_t : Time{in.mtime, in.mtimensec};
-      changed = true;
-    }
-    if ((in.valid & FATTR_CTIME) != 0) {
-      s.ctime = Time{in.ctime, in.ctimensec};
-    } else if (changed) {
-      s.ctime = now_t;
-    }
-  }
-  Attr a = attr_of(*n);
   lock.unlock();
   return reply_to(r, attr_reply(a, m_opts.attr_timeout));
 }
