@@ -36,6 +36,36 @@ struct MountArgs {
   std::uint64_t follow_batch = 0;
 };
 
+// One mount per device per host: the device's mount lock (fuse::lock_device_for_mount: keyed
+// on the device's identity, atomic, held for the mount's life), then mountinfo for a mount of
+// the same device whose daemon died (it no longer holds the lock). Another mount of the device
+// is fine when its daemon runs as another host (another system UUID: how tests put several
+// hosts on one machine).
+Result<core::UniqueFd> claim_device(const std::string& device_arg,
+                                    const std::string& device,
+                                    const std::string& host_uuid,
+                                    const std::string& mountpoint) {
+  FAMFS_TRY_ASSIGN(core::UniqueFd lock,
+                   fuse::lock_device_for_mount(device_arg, host_uuid, mountpoint));
+  FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts());
+  for (const auto& m : mounts) {
+    if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
+      continue;
+    }
+    auto other = fuse::read_mount_status(m.mountpoint);
+    if (other && !host_uuid.empty() && other->count("host_uuid") != 0
+        && (*other)["host_uuid"] != host_uuid) {
+      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", device_arg, m.mountpoint,
+                  (*other)["host_uuid"]);
+      continue;
+    }
+    return Unexpected{with_hint(
+        make_error(Errc::busy, "{}: already mounted on {}", device_arg, m.mountpoint),
+        fmt::format("famfs umount {}", m.mountpoint))};
+  }
+  return lock;
+}
+
 int run_mount(Context& ctx, const MountArgs& a) {
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
@@ -50,32 +80,16 @@ int run_mount(Context& ctx, const MountArgs& a) {
   if (auto log = probe->log(); !log) {
     return report(ctx, log.error());
   }
-  // One mount per device per host. Another mount of this device is fine when its daemon runs
-  // as another host (another system UUID: how tests put several hosts on one machine).
   auto host = core::get_system_uuid();
   const std::string host_uuid = host ? host->str() : std::string();
-  auto mounts = core::read_mounts();
-  if (!mounts) {
-    return report(ctx, mounts.error());
-  }
-  for (const auto& m : *mounts) {
-    if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
-      continue;
-    }
-    auto other = fuse::read_mount_status(m.mountpoint);
-    if (other && !host_uuid.empty() && other->count("host_uuid") != 0
-        && (*other)["host_uuid"] != host_uuid) {
-      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", a.device, m.mountpoint,
-                  (*other)["host_uuid"]);
-      continue;
-    }
-    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
-                                            m.mountpoint),
-                                 fmt::format("famfs umount {}", m.mountpoint)));
-  }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {
     return report(ctx, mnt.error());
+  }
+  // Held (by the daemon, which inherits it) for as long as the mount is served.
+  auto claim = claim_device(a.device, device, host_uuid, *mnt);
+  if (!claim) {
+    return report(ctx, claim.error());
   }
 
   // Data is writable on the master; a client reads unless --writable.
