@@ -6,6 +6,7 @@
 // Exit status (bits, or-ed): 1 file problems, 2 superblock problems, 4 log problems;
 // 8 operational error (cannot reach the mount or the device); 16 usage error.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/image.hpp"
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace famfs::cli {
@@ -73,12 +75,17 @@ public:
   // Reads the mounted tree into m_seen (relpath -> stat), depth first.
   void walk(const std::string& rel) {
     std::string dir = rel.empty() ? m_mnt : m_mnt + "/" + rel;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(nullptr, &::closedir);
+    {
+      const DaemonDeadline deadline(dir);
+      d.reset(::opendir(dir.c_str()));
+    }
     if (!d) {
       add(k_check_files, rel, fmt::format("cannot list directory: {}", std::strerror(errno)));
       return;
     }
     std::vector<std::string> subdirs;
+    std::optional<DaemonDeadline> deadline(std::in_place, dir); // this directory's listing
     while (dirent* e = ::readdir(d.get())) {
       std::string name = e->d_name;
       if (name == "." || name == "..") {
@@ -95,6 +102,7 @@ public:
         subdirs.push_back(child);
       }
     }
+    deadline.reset();
     for (const auto& s : subdirs) {
       walk(s);
     }
@@ -206,7 +214,10 @@ private:
 
 int run_check(Context& ctx, const CheckOptions& o) {
   std::string rel;
-  auto mount = core::famfs_mount_for(o.path, &rel);
+  auto mount = [&] {
+    const DaemonDeadline deadline(o.path);
+    return core::famfs_mount_for(o.path, &rel);
+  }();
   if (!mount) {
     print_error(ctx, mount.error());
     return k_check_operational;

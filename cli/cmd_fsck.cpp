@@ -18,12 +18,15 @@
 // append-only with entries persisted before the header counts them, so what it reads is a
 // consistent prefix. (Upstream refuses with 16; we warn instead.)
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/fsck.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
 #include "core/repair.hpp"
 
 #include <fmt/format.h>
+
+#include <optional>
 
 #include <sys/stat.h>
 
@@ -201,6 +204,7 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
 
 int run_fsck(Context& ctx, const FsckArgs& a) {
   struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, a.target); // the target may be a mount
   if (::stat(a.target.c_str(), &st) != 0) {
     return operational(ctx, a, sys_error(errno, a.target));
   }
@@ -218,6 +222,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
               "give the device or backing file, or a path inside a mounted famfs"));
     }
   }
+  deadline.reset();
   if (a.repair) {
     return run_repair(ctx, a, device);
   }

@@ -7,6 +7,7 @@
 // the log is visible there. A device that is mounted is treated as its mount.
 // With --dry-run the mount is not touched. Replaying never writes: there is no shadow tree.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
@@ -37,6 +38,7 @@ struct LogplayOptions {
 // listed, and the entries the daemon has applied in `applied` (when it says).
 Result<std::set<std::string>> poke_mount(const std::string& mnt,
                                          std::optional<std::uint64_t>& applied) {
+  const DaemonDeadline deadline(mnt);
   auto status = fuse::ask_mount_to_follow(mnt);
   if (!status && status.error().code != Errc::not_found) {
     return Unexpected{std::move(status).error()};
@@ -67,11 +69,14 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
   std::string device = o.target;
   std::string mnt;
   struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, o.target);
   if (::stat(o.target.c_str(), &st) != 0) {
     return report(ctx, sys_error(errno, o.target));
   }
   if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    if (auto m = core::famfs_mount_for(o.target)) {
+    auto m = core::famfs_mount_for(o.target);
+    deadline.reset();
+    if (m) {
       device = m->source;
       mnt = m->mountpoint;
     } else if (S_ISDIR(st.st_mode)) {

@@ -2,6 +2,7 @@
 //             [--non-coherent] [--follow-interval MS] DEVICE MOUNTPOINT
 // Orchestration and printing only; the server lives in fuse/.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/daxmode.hpp"
 #include "core/image.hpp"
 #include "core/mounts.hpp"
@@ -52,7 +53,10 @@ Result<core::UniqueFd> claim_device(const std::string& device_arg,
     if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
       continue;
     }
-    auto other = fuse::read_mount_status(m.mountpoint);
+    auto other = [&] {
+      const DaemonDeadline deadline(m.mountpoint);
+      return fuse::read_mount_status(m.mountpoint);
+    }();
     if (other && !host_uuid.empty() && other->count("host_uuid") != 0
         && (*other)["host_uuid"] != host_uuid) {
       FAMFS_TRACE(1, "{} is also mounted on {} by host {}", device_arg, m.mountpoint,

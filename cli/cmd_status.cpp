@@ -5,6 +5,7 @@
 // superblock and log are read from the device as they are now. Exit 0 when healthy, 1 when not (or
 // on error).
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/image.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
@@ -63,6 +64,7 @@ std::string get(const std::map<std::string, std::string>& m, const std::string& 
 
 int run_status(Context& ctx, const StatusArgs& a) {
   std::string rel;
+  std::optional<DaemonDeadline> deadline(std::in_place, a.mountpoint);
   auto mount = core::famfs_mount_for(a.mountpoint, &rel);
   if (!mount) {
     return report(ctx,
@@ -70,6 +72,7 @@ int run_status(Context& ctx, const StatusArgs& a) {
                             "give the mount point of a famfs (see famfs mount)"));
   }
   auto st = fuse::read_mount_status(mount->mountpoint);
+  deadline.reset();
   if (!st) {
     return report(ctx, with_context(std::move(st).error(), "the daemon does not answer"));
   }

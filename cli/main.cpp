@@ -1,6 +1,7 @@
 // famfs: one binary, one subcommand per file (cli/cmd_*.cpp), registered from command_table().
 #include "cli/command.hpp"
 #include "cli/completion.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/media_guard.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
@@ -89,6 +90,9 @@ int main(int argc, char** argv) {
       ctx.verbose = verbose;
       // A SIGBUS from device memory ends the command with one line, not a signal.
       famfs::core::set_media_error_exit("famfs " + ctx.command, media_exits[sub]);
+      // A daemon that does not answer: 1, or the operational error of fsck(8) and check.
+      set_daemon_timeout_exit(ctx.command,
+                              media_exits[sub] == k_exit_media ? k_exit_failure : media_exits[sub]);
       try {
         return run(ctx);
       } catch (const std::exception& e) {
