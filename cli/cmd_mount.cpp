@@ -4,6 +4,7 @@
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
 #include "cli/daxmode.hpp"
+#include "core/health.hpp"
 #include "core/image.hpp"
 #include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
@@ -83,6 +84,10 @@ int run_mount(Context& ctx, const MountArgs& a) {
   }
   if (auto log = probe->log(); !log) {
     return report(ctx, log.error());
+  }
+  // Mounted anyway (the valid part is served), but not silently.
+  for (const auto& p : core::health_problems(*probe)) {
+    print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
   }
   auto host = core::get_system_uuid();
   const std::string host_uuid = host ? host->str() : std::string();
