@@ -5,11 +5,7 @@
 source "$(dirname "$0")/common.sh"
 
 # A damaged entry: b's checksum no longer matches, so b and c are missing from the mount.
-fuse_mkfs "$T/dev.img" 64M
-"$TT" file "$T/dev.img" a 10 0644 0 0 simple $DATA0+$AU
-"$TT" file "$T/dev.img" b 10 0644 0 0 simple $((DATA0 + AU))+$AU
-"$TT" file "$T/dev.img" c 10 0644 0 0 simple $((DATA0 + 2 * AU))+$AU
-printf 'X' | dd of="$T/dev.img" bs=1 seek=$((0x200000 + 48 + 544 + 40)) conv=notrunc status=none
+bad_entry_image "$T/dev.img"
 mkdir -p "$T/m1"
 at_exit "umount -l '$T/m1' 2>/dev/null"
 expect_exit 0 "$FAMFS" mount "$T/dev.img" "$T/m1"
