@@ -175,7 +175,11 @@ private:
       add(k_check_files, rel, want.error().message);
       return;
     }
-    core::UniqueFd fd(::open((m_mnt + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC));
+    const std::string path = m_mnt + "/" + rel;
+    core::UniqueFd fd([&] {
+      const DaemonDeadline deadline(path);
+      return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }());
     if (!fd) {
       add(k_check_files, rel, fmt::format("cannot open through the mount: {}", std::strerror(errno)));
       return;
@@ -184,7 +188,10 @@ private:
     std::vector<std::byte> buf(1 << 20);
     u64 total = 0;
     for (;;) {
-      ssize_t got = ::read(fd.get(), buf.data(), buf.size());
+      const ssize_t got = [&] {
+        const DaemonDeadline deadline(path);
+        return ::read(fd.get(), buf.data(), buf.size());
+      }();
       if (got < 0) {
         if (errno == EINTR) {
           continue;

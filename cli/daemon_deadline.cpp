@@ -8,9 +8,14 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
 
 namespace famfs::cli {
 
@@ -87,23 +92,74 @@ void set_daemon_timeout_exit(std::string command, int exit_code) {
   g_exit = exit_code;
 }
 
-DaemonDeadline::DaemonDeadline(std::string path) {
-  const auto limit = daemon_timeout();
-  m_watch = std::thread([this, path = std::move(path), limit] {
-    std::unique_lock lock(m_mutex);
-    if (!m_cv.wait_for(lock, limit, [this] { return m_done; })) {
-      give_up(path, limit);
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The deadlines in force, by id, and the thread that watches the earliest. Never destroyed:
+// the watcher may still wait when the process exits.
+struct Watch {
+  struct Entry {
+    std::string path;
+    Clock::time_point due;
+  };
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::map<std::uint64_t, Entry> active;
+  std::uint64_t next_id = 1;
+  bool started = false;
+
+  void run() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      if (active.empty()) {
+        cv.wait(lock);
+        continue;
+      }
+      auto first = active.begin();
+      for (auto it = active.begin(); it != active.end(); ++it) {
+        if (it->second.due < first->second.due) {
+          first = it;
+        }
+      }
+      const Clock::time_point due = first->second.due; // the entry may go while we wait
+      if (Clock::now() >= due) {
+        give_up(first->second.path, daemon_timeout());
+      }
+      cv.wait_until(lock, due);
     }
-  });
+  }
+};
+
+Watch& watch() {
+  static Watch* w = new Watch; // leaked on purpose (see Watch)
+  return *w;
+}
+
+} // namespace
+
+DaemonDeadline::DaemonDeadline(std::string path) {
+  const int saved = errno;
+  Watch& w = watch();
+  std::lock_guard lock(w.mutex);
+  m_id = w.next_id++;
+  w.active.emplace(m_id, Watch::Entry{std::move(path), Clock::now() + daemon_timeout()});
+  if (!w.started) {
+    w.started = true;
+    std::thread([&w] { w.run(); }).detach();
+  }
+  w.cv.notify_one();
+  errno = saved;
 }
 
 DaemonDeadline::~DaemonDeadline() {
+  const int saved = errno; // callers read errno of the request the deadline covered
+  Watch& w = watch();
   {
-    std::lock_guard lock(m_mutex);
-    m_done = true;
+    std::lock_guard lock(w.mutex);
+    w.active.erase(m_id);
   }
-  m_cv.notify_one();
-  m_watch.join();
+  errno = saved;
 }
 
 } // namespace famfs::cli

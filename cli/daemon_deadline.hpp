@@ -7,10 +7,8 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <cstdint>
 #include <string>
-#include <thread>
 
 namespace famfs::cli {
 
@@ -20,6 +18,8 @@ std::chrono::milliseconds daemon_timeout();
 // What a deadline that passes prints and exits with: set once by main for the command.
 void set_daemon_timeout_exit(std::string command, int exit_code);
 
+// Cheap to make (one watcher thread serves every deadline of the process, from any thread), so
+// a loop may put each read through a mount under its own.
 class DaemonDeadline {
 public:
   // `path`: a mount point or a path inside a mount (the famfs mount that holds it lexically is
@@ -30,10 +30,7 @@ public:
   ~DaemonDeadline();
 
 private:
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  bool m_done = false;
-  std::thread m_watch;
+  std::uint64_t m_id = 0;
 };
 
 } // namespace famfs::cli

@@ -1,11 +1,13 @@
 #!/bin/bash
 # No command hangs on a wedged daemon (issue 16): with the mount's daemon stopped (SIGSTOP),
-# status, creat, logplay and check return within FAMFS_DAEMON_TIMEOUT with one error naming the
+# status, creat, logplay, check and verify return within FAMFS_DAEMON_TIMEOUT with one error naming the
 # daemon's pid and a hint (exit 1; check 8); after SIGCONT all is well.
 source "$(dirname "$0")/common.sh"
 
 fuse_mkfs "$T/dev.img" 64M
+"$FAMFS" creat --device "$T/dev.img" -r -S 3 -s 1m f
 famfs_mount "$T/dev.img" "$T/mnt"
+cat "$T/mnt/f" >/dev/null # looked up and opened once: the wedged reads below reach the daemon
 pid=$FAMFS_MOUNT_PID
 mnt=$(realpath "$T/mnt")
 at_exit "kill -CONT $pid 2>/dev/null"
@@ -31,6 +33,7 @@ expect_timeout 1 "$FAMFS" creat -s 4k "$T/mnt/x"
 expect_stderr_contains "famfs creat: error:"
 expect_timeout 1 "$FAMFS" logplay "$T/mnt"
 expect_timeout 8 "$FAMFS" check "$T/mnt"
+expect_timeout 1 "$FAMFS" verify -S 3 -f "$T/mnt/f"
 kill -CONT "$pid"
 
 expect_exit 0 "$FAMFS" status "$T/mnt"
@@ -38,3 +41,4 @@ expect_stdout_contains "health:          healthy"
 expect_exit 0 "$FAMFS" creat -s 4k "$T/mnt/x"
 [ "$(stat -c %s "$T/mnt/x")" = 4096 ] || die "x not created after SIGCONT"
 expect_exit 0 "$FAMFS" check "$T/mnt"
+expect_exit 0 "$FAMFS" verify -S 3 -f "$T/mnt/f"
