@@ -6,9 +6,9 @@
 // on error).
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
-#include "core/health.hpp"
 #include "core/image.hpp"
 #include "core/json.hpp"
+#include "core/log_health.hpp"
 #include "core/mounts.hpp"
 #include "core/size_text.hpp"
 #include "fuse/daemon.hpp"
