@@ -26,12 +26,11 @@
 
 #include <fmt/format.h>
 
-#include <optional>
-
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace famfs::cli {

@@ -64,9 +64,9 @@ Result<core::UniqueFd> claim_device(const std::string& device_arg,
                   (*other)["host_uuid"]);
       continue;
     }
-    return Unexpected{with_hint(
-        make_error(Errc::busy, "{}: already mounted on {}", device_arg, m.mountpoint),
-        fmt::format("famfs umount {}", m.mountpoint))};
+    return Unexpected{
+        with_hint(make_error(Errc::busy, "{}: already mounted on {}", device_arg, m.mountpoint),
+                  fmt::format("famfs umount {}", m.mountpoint))};
   }
   return lock;
 }

@@ -182,7 +182,11 @@ int run_status(Context& ctx, const StatusArgs& a) {
   }
   const DeviceSide dev = read_device_side(mount->source);
   const bool clobbered = get(*st, "healthy") != "yes";
-  const Shown s{*mount, *st, dev, clobbered, !clobbered && dev.damage.empty(),
+  const Shown s{*mount,
+                *st,
+                dev,
+                clobbered,
+                !clobbered && dev.damage.empty(),
                 clobbered ? get(*st, "reason") : join(dev.damage, "; ")};
   if (a.json) {
     print_json(ctx, s);

@@ -8,8 +8,8 @@
 
 #include <unistd.h>
 
-#include <condition_variable>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -41,8 +41,9 @@ std::string mount_holding(const std::string& path) {
   }
   for (const auto& m : *mounts) {
     const std::string& mp = m.mountpoint;
-    const bool holds = abs == mp || (abs.rfind(mp, 0) == 0 && abs.size() > mp.size()
-                                     && (mp == "/" || abs[mp.size()] == '/'));
+    const bool holds = abs == mp
+                       || (abs.rfind(mp, 0) == 0 && abs.size() > mp.size()
+                           && (mp == "/" || abs[mp.size()] == '/'));
     if (m.fstype == core::k_fstype && holds && mp.size() > best.size()) {
       best = mp;
     }
@@ -57,8 +58,8 @@ std::string mount_holding(const std::string& path) {
     std::ifstream in(fuse::daemon_pid_path(mnt));
     in >> pid;
   }
-  const std::string who = pid > 0 ? fmt::format("the famfs daemon (pid {})", pid)
-                                  : std::string("the famfs daemon");
+  const std::string who =
+      pid > 0 ? fmt::format("the famfs daemon (pid {})", pid) : std::string("the famfs daemon");
   const double secs = static_cast<double>(waited.count()) / 1000.0;
   fmt::print(stderr, "{}: error: {}: {} did not answer within {:g} s\n", g_command,
              mnt.empty() ? path : mnt, who, secs);

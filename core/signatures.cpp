@@ -2,11 +2,11 @@
 
 #include "core/trace.hpp"
 
-#include <blkid/blkid.h>
 #include <fmt/format.h>
 
 #include <unistd.h>
 
+#include <blkid/blkid.h>
 #include <cerrno>
 #include <memory>
 
@@ -25,8 +25,7 @@ std::string signature_name(blkid_probe pr) {
   if (blkid_probe_lookup_value(pr, "TYPE", &value, nullptr) == 0 && value != nullptr) {
     const std::string type(value);
     const char* article = type.find_first_of("aeiou") == 0 ? "an" : "a";
-    return fmt::format("{} {} {}", article, type,
-                       type == "swap" ? "area" : "file system");
+    return fmt::format("{} {} {}", article, type, type == "swap" ? "area" : "file system");
   }
   if (blkid_probe_lookup_value(pr, "PTTYPE", &value, nullptr) == 0 && value != nullptr) {
     return fmt::format("a {} partition table", value);
