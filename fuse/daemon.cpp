@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -187,25 +186,13 @@ Result<void> check_mount_answers(const std::string& mnt) {
   return {};
 }
 
-// A device's identity as a file name: what stays the same across paths and hard links.
-Result<std::string> device_identity(const std::string& device) {
-  struct stat st {};
-  if (::stat(device.c_str(), &st) != 0) {
-    return sys_error(errno, device);
-  }
-  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-    return fmt::format("dev-{}:{}", major(st.st_rdev), minor(st.st_rdev));
-  }
-  return fmt::format("file-{}:{}-{}", major(st.st_dev), minor(st.st_dev), st.st_ino);
-}
-
 } // namespace
 
 Result<UniqueFd> lock_device_for_mount(const std::string& device,
                                        const std::string& host_uuid,
                                        const std::string& mountpoint) {
   FAMFS_TRY(make_runtime_dir());
-  FAMFS_TRY_ASSIGN(std::string id, device_identity(device));
+  FAMFS_TRY_ASSIGN(std::string id, core::device_identity(device));
   const std::string path = fmt::format("{}/{}.{}.lock", runtime_dir(), id,
                                        host_uuid.empty() ? "unknown-host" : host_uuid);
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));

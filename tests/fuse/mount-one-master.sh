@@ -1,6 +1,6 @@
 #!/bin/bash
 # One mount per device per host, keyed on the device's identity and taken atomically (issue 16):
-# a hard link to the image is the same device, and several `famfs mount` of one image started at
+# a hard link to the image is the same device (for mkfs too), and several `famfs mount` of one image started at
 # once make exactly one mount; the others exit 1 saying where the device is mounted.
 source "$(dirname "$0")/common.sh"
 
@@ -13,6 +13,9 @@ expect_stderr_contains "famfs mount: error: $T/link.img: already mounted on $(re
 expect_stderr_contains "hint: famfs umount $(realpath "$T/m1")"
 [ "$(wc -l <"$T/err")" -eq 2 ] || die "not one error line and a hint: $(cat "$T/err")"
 ! grep -qF " $(realpath "$T/m2") " /proc/self/mountinfo || die "the hard link mounted a second time"
+# mkfs and fsck --repair know the device through the hard link too.
+expect_exit 1 "$FAMFS" mkfs --force "$T/link.img"
+expect_stderr_contains "famfs mkfs: error: $T/link.img: device is mounted on $(realpath "$T/m1")"
 "$FAMFS" umount "$T/m1"
 
 # The race: rounds of 4 mounts (two through the hard link) started at once.
