@@ -6,6 +6,7 @@
 // Exit status (bits, or-ed): 1 file problems, 2 superblock problems, 4 log problems;
 // 8 operational error (cannot reach the mount or the device); 16 usage error.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/image.hpp"
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace famfs::cli {
@@ -73,12 +75,17 @@ public:
   // Reads the mounted tree into m_seen (relpath -> stat), depth first.
   void walk(const std::string& rel) {
     std::string dir = rel.empty() ? m_mnt : m_mnt + "/" + rel;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(nullptr, &::closedir);
+    {
+      const DaemonDeadline deadline(dir);
+      d.reset(::opendir(dir.c_str()));
+    }
     if (!d) {
       add(k_check_files, rel, fmt::format("cannot list directory: {}", std::strerror(errno)));
       return;
     }
     std::vector<std::string> subdirs;
+    std::optional<DaemonDeadline> deadline(std::in_place, dir); // this directory's listing
     while (dirent* e = ::readdir(d.get())) {
       std::string name = e->d_name;
       if (name == "." || name == "..") {
@@ -95,6 +102,7 @@ public:
         subdirs.push_back(child);
       }
     }
+    deadline.reset();
     for (const auto& s : subdirs) {
       walk(s);
     }
@@ -168,7 +176,11 @@ private:
       add(k_check_files, rel, want.error().message);
       return;
     }
-    core::UniqueFd fd(::open((m_mnt + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC));
+    const std::string path = m_mnt + "/" + rel;
+    core::UniqueFd fd([&] {
+      const DaemonDeadline deadline(path);
+      return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }());
     if (!fd) {
       add(k_check_files, rel,
           fmt::format("cannot open through the mount: {}", std::strerror(errno)));
@@ -178,7 +190,10 @@ private:
     std::vector<std::byte> buf(1 << 20);
     u64 total = 0;
     for (;;) {
-      ssize_t got = ::read(fd.get(), buf.data(), buf.size());
+      const ssize_t got = [&] {
+        const DaemonDeadline deadline(path);
+        return ::read(fd.get(), buf.data(), buf.size());
+      }();
       if (got < 0) {
         if (errno == EINTR) {
           continue;
@@ -210,7 +225,10 @@ private:
 
 int run_check(Context& ctx, const CheckOptions& o) {
   std::string rel;
-  auto mount = core::famfs_mount_for(o.path, &rel);
+  auto mount = [&] {
+    const DaemonDeadline deadline(o.path);
+    return core::famfs_mount_for(o.path, &rel);
+  }();
   if (!mount) {
     print_error(ctx, mount.error());
     return k_check_operational;

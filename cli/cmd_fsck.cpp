@@ -21,6 +21,7 @@
 // append-only with entries persisted before the header counts them, so what it reads is a
 // consistent prefix. (Upstream refuses with 16; we warn instead.)
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/json_out.hpp"
 #include "core/allocator.hpp"
 #include "core/fsck.hpp"
@@ -35,6 +36,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace famfs::cli {
@@ -244,6 +246,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
     return operational(ctx, a, nofuse_refused());
   }
   struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, a.target); // the target may be a mount
   if (::stat(a.target.c_str(), &st) != 0) {
     return operational(ctx, a, sys_error(errno, a.target));
   }
@@ -261,6 +264,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
               "give the device or backing file, or a path inside a mounted famfs"));
     }
   }
+  deadline.reset();
   if (a.repair) {
     return run_repair(ctx, a, device);
   }

@@ -10,6 +10,7 @@
 // (core/shadow.hpp), and does not touch a mount. Upstream's test options -m/-r and -c are
 // accepted: the log is always read through the mapping, and the role comes from the superblock.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
@@ -85,6 +86,7 @@ int run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device)
 // listed, and the entries the daemon has applied in `applied` (when it says).
 Result<std::set<std::string>> poke_mount(const std::string& mnt,
                                          std::optional<std::uint64_t>& applied) {
+  const DaemonDeadline deadline(mnt);
   auto status = fuse::ask_mount_to_follow(mnt);
   if (!status && status.error().code != Errc::not_found) {
     return Unexpected{std::move(status).error()};
@@ -126,11 +128,14 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
   std::string device = o.target;
   std::string mnt;
   struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, o.target);
   if (::stat(o.target.c_str(), &st) != 0) {
     return report(ctx, sys_error(errno, o.target));
   }
   if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    if (auto m = core::famfs_mount_for(o.target)) {
+    auto m = core::famfs_mount_for(o.target);
+    deadline.reset();
+    if (m) {
       device = m->source;
       mnt = m->mountpoint;
     } else if (S_ISDIR(st.st_mode)) {

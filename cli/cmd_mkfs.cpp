@@ -103,7 +103,9 @@ RunFn add_mkfs(CLI::App& sub) {
   auto a = std::make_shared<MkfsArgs>();
   add_size_option(sub, "-l,--loglen", a->loglen,
                   "log size: a power of two of at least 8m (default 8m; k, m, g, t suffixes)");
-  sub.add_flag("-f,--force", a->force, "overwrite an existing famfs file system");
+  sub.add_flag("-f,--force", a->force,
+               "overwrite an existing famfs, or another file system or partition table (its "
+               "signatures are erased)");
   sub.add_flag("-k,--kill", a->kill,
                "with --force: only destroy the existing superblock (zero its magic)");
   add_size_option(sub, "-s,--size", a->size,

@@ -5,10 +5,12 @@
 // -f/--fuse (we always serve through FUSE), -r/--read and -m/--mmap (how upstream reads the
 // metadata; we always map it), -M (--set-daxmode); -F/--nofuse (the v1 kernel module) is refused.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/daxmode.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/mount_options.hpp"
 #include "core/image.hpp"
+#include "core/log_health.hpp"
 #include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
@@ -86,6 +88,39 @@ Result<void> apply_options(MountArgs& a) {
   return {};
 }
 
+// One mount per device per host: the device's mount lock (fuse::lock_device_for_mount: keyed
+// on the device's identity, atomic, held for the mount's life), then mountinfo for a mount of
+// the same device whose daemon died (it no longer holds the lock). Another mount of the device
+// is fine when its daemon runs as another host (another system UUID: how tests put several
+// hosts on one machine).
+Result<core::UniqueFd> claim_device(const std::string& device_arg,
+                                    const std::string& device,
+                                    const std::string& host_uuid,
+                                    const std::string& mountpoint) {
+  FAMFS_TRY_ASSIGN(core::UniqueFd lock,
+                   fuse::lock_device_for_mount(device_arg, host_uuid, mountpoint));
+  FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts());
+  for (const auto& m : mounts) {
+    if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
+      continue;
+    }
+    auto other = [&] {
+      const DaemonDeadline deadline(m.mountpoint);
+      return fuse::read_mount_status(m.mountpoint);
+    }();
+    if (other && !host_uuid.empty() && !other->host_uuid.empty()
+        && other->host_uuid != host_uuid) {
+      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", device_arg, m.mountpoint,
+                  other->host_uuid);
+      continue;
+    }
+    return Unexpected{
+        with_hint(make_error(Errc::busy, "{}: already mounted on {}", device_arg, m.mountpoint),
+                  fmt::format("famfs umount {}", m.mountpoint))};
+  }
+  return lock;
+}
+
 int run_mount(Context& ctx, MountArgs& a) {
   if (a.nofuse) {
     return report(ctx, with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
@@ -110,31 +145,20 @@ int run_mount(Context& ctx, MountArgs& a) {
   if (auto log = probe->log(); !log) {
     return report(ctx, log.error());
   }
-  // One mount per device per host. Another mount of this device is fine when its daemon runs
-  // as another host (another system UUID: how tests put several hosts on one machine).
+  // Mounted anyway (the valid part is served), but not silently.
+  for (const auto& p : core::health_problems(*probe)) {
+    print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
+  }
   auto host = core::get_system_uuid();
   const std::string host_uuid = host ? host->str() : std::string();
-  auto mounts = core::read_mounts();
-  if (!mounts) {
-    return report(ctx, mounts.error());
-  }
-  for (const auto& m : *mounts) {
-    if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
-      continue;
-    }
-    auto other = fuse::read_mount_status(m.mountpoint);
-    if (other && !host_uuid.empty() && !other->host_uuid.empty() && other->host_uuid != host_uuid) {
-      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", a.device, m.mountpoint,
-                  other->host_uuid);
-      continue;
-    }
-    return report(
-        ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, m.mountpoint),
-                       fmt::format("famfs umount {}", m.mountpoint)));
-  }
   auto mnt = fuse::check_mountpoint(a.mountpoint);
   if (!mnt) {
     return report(ctx, mnt.error());
+  }
+  // Held (by the daemon, which inherits it) for as long as the mount is served.
+  auto claim = claim_device(a.device, device, host_uuid, *mnt);
+  if (!claim) {
+    return report(ctx, claim.error());
   }
 
   // Data is writable on the master; a client reads unless --writable.

@@ -3,6 +3,7 @@
 // A famfs file is read straight from the device through its map; a file outside famfs (say, a
 // copy read back through a mount) is read with read(2).
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
 #include "core/file_data.hpp"
@@ -49,7 +50,10 @@ struct Item {
 // Reads a plain file and checks it against the pattern.
 Result<std::optional<std::uint64_t>>
 check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
-  core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  core::UniqueFd fd([&] {
+    const DaemonDeadline deadline(path);
+    return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  }());
   if (!fd) {
     return sys_error(errno, path);
   }
@@ -62,7 +66,10 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
   std::vector<std::byte> buf(1 << 20);
   std::uint64_t done = 0;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    const ssize_t n = [&] {
+      const DaemonDeadline deadline(path); // a read through a mount asks its daemon
+      return ::read(fd.get(), buf.data(), buf.size());
+    }();
     if (n < 0) {
       if (errno == EINTR) {
         continue;

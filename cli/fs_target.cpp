@@ -1,5 +1,6 @@
 #include "cli/fs_target.hpp"
 
+#include "cli/daemon_deadline.hpp"
 #include "core/mounts.hpp"
 
 #include <fmt/format.h>
@@ -28,7 +29,10 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
     return path;
   }
   std::string rel;
-  auto m = core::famfs_mount_for(path, &rel);
+  auto m = [&] {
+    const DaemonDeadline deadline(path); // resolving the path asks the daemon
+    return core::famfs_mount_for(path, &rel);
+  }();
   if (!m) {
     return Unexpected{with_hint(std::move(m).error(),
                                 "give a path inside a mounted famfs, or use --device DEV with a "

@@ -69,16 +69,21 @@ Invocation invocation(int argc, char** argv) {
   const std::string_view name = base_name(argc > 0 ? argv[0] : "famfs");
   Invocation inv;
   inv.args.emplace_back("famfs");
-  std::vector<std::string> tail = rest;
+  std::vector<std::string> tail;
   if (name == "mkfs.famfs") {
-    tail.insert(tail.begin(), "mkfs");
+    inv.args.emplace_back("mkfs"); // appended, not inserted: GCC 12 -O3 warns on insert here
+    tail = rest;
   } else if (name == "fsck.famfs") {
     tail = fsck_args(rest);
   } else if (name == "mount.famfs" || name == "mount.fuse.famfs") {
     tail = mount_args(rest);
     inv.mount_helper = true;
+  } else {
+    tail = rest;
   }
-  inv.args.insert(inv.args.end(), tail.begin(), tail.end());
+  for (auto& t : tail) {
+    inv.args.push_back(std::move(t));
+  }
   return inv;
 }
 

@@ -1,6 +1,7 @@
 // famfs: one binary, one subcommand per file (cli/cmd_*.cpp), registered from command_table().
 #include "cli/command.hpp"
 #include "cli/completion.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/invocation.hpp"
 #include "cli/json_out.hpp"
 #include "cli/parse_errors.hpp"
@@ -88,6 +89,8 @@ struct Command {
 int run_guarded(Context& ctx, const Command& c) {
   // A SIGBUS from device memory ends the command with one line, not a signal.
   famfs::core::set_media_error_exit("famfs " + ctx.command, c.media_exit);
+  // A daemon that does not answer: 1, or the operational error of fsck(8) and check.
+  set_daemon_timeout_exit(ctx.command, c.media_exit == k_exit_media ? k_exit_failure : c.media_exit);
   try {
     return c.run(ctx);
   } catch (const std::exception& e) {

@@ -1,7 +1,9 @@
 #include "core/mkfs.hpp"
 
 #include "core/device.hpp"
+#include "core/log_writer.hpp"
 #include "core/mounts.hpp"
+#include "core/signatures.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 #include "core/unique_fd.hpp"
@@ -122,6 +124,26 @@ std::string size_arg(u64 n) {
   return fmt::format("{}", n);
 }
 
+// Another file system or a partition table on the device (libblkid): refused without
+// Force::yes; with it, their signatures are erased so that nothing reports them afterwards.
+// A devdax device is not a block device and carries nothing blkid knows.
+Result<void> handle_foreign(const Device& dev, const std::string& path, Force force) {
+  if (dev.kind() == DeviceKind::devdax) {
+    return {};
+  }
+  const Wipe wipe = force == Force::yes ? Wipe::yes : Wipe::no;
+  FAMFS_TRY_ASSIGN(auto found, foreign_signatures(dev.fd(), path, wipe));
+  if (!found.empty() && force == Force::no) {
+    std::string what = found.front();
+    for (std::size_t i = 1; i < found.size(); ++i) {
+      what += " and " + found[i];
+    }
+    return Unexpected{with_hint(make_error(Errc::exists, "{}: contains {}", path, what),
+                                "use --force to overwrite it (its data is lost)")};
+  }
+  return {};
+}
+
 Error too_small(const std::string& path, u64 size, u64 log_len) {
   const u64 need = min_device_size(log_len);
   return with_hint(
@@ -184,6 +206,8 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{std::move(opened).error()};
   }
   Device dev = std::move(*opened);
+  // Under the log lock: a creat or cp appending to the old file system finishes first.
+  FAMFS_TRY_ASSIGN(UniqueFd log_lock, lock_log(path));
 
   const Existing existing = find_existing(dev);
   if (kill) {
@@ -204,6 +228,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{too_small(path, dev.size(), opts.log_len)};
   }
   FAMFS_TRY_ASSIGN(log::Uuid host, get_system_uuid());
+  FAMFS_TRY(handle_foreign(dev, path, opts.force));
 
   log::Superblock sb;
   sb.log_len = opts.log_len;

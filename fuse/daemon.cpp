@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -209,6 +210,41 @@ Result<void> wait_until_ready(pid_t pid,
 }
 
 } // namespace
+
+Result<UniqueFd> lock_device_for_mount(const std::string& device,
+                                       const std::string& host_uuid,
+                                       const std::string& mountpoint) {
+  FAMFS_TRY(make_runtime_dir());
+  FAMFS_TRY_ASSIGN(std::string id, core::device_identity(device));
+  const std::string path = fmt::format("{}/{}.{}.lock", runtime_dir(), id,
+                                       host_uuid.empty() ? "unknown-host" : host_uuid);
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) {
+    return sys_error(errno, path);
+  }
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno != EWOULDBLOCK) {
+      return sys_error(errno, path + ": flock");
+    }
+    std::string holder;
+    std::ifstream in(path);
+    std::getline(in, holder);
+    if (holder.empty()) {
+      return fail(Errc::busy, "{}: another mount of this device is starting on this host", device);
+    }
+    return Unexpected{
+        with_hint(make_error(Errc::busy, "{}: already mounted on {} by this host", device, holder),
+                  fmt::format("famfs umount {}", holder))};
+  }
+  const std::string line = mountpoint + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), line.data(), line.size(), 0) < 0) {
+    FAMFS_TRACE(1, "{}: {}", path, std::strerror(errno));
+  }
+  return fd;
+}
 
 Result<std::string> check_mountpoint(const std::string& path) {
   struct stat st {};

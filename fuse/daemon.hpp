@@ -24,6 +24,17 @@ std::string escape_mountpoint(const std::string& mountpoint);
 std::string daemon_log_path(const std::string& mountpoint);
 std::string daemon_pid_path(const std::string& mountpoint);
 
+// The lock that makes this host's mount of a device the only one: flock(LOCK_EX | LOCK_NB) on
+// runtime_dir()/<identity>.<host>.lock, where the identity is the device's, not its path's
+// (device number for dax and pmem devices, file system device and inode for a backing file, so
+// a hard link or another path to the same image takes the same lock) and <host> the system
+// UUID (several simulated hosts share one machine in tests). The descriptor holds the lock;
+// mount_and_serve's daemon inherits it, so the lock lasts as long as the mount is served. The
+// file names the mount point. Errc::busy, naming that mount point, when another holds it.
+Result<core::UniqueFd> lock_device_for_mount(const std::string& device,
+                                             const std::string& host_uuid,
+                                             const std::string& mountpoint);
+
 // Checks that `path` can be mounted on: it exists, is a directory, is empty and is not already
 // a mount point. Returns its resolved absolute path.
 Result<std::string> check_mountpoint(const std::string& path);

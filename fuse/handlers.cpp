@@ -20,6 +20,21 @@ namespace famfs::fuse {
 namespace {
 
 constexpr u32 k_perm_mask = 07777;
+
+// True when a SETATTR asks for nothing but what `a` already holds (mode bits as shown or as
+// logged, owner, times).
+bool setattr_changes_nothing(const SetattrIn& in, const Attr& a, u32 logged_mode) {
+  const u32 want = in.mode & k_perm_mask;
+  const bool same_mode = (in.valid & FATTR_MODE) == 0 || want == (a.mode & k_perm_mask)
+                         || want == (logged_mode & k_perm_mask);
+  const bool same_owner = ((in.valid & FATTR_UID) == 0 || in.uid == a.uid)
+                          && ((in.valid & FATTR_GID) == 0 || in.gid == a.gid);
+  const bool same_times =
+      (in.valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0
+      && ((in.valid & FATTR_ATIME) == 0 || (in.atime == a.atime && in.atimensec == a.atimensec))
+      && ((in.valid & FATTR_MTIME) == 0 || (in.mtime == a.mtime && in.mtimensec == a.mtimensec));
+  return same_mode && same_owner && same_times;
+}
 constexpr u32 k_write_bits = S_IWUSR | S_IWGRP | S_IWOTH;
 constexpr u64 k_generation = 1; // nodeids are never reused, so one generation suffices
 
@@ -82,19 +97,12 @@ void Handlers::follow_on_demand() {
 Attr Handlers::attr_of(const core::Node& n) const {
   Attr a;
   a.ino = n.ino;
-  const AttrChanges c = m_inodes.changes(n.ino);
-  u32 perm = c.mode.value_or(n.mode & k_perm_mask);
-  a.uid = c.uid.value_or(n.uid);
-  a.gid = c.gid.value_or(n.gid);
-  const Time at = c.atime.value_or(m_start);
-  const Time mt = c.mtime.value_or(m_start);
-  const Time ct = c.ctime.value_or(m_start);
-  a.atime = at.sec;
-  a.atimensec = at.nsec;
-  a.mtime = mt.sec;
-  a.mtimensec = mt.nsec;
-  a.ctime = ct.sec;
-  a.ctimensec = ct.nsec;
+  u32 perm = n.mode & k_perm_mask;
+  a.uid = n.uid;
+  a.gid = n.gid;
+  // The log keeps no times: every inode shows the time the mount started.
+  a.atime = a.mtime = a.ctime = m_start.sec;
+  a.atimensec = a.mtimensec = a.ctimensec = m_start.nsec;
   if (n.kind == core::NodeKind::dir) {
     a.mode = S_IFDIR | perm;
     a.nlink = 2 + n.subdirs; // cached in the tree: O(1) per GETATTR
@@ -245,10 +253,12 @@ Outcome Handlers::do_setattr(const Request& r) {
       return error_to(r, EPERM); // famfs files never change size
     }
   }
-  if ((in.valid & (FATTR_MODE | FATTR_UID | FATTR_GID)) != 0 && n->meta) {
+  // Mode, owner and times cannot be kept: the log (OMF 2.2) has no entry for a change, so a
+  // SETATTR that would change one is refused like every other metadata change through the
+  // mount. One that sets what is already there (chmod to the same mode) succeeds.
+  if (!setattr_changes_nothing(in, attr_of(*n), n->mode)) {
     return error_to(r, EPERM);
   }
-  m_inodes.set_attrs(n->ino, in, now());
   Attr a = attr_of(*n);
   tree.unlock();
   return reply_to(r, attr_reply(a, m_opts.attr_timeout));

@@ -4,12 +4,6 @@
 
 namespace famfs::fuse {
 
-namespace {
-
-constexpr u32 k_perm_mask = 07777;
-
-} // namespace
-
 void InodeTable::add_lookups(u64 ino, u64 n) {
   std::lock_guard lock(m_mutex);
   m_inodes[ino].nlookup += n;
@@ -47,43 +41,6 @@ u64 InodeTable::lookup_count(u64 ino) const {
   std::lock_guard lock(m_mutex);
   auto it = m_inodes.find(ino);
   return it == m_inodes.end() ? 0 : it->second.nlookup;
-}
-
-AttrChanges InodeTable::changes(u64 ino) const {
-  std::lock_guard lock(m_mutex);
-  auto it = m_inodes.find(ino);
-  return it == m_inodes.end() ? AttrChanges{} : it->second.changes;
-}
-
-void InodeTable::set_attrs(u64 ino, const SetattrIn& in, Time now) {
-  std::lock_guard lock(m_mutex);
-  AttrChanges& s = m_inodes[ino].changes;
-  bool changed = false;
-  if ((in.valid & FATTR_MODE) != 0) {
-    s.mode = in.mode & k_perm_mask;
-    changed = true;
-  }
-  if ((in.valid & FATTR_UID) != 0) {
-    s.uid = in.uid;
-    changed = true;
-  }
-  if ((in.valid & FATTR_GID) != 0) {
-    s.gid = in.gid;
-    changed = true;
-  }
-  if ((in.valid & FATTR_ATIME) != 0) {
-    s.atime = (in.valid & FATTR_ATIME_NOW) != 0 ? now : Time{in.atime, in.atimensec};
-    changed = true;
-  }
-  if ((in.valid & FATTR_MTIME) != 0) {
-    s.mtime = (in.valid & FATTR_MTIME_NOW) != 0 ? now : Time{in.mtime, in.mtimensec};
-    changed = true;
-  }
-  if ((in.valid & FATTR_CTIME) != 0) {
-    s.ctime = Time{in.ctime, in.ctimensec};
-  } else if (changed) {
-    s.ctime = now;
-  }
 }
 
 u64 InodeTable::open_dir(std::shared_ptr<DirHandle> h) {

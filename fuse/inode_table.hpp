@@ -1,5 +1,5 @@
-// The inode table: what the server keeps per inode beyond the replayed tree (lookup counts, and
-// attribute changes made by SETATTR, which live in memory only) and its open directories. It
+// The inode table: what the server keeps per inode beyond the replayed tree (lookup counts) and
+// its open directories. It
 // touches nothing else: no tree, no device, no kernel.
 #pragma once
 
@@ -7,7 +7,6 @@
 
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -18,16 +17,6 @@ namespace famfs::fuse {
 struct Time {
   u64 sec = 0;
   u32 nsec = 0;
-};
-
-// Attributes changed through this mount; unset ones come from the tree.
-struct AttrChanges {
-  std::optional<u32> mode; // permission bits only
-  std::optional<u32> uid;
-  std::optional<u32> gid;
-  std::optional<Time> atime;
-  std::optional<Time> mtime;
-  std::optional<Time> ctime;
 };
 
 struct DirItem {
@@ -50,11 +39,6 @@ public:
   void forget(std::span<const ForgetItem> items);
   u64 lookup_count(u64 ino) const;
 
-  // The attribute changes of `ino` (none when it was never changed).
-  AttrChanges changes(u64 ino) const;
-  // Records the changes SETATTR asks for; `now` stands in for the *_NOW times and for ctime.
-  void set_attrs(u64 ino, const SetattrIn& in, Time now);
-
   // Open directories by file handle.
   u64 open_dir(std::shared_ptr<DirHandle> h);
   // The handle `fh`, when it is a directory handle of `ino`; nullptr otherwise.
@@ -65,7 +49,6 @@ public:
 private:
   struct InodeState {
     u64 nlookup = 0;
-    AttrChanges changes;
   };
 
   // Lock order: second of three (fuse/server.hpp): taken under the tree lock, never the other way.

@@ -42,8 +42,8 @@ struct ServerOptions {
   // How long the kernel may trust a name (LOOKUP, READDIRPLUS) and an inode's attributes. Long,
   // because nothing a mount serves changes behind the kernel's back: names are never removed or
   // renamed (the log only appends; a missing name gets a plain ENOENT, which the kernel does
-  // not cache), a file's size and map never change, mode/owner/times change only by SETATTR
-  // through this mount (whose reply refreshes the kernel's copy), and the one attribute the log
+  // not cache), a file's size and map never change, mode/owner/times never change (SETATTR
+  // refuses to change them), and the one attribute the log
   // can change, a directory's nlink when a subdirectory appears, is invalidated by a
   // notification (LogFollower::step). Short timeouts cost a LOOKUP or GETATTR round trip per
   // file on every `ls -l` once they lapse.
