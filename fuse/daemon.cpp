@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -222,6 +223,9 @@ Result<UniqueFd> lock_device_for_mount(const std::string& device,
   if (!fd) {
     return sys_error(errno, path);
   }
+  // A holder whose mount is gone is a daemon on its way out (umount(8) returns before the
+  // daemon exits): wait for it to let go, a few seconds at most.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) {
       continue;
@@ -232,6 +236,11 @@ Result<UniqueFd> lock_device_for_mount(const std::string& device,
     std::string holder;
     std::ifstream in(path);
     std::getline(in, holder);
+    if (!holder.empty() && !is_mount_point(holder)
+        && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     if (holder.empty()) {
       return fail(Errc::busy, "{}: another mount of this device is starting on this host", device);
     }
