@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli/exit_status.hpp"
+#include "core/size_text.hpp"
 #include "log/result.hpp"
 
 #include <CLI/CLI.hpp>
@@ -53,8 +54,8 @@ void add_human_flag(CLI::App& sub, bool& human);
 // `n` bytes for a text report: "N bytes", or with `human` the short form ("1.5G").
 std::string bytes_text(std::uint64_t n, bool human);
 
-// Parses a size with an optional k/m/g/t suffix (powers of 1024), e.g. "8m", "4G", "0x1000".
-Result<std::uint64_t> parse_size(const std::string& text);
+// Every SIZE argument is read by core::parse_size (core/size_text.hpp): "8m", "4G", "0x1000".
+using core::parse_size;
 // Declares a SIZE option (parse_size() must accept it; parse it again when running).
 CLI::Option* add_size_option(CLI::App& sub,
                              const std::string& names,

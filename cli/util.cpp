@@ -41,56 +41,6 @@ std::string bytes_text(std::uint64_t n, bool human) {
   return human ? core::human_size(n) : fmt::format("{} bytes", n);
 }
 
-Result<std::uint64_t> parse_size(const std::string& text) {
-  if (text.empty()) {
-    return fail(Errc::invalid_argument, "empty size");
-  }
-  if (text.front() == '-' || text.front() == '+' || text.front() == ' ') {
-    return fail(Errc::invalid_argument, "{}: not a size", text);
-  }
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 0);
-  if (errno != 0 || end == text.c_str()) {
-    return fail(Errc::invalid_argument, "{}: not a size", text);
-  }
-  std::string_view rest(end);
-  unsigned shift = 0;
-  if (!rest.empty()) {
-    switch (rest.front()) {
-    case 'k':
-    case 'K':
-      shift = 10;
-      break;
-    case 'm':
-    case 'M':
-      shift = 20;
-      break;
-    case 'g':
-    case 'G':
-      shift = 30;
-      break;
-    case 't':
-    case 'T':
-      shift = 40;
-      break;
-    default:
-      return fail(Errc::invalid_argument, "{}: not a size (suffixes are k, m, g, t)", text);
-    }
-    rest.remove_prefix(1);
-    if (rest == "iB" || rest == "ib" || rest == "B" || rest == "b") {
-      rest = {};
-    }
-    if (!rest.empty()) {
-      return fail(Errc::invalid_argument, "{}: not a size (suffixes are k, m, g, t)", text);
-    }
-  }
-  if (shift > 0 && v > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
-    return fail(Errc::invalid_argument, "{}: size too large", text);
-  }
-  return static_cast<std::uint64_t>(v) << shift;
-}
-
 CLI::Option* add_size_option(CLI::App& sub,
                              const std::string& names,
                              std::string& value,
