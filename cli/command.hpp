@@ -61,7 +61,8 @@ CLI::Option* add_size_option(CLI::App& sub,
                              const std::string& names,
                              std::string& value,
                              const std::string& help);
-// Parses an octal mode ("644", "0755"); refuses bits outside 07777.
+// Parses an octal mode ("644", "0755"); refuses bits outside 07777, and setuid, setgid and
+// sticky (log::mode_problem).
 Result<std::uint32_t> parse_mode(const std::string& text);
 
 // One registration function per subcommand file (cli/cmd_<name>.cpp): declares the options on

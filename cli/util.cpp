@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "core/size_text.hpp"
+#include "log/records.hpp"
 
 #include <fmt/format.h>
 
@@ -61,7 +62,11 @@ Result<std::uint32_t> parse_mode(const std::string& text) {
   if (text.empty() || errno != 0 || *end != 0 || v > 07777) {
     return fail(Errc::invalid_argument, "{}: not an octal mode", text);
   }
-  return static_cast<std::uint32_t>(v);
+  const auto mode = static_cast<std::uint32_t>(v);
+  if (auto why = log::mode_problem(mode); !why.empty()) {
+    return fail(Errc::invalid_argument, "-m {}: {}", text, why);
+  }
+  return mode;
 }
 
 } // namespace famfs::cli
