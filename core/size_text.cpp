@@ -114,6 +114,16 @@ std::string human_size(std::uint64_t n) {
   return fmt::format("{:.0f}{}", static_cast<double>(whole), k_units[u]);
 }
 
+std::string size_words(std::uint64_t n) {
+  if (n < 1024) {
+    return fmt::format("{} bytes", n);
+  }
+  std::string s = human_size(n);
+  const char unit = s.back();
+  s.pop_back();
+  return fmt::format("{} {}iB", s, unit);
+}
+
 std::string size_text(std::uint64_t n, SizeStyle style) {
   return style == SizeStyle::human ? human_size(n) : fmt::format("{}", n);
 }

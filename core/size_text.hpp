@@ -32,6 +32,10 @@ enum class SizeStyle { bytes, human };
 // 4096 -> "4.0K", 1.5 GiB -> "1.5G", 512 MiB -> "512M".
 std::string human_size(std::uint64_t n);
 
+// `n` for a sentence: "512 bytes", else human_size() with a spaced binary unit ("100 TiB",
+// "64 MiB", "1.5 GiB").
+std::string size_words(std::uint64_t n);
+
 // `n` as a number of bytes ("1048576") or, for SizeStyle::human, as human_size() ("1.0M").
 std::string size_text(std::uint64_t n, SizeStyle style);
 
