@@ -16,6 +16,7 @@ struct MountEntry {
   std::string fstype;     // "fuse.famfs", ...
   std::string source;     // the device path for famfs mounts
   std::string options;    // per-mount options ("rw,nosuid,...")
+  std::string super_options; // the file system's options ("rw,user_id=0,group_id=0,...")
 };
 
 // Every mount of this mount namespace (parsed from `mountinfo_path`, for tests).
