@@ -260,9 +260,14 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   //   2. the log is zeroed and given its header, and persisted;
   //   3. the backup superblock is written and persisted;
   //   4. the primary superblock is written and persisted last: only now is there a file system.
+  // A sparse backing file on a full file system: "no space", before anything is written.
+  FAMFS_TRY(dev.reserve(0, log::k_superblock_size));
+  FAMFS_TRY(dev.reserve(log::k_backup_sb_offset, log::k_superblock_size));
+  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size));
   FAMFS_TRY(zero_magics(dev, existing));
   auto logspan = dev.bytes().subspan(log::k_log_offset, opts.log_len);
   zero_range(dev, log::k_log_offset, opts.log_len);
+  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size)); // the punch freed it
   log::encode_log_header(log::make_log_header(opts.log_len), logspan);
   FAMFS_TRY(dev.persist(log::k_log_offset, opts.log_len));
   log::encode_superblock(sb, dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size));

@@ -974,6 +974,13 @@ Outcome Server::do_write(const Request& r) {
                   r.header.nodeid);
       break;
     }
+    if (auto s = dev.reserve(p.dev_off, p.len); !s) {
+      FAMFS_TRACE(1, "WRITE node {}: {}", r.header.nodeid, s.error().message);
+      if (done != 0) {
+        break; // a short write; the next one gets the error
+      }
+      return error_to(r, to_errno(s.error()));
+    }
     if (auto c = core::guarded_copy(dev.at(p.dev_off), in.data.data() + done, p.len); !c) {
       return media_error_reply(r, c.error());
     }
