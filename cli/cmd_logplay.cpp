@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "core/mounts.hpp"
 #include "fuse/daemon.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -158,7 +159,7 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
                mnt.empty() ? device : mnt, rep.entries, rep.new_files, rep.new_dirs, errors);
     if (ctx.verbose > 0) {
       for (const auto& c : rep.created) {
-        fmt::print(ctx.out, "\t{}\n", c);
+        fmt::print(ctx.out, "\t{}\n", log::quote_name(c));
       }
       if (rep.existed > 0) {
         fmt::print(ctx.out, "\t{} entries for paths that already existed\n", rep.existed);

@@ -1,6 +1,7 @@
 #include "cli/fs_target.hpp"
 
 #include "core/mounts.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -60,12 +61,12 @@ std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std
 
 std::string FsTarget::display(const std::string& relpath) const {
   if (m_mountpoint.empty()) {
-    return relpath.empty() ? "/" : relpath;
+    return log::quote_name(relpath.empty() ? "/" : relpath);
   }
   if (relpath.empty()) {
-    return m_mountpoint;
+    return log::quote_name(m_mountpoint);
   }
-  return m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath;
+  return log::quote_name(m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath);
 }
 
 void add_device_option(CLI::App& sub, std::string& device, const char* what) {

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "core/size_text.hpp"
+#include "log/quote.hpp"
 #include "log/records.hpp"
 
 #include <fmt/format.h>
@@ -10,10 +11,12 @@
 
 namespace famfs::cli {
 
+// Messages may carry names from the user or from a hostile log: control bytes are escaped
+// (log/quote.hpp), so nothing reaches the terminal raw.
 void print_error(const Context& ctx, const Error& e) {
-  fmt::print(ctx.err, "famfs {}: error: {}\n", ctx.command, e.message);
+  fmt::print(ctx.err, "famfs {}: error: {}\n", ctx.command, log::escape_controls(e.message));
   if (!e.hint.empty()) {
-    fmt::print(ctx.err, "hint: {}\n", e.hint);
+    fmt::print(ctx.err, "hint: {}\n", log::escape_controls(e.hint));
   }
 }
 
@@ -23,7 +26,7 @@ int report(const Context& ctx, const Error& e) {
 }
 
 void print_warning(const Context& ctx, const std::string& message) {
-  fmt::print(ctx.err, "famfs {}: warning: {}\n", ctx.command, message);
+  fmt::print(ctx.err, "famfs {}: warning: {}\n", ctx.command, log::escape_controls(message));
 }
 
 void ErrorTally::operator()(const Error& e) {

@@ -4,6 +4,7 @@
 #include "core/json.hpp"
 #include "log/fmap.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -924,7 +925,9 @@ std::string problems_text(const Report& r, Severity min) {
   std::string o;
   for (const auto& p : r.problems) {
     if (p.severity >= min) {
-      o += fmt::format("  {}: {}\n", to_string(p.severity), p.message);
+      // Paths come from the log, which anyone may have written: no control byte reaches a
+      // terminal raw.
+      o += fmt::format("  {}: {}\n", to_string(p.severity), log::escape_controls(p.message));
     }
   }
   return o;
