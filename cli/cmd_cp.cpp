@@ -270,7 +270,7 @@ int run_cp(Context& ctx, const CpOptions& o) {
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
   FsTarget target(o.device);
-  auto dest_rel = target.relpath(dest);
+  auto dest_rel = target.relpath_inside(dest);
   if (!dest_rel) {
     return report(ctx, dest_rel.error());
   }

@@ -44,11 +44,21 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
   return rel;
 }
 
+Result<std::string> FsTarget::relpath_inside(const std::string& path) {
+  auto rel = relpath(path);
+  if (!rel && rel.error().code == Errc::not_found) {
+    Error e = std::move(rel).error();
+    e.code = Errc::invalid_argument;
+    return Unexpected{std::move(e)};
+  }
+  return rel;
+}
+
 std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std::string>& paths,
                                                            ErrorTally& failed) {
   std::vector<std::optional<std::string>> rels;
   for (const auto& p : paths) {
-    auto rel = relpath(p);
+    auto rel = relpath_inside(p);
     if (!rel) {
       failed(rel.error());
       rels.emplace_back();
