@@ -130,6 +130,13 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     items[i].failed = !rels[i];
     items[i].relpath = rels[i].value_or("");
+    // "name/" names a directory (open(2) with O_CREAT says EISDIR): never make a file of it.
+    const std::string& p = items[i].path;
+    if (!items[i].failed && !p.empty() && (p.back() == '/' || p.ends_with("/."))) {
+      item_failed(items[i], make_error(Errc::invalid_argument,
+                                       "{}: a trailing slash names a directory; creat makes files",
+                                       p));
+    }
   }
   if (target.device().empty()) {
     return errors.exit_code(); // no path resolved; each failure was reported
