@@ -447,7 +447,11 @@ private:
     }
     check_cross_links();
     const u64 dd = m_r.sb.dev_size;
-    st.bitmap_capacity = round_up(dd, m_au);
+    // Whole allocation units only: the partial unit at the end of a device whose size is not a
+    // multiple of the unit can never be allocated, so it is not free space. (Upstream rounds up
+    // here and counts it, and its allocator could hand that unit out past the device's end; ours
+    // never does, and an extent there is an extent_bounds error.)
+    st.bitmap_capacity = dd / m_au * m_au;
   }
 
   std::span<const std::byte> slot(u64 i) const {

@@ -225,6 +225,14 @@ TEST_CASE("core::check_image: extents past the device end, in the log, misaligne
   }
 }
 
+TEST_CASE("core::check_image: a partial allocation unit at the end is not free", "[core]") {
+  ImageBuilder b(65 * k_mib); // 32.5 units of 2 MiB
+  Report r = b.check();
+  CHECK(r.errors() == 0);
+  CHECK(r.stats.bitmap_capacity == 64 * k_mib);
+  CHECK_THAT(summary_text(r, false), Catch::Contains("  Free space:             56623104\n"));
+}
+
 TEST_CASE("core::check_image: modes and empty files", "[core]") {
   SECTION("bits beyond 07777 are an error, setuid/setgid/sticky a warning") {
     ImageBuilder b;
