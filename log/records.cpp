@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <utility>
 
 namespace famfs::log {
 
@@ -225,11 +224,15 @@ std::string mode_problem(u32 mode) {
   if ((mode & ~07777U) != 0) {
     return fmt::format("mode {:#o} has bits outside 07777 (not a permission mode)", mode);
   }
+  struct Bit {
+    u32 bit;
+    const char* name;
+  };
+  static constexpr Bit k_special[] = {{04000U, "setuid"}, {02000U, "setgid"}, {01000U, "sticky"}};
   std::vector<const char*> names;
-  for (const auto& [bit, name] : {std::pair{04000U, "setuid"}, {02000U, "setgid"},
-                                  {01000U, "sticky"}}) {
-    if ((mode & bit) != 0) {
-      names.push_back(name);
+  for (const Bit& b : k_special) {
+    if ((mode & b.bit) != 0) {
+      names.push_back(b.name);
     }
   }
   if (names.empty()) {
