@@ -257,9 +257,8 @@ constexpr uint64_t k_commit_files = 256;
 
 // GNU cp's rule: a directory is never copied into itself or below itself (the copy would read
 // what it writes and grow until the device is full). `rel` is where `src` would go.
-Result<void> check_not_into_itself(const std::string& src,
-                                   const std::string& rel,
-                                   const FsTarget& target) {
+Result<void>
+check_not_into_itself(const std::string& src, const std::string& rel, const FsTarget& target) {
   struct stat st {};
   if (::stat(src.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return {};
@@ -430,7 +429,8 @@ RunFn add_cp(CLI::App& sub) {
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads copying each file's data (1 to 256; default 1)")
       ->check(CLI::Range(1, 256));
-  o->owner.add_to(sub, "permission bits of the copies, octal (default: each source's own)");
+  o->owner.add_to(sub,
+                  "permission bits of the copies, octal 0 to 0777 (default: each source's own)");
   o->interleave.add_to(sub);
   sub.add_flag("--verify", o->verify,
                "afterwards, compare XXH3 digests of each source and its copy");

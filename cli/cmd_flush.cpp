@@ -74,8 +74,8 @@ int run_flush(Context& ctx, const FlushArgs& a) {
     });
     if (ok && ctx.verbose > 0) {
       fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({})\n",
-                 log::quote_name(a.files[i]),
-                 bytes_text(bytes, a.human), core::flush_instruction());
+                 log::quote_name(a.files[i]), bytes_text(bytes, a.human),
+                 core::flush_instruction());
     }
   }
   if (failed.count() > 0) {

@@ -118,16 +118,17 @@ Result<void> Device::reserve(std::uint64_t off, std::uint64_t len) const {
   if (m_kind != DeviceKind::file || len == 0) {
     return {};
   }
-  while (::fallocate(m_fd.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(off),
-                     static_cast<off_t>(len))
-         != 0) {
+  while (
+      ::fallocate(m_fd.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(off), static_cast<off_t>(len))
+      != 0) {
     const int err = errno;
     if (err == EINTR) {
       continue;
     }
     if (err == ENOSPC) {
       return Unexpected{with_hint(
-          Error{Errc::no_space, err,
+          Error{Errc::no_space,
+                err,
                 fmt::format("{}: no space left on the backing file system (writing {} bytes at "
                             "offset {:#x} of the sparse backing file)",
                             m_path, len, off),

@@ -76,10 +76,10 @@ Result<void> check_free_space(const std::string& path, bool exists, u64 size, u6
     if (exists) {
       dir = std::filesystem::path(path).parent_path().string();
     }
-    return Unexpected{with_hint(
-        make_error(Errc::no_space, "{}: {} is larger than the {} free on {}", path,
-                   size_words(size), size_words(avail), dir.empty() ? "." : dir),
-        "free space there, or choose a smaller --size")};
+    return Unexpected{
+        with_hint(make_error(Errc::no_space, "{}: {} is larger than the {} free on {}", path,
+                             size_words(size), size_words(avail), dir.empty() ? "." : dir),
+                  "free space there, or choose a smaller --size")};
   }
   return {};
 }

@@ -63,8 +63,9 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   }
   const int shift = suffix_shift(rest.substr(n));
   if (n == 0 || shift < 0) {
-    return fail(Errc::invalid_argument, "{}: not a size (a number, decimal or 0x hex, with an "
-                                        "optional k, m, g or t suffix)",
+    return fail(Errc::invalid_argument,
+                "{}: not a size (a number, decimal or 0x hex, with an "
+                "optional k, m, g or t suffix)",
                 text);
   }
   if (too_large || v > (k_max_size >> shift)) {

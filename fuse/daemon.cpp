@@ -381,10 +381,12 @@ Result<void> check_may_unmount(const core::MountEntry& m, const std::string& mou
     return {};
   }
   return Unexpected{with_hint(
-      Error{Errc::permission, EPERM,
+      Error{Errc::permission,
+            EPERM,
             fmt::format("{}: permission denied: mounted by {}; only root or that user may "
                         "unmount it",
-                        mountpoint, owner == 0 ? std::string("root") : fmt::format("uid {}", owner)),
+                        mountpoint,
+                        owner == 0 ? std::string("root") : fmt::format("uid {}", owner)),
             {}},
       fmt::format("run it as root: sudo famfs umount {}", mountpoint))};
 }

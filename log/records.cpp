@@ -1,7 +1,6 @@
 #include "log/records.hpp"
 
 #include <fmt/format.h>
-
 #include <zlib.h>
 
 #include <algorithm>
@@ -242,8 +241,8 @@ std::string mode_problem(u32 mode) {
   for (std::size_t i = 1; i < names.size(); ++i) {
     bits += fmt::format("{}{}", i + 1 == names.size() ? " and " : ", ", names[i]);
   }
-  return fmt::format("mode {:#o} has the {} bit{} (famfs accepts permission bits 0 to 0777)",
-                     mode, bits, names.size() > 1 ? "s" : "");
+  return fmt::format("mode {:#o} has the {} bit{} (famfs accepts permission bits 0 to 0777)", mode,
+                     bits, names.size() > 1 ? "s" : "");
 }
 
 Result<void> validate_for_encoding(const LogEntry& e) {

@@ -210,8 +210,9 @@ TEST_CASE("core::fs_ops: only permission bits 0777 are written", "[core]") {
   REQUIRE(s->add_file(file("f", 4096)));
   CHECK(log::mode_problem(0) == "");
   CHECK(log::mode_problem(0777) == "");
-  CHECK(log::mode_problem(06755) == "mode 06755 has the setuid and setgid bits (famfs accepts "
-                                    "permission bits 0 to 0777)");
+  CHECK(log::mode_problem(06755)
+        == "mode 06755 has the setuid and setgid bits (famfs accepts "
+           "permission bits 0 to 0777)");
 }
 
 TEST_CASE("core::fs_ops: the bitmap rebuilt from the log equals the session's", "[core]") {
