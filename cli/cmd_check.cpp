@@ -15,6 +15,7 @@
 #include "core/tree.hpp"
 #include "core/unique_fd.hpp"
 #include "log/fmap.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -292,7 +293,8 @@ int run_check(Context& ctx, const CheckOptions& o) {
     return rc;
   }
   for (const auto& f : c.findings) {
-    fmt::print(ctx.out, "{}{}{}\n", f.path, f.path.empty() ? "" : ": ", f.what);
+    fmt::print(ctx.out, "{}{}{}\n", log::quote_name(f.path), f.path.empty() ? "" : ": ",
+               log::escape_controls(f.what));
   }
   fmt::print(ctx.out, "famfs check {}: {} files, {} directories{}, {} problems\n",
              mount->mountpoint, c.files, c.dirs,

@@ -22,6 +22,7 @@
 #include "core/mounts.hpp"
 #include "core/unique_fd.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -346,6 +347,26 @@ int run_compare(Context& ctx,
 constexpr uint64_t k_commit_bytes = 256ULL << 20;
 constexpr uint64_t k_commit_files = 256;
 
+// GNU cp's rule: a directory is never copied into itself or below itself (the copy would read
+// what it writes and grow until the device is full). `rel` is where `src` would go.
+Result<void>
+check_not_into_itself(const std::string& src, const std::string& rel, const FsTarget& target) {
+  struct stat st {};
+  if (::stat(src.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return {};
+  }
+  std::string srel;
+  auto m = core::famfs_mount_for(src, &srel);
+  if (!m || core::real_path(m->source) != core::real_path(target.device())) {
+    return {};
+  }
+  if (srel.empty() || rel == srel || rel.starts_with(srel + "/")) {
+    return fail(Errc::invalid_argument, "cannot copy a directory, {}, into itself, {}",
+                log::quote_name(src), target.display(rel));
+  }
+  return {};
+}
+
 int run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
     return report(
@@ -362,7 +383,7 @@ int run_cp(Context& ctx, const CpOptions& o) {
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
   FsTarget target(o.device);
-  auto dest_rel = target.relpath(dest);
+  auto dest_rel = target.relpath_inside(dest);
   if (!dest_rel) {
     return report(ctx, dest_rel.error());
   }
@@ -398,6 +419,11 @@ int run_cp(Context& ctx, const CpOptions& o) {
     std::string rel = drel;
     if (dest_is_dir) {
       rel = drel.empty() ? base_name(src) : drel + "/" + base_name(src);
+    }
+    if (o.recursive) {
+      if (auto r = check_not_into_itself(src, rel, target); !r) {
+        return report(ctx, r.error());
+      }
     }
     if (auto r = planner.plan(src, rel, true); !r) {
       return report(ctx, r.error());
@@ -481,7 +507,8 @@ RunFn add_cp(CLI::App& sub) {
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads copying each file's data (1 to 256; default 1)")
       ->check(CLI::Range(1, 256));
-  o->owner.add_to(sub, "permission bits of the copies, octal (default: each source's own)");
+  o->owner.add_to(sub,
+                  "permission bits of the copies, octal 0 to 0777 (default: each source's own)");
   o->interleave.add_to(sub);
   sub.add_flag("-L,--dereference", o->dereference,
                "follow symbolic links in the sources (without it they are skipped)");

@@ -129,6 +129,13 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     items[i].failed = !rels[i];
     items[i].relpath = rels[i].value_or("");
+    // "name/" names a directory (open(2) with O_CREAT says EISDIR): never make a file of it.
+    const std::string& p = items[i].path;
+    if (!items[i].failed && !p.empty() && (p.back() == '/' || p.ends_with("/."))) {
+      item_failed(items[i],
+                  make_error(Errc::invalid_argument,
+                             "{}: a trailing slash names a directory; creat makes files", p));
+    }
   }
   if (target.device().empty()) {
     return errors.exit_code(); // no path resolved; each failure was reported
@@ -211,7 +218,7 @@ RunFn add_creat(CLI::App& sub) {
   auto o = std::make_shared<CreatOptions>();
   add_size_option(sub, "-s,--size", o->size,
                   "file size (k, m, g, t suffixes); optional for an existing file");
-  o->owner.add_to(sub, "permission bits, octal (default 0644)");
+  o->owner.add_to(sub, "permission bits, octal 0 to 0777 (default 0644)");
   auto* r = sub.add_flag("-r,--randomize", o->randomize,
                          "fill the file with the verify pattern (seed from --seed, else random)");
   auto* seed = sub.add_option("-S,--seed", o->seed, "seed for --randomize (above 0)")->needs(r);

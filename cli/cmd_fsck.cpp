@@ -29,6 +29,7 @@
 #include "core/json.hpp"
 #include "core/mounts.hpp"
 #include "core/repair.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -196,10 +197,10 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
       }
       fmt::print(ctx.out, "Repairs:\n");
       for (const auto& f : o.plan.fixes) {
-        fmt::print(ctx.out, "  fixed: {}\n", f.message);
+        fmt::print(ctx.out, "  fixed: {}\n", log::escape_controls(f.message));
       }
       for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  not fixed: {}\n", d);
+        fmt::print(ctx.out, "  not fixed: {}\n", log::escape_controls(d));
       }
       fmt::print(ctx.out, "\nAfter repair:\n");
     }
@@ -211,7 +212,7 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
     if (!o.wrote() && !o.plan.declined.empty()) {
       fmt::print(ctx.out, "Not repaired:\n");
       for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  {}\n", d);
+        fmt::print(ctx.out, "  {}\n", log::escape_controls(d));
       }
       fmt::print(ctx.out, "\n");
     }

@@ -9,6 +9,7 @@
 #include "core/json.hpp"
 #include "core/size_text.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -112,7 +113,8 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
       continue;
     }
     const auto sizes = o.human ? core::SizeStyle::human : core::SizeStyle::bytes;
-    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", path, core::size_text(n->size, sizes));
+    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", log::quote_name(path),
+               core::size_text(n->size, sizes));
     if (interleaved) {
       fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n",
                  core::size_text(n->fmap.chunk_size, sizes));

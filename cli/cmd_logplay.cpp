@@ -17,6 +17,7 @@
 #include "core/mounts.hpp"
 #include "core/shadow.hpp"
 #include "fuse/daemon.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -222,7 +223,7 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
                mnt.empty() ? device : mnt, rep.entries, rep.new_files, rep.new_dirs, errors);
     if (ctx.verbose > 0) {
       for (const auto& c : rep.created) {
-        fmt::print(ctx.out, "\t{}\n", c);
+        fmt::print(ctx.out, "\t{}\n", log::quote_name(c));
       }
       if (rep.existed > 0) {
         fmt::print(ctx.out, "\t{} entries for paths that already existed\n", rep.existed);

@@ -77,7 +77,7 @@ RunFn add_mkdir(CLI::App& sub) {
   auto o = std::make_shared<MkdirOptions>();
   sub.add_flag("-p,--parents", o->parents,
                "make missing parent directories; an existing directory is not an error");
-  o->owner.add_to(sub, "permission bits, octal (default 0755)");
+  o->owner.add_to(sub, "permission bits, octal 0 to 0777 (default 0755)");
   add_device_option(sub, o->device, "DIR");
   sub.add_option("DIR", o->dirs, "directories to create, inside a mounted famfs")->required();
   return [o](Context& ctx) { return run_mkdir(ctx, *o); };

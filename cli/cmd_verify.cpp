@@ -11,6 +11,7 @@
 #include "core/random_pattern.hpp"
 #include "core/unique_fd.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -192,7 +193,7 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
       errors(*it.error);
     } else if (!o.quiet) {
       fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.human),
-                 it.path);
+                 log::quote_name(it.path));
     }
   }
   if (!o.multi.empty() && !o.quiet) {

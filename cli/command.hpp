@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli/exit_status.hpp"
+#include "core/size_text.hpp"
 #include "log/result.hpp"
 
 #include <CLI/CLI.hpp>
@@ -61,14 +62,15 @@ std::string bytes_text(std::uint64_t n, bool human);
 void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names = "--fuse");
 Error nofuse_refused();
 
-// Parses a size with an optional k/m/g/t suffix (powers of 1024), e.g. "8m", "4G", "0x1000".
-Result<std::uint64_t> parse_size(const std::string& text);
+// Every SIZE argument is read by core::parse_size (core/size_text.hpp): "8m", "4G", "0x1000".
+using core::parse_size;
 // Declares a SIZE option (parse_size() must accept it; parse it again when running).
 CLI::Option* add_size_option(CLI::App& sub,
                              const std::string& names,
                              std::string& value,
                              const std::string& help);
-// Parses an octal mode ("644", "0755"); refuses bits outside 07777.
+// Parses an octal mode ("644", "0755"); refuses bits outside 07777, and setuid, setgid and
+// sticky (log::mode_problem).
 Result<std::uint32_t> parse_mode(const std::string& text);
 
 // One registration function per subcommand file (cli/cmd_<name>.cpp): declares the options on

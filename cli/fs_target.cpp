@@ -2,6 +2,7 @@
 
 #include "cli/daemon_deadline.hpp"
 #include "core/mounts.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -52,11 +53,21 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
   return rel;
 }
 
+Result<std::string> FsTarget::relpath_inside(const std::string& path) {
+  auto rel = relpath(path);
+  if (!rel && rel.error().code == Errc::not_found) {
+    Error e = std::move(rel).error();
+    e.code = Errc::invalid_argument;
+    return Unexpected{std::move(e)};
+  }
+  return rel;
+}
+
 std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std::string>& paths,
                                                            ErrorTally& failed) {
   std::vector<std::optional<std::string>> rels;
   for (const auto& p : paths) {
-    auto rel = relpath(p);
+    auto rel = relpath_inside(p);
     if (!rel) {
       failed(rel.error());
       rels.emplace_back();
@@ -69,12 +80,12 @@ std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std
 
 std::string FsTarget::display(const std::string& relpath) const {
   if (m_mountpoint.empty()) {
-    return relpath.empty() ? "/" : relpath;
+    return log::quote_name(relpath.empty() ? "/" : relpath);
   }
   if (relpath.empty()) {
-    return m_mountpoint;
+    return log::quote_name(m_mountpoint);
   }
-  return m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath;
+  return log::quote_name(m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath);
 }
 
 void add_device_option(CLI::App& sub, std::string& device, const char* what) {

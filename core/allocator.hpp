@@ -95,7 +95,10 @@ private:
   bool find_run(u64 from, u64 limit, u64 n, u64& start) const;
   void set_range(u64 start, u64 n);
   void clear_range(u64 start, u64 n);
-  u64 units_for(u64 bytes) const { return (bytes + m_geo.alloc_unit - 1) / m_geo.alloc_unit; }
+  // Rounds up without wrapping (a size near 2^64 needs 2^64 / unit units, not 0).
+  u64 units_for(u64 bytes) const {
+    return bytes / m_geo.alloc_unit + (bytes % m_geo.alloc_unit != 0 ? 1 : 0);
+  }
   u64 next_random();
   Error full_error(u64 size, u64 need) const;
 

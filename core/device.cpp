@@ -102,6 +102,37 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
   return d;
 }
 
+Result<void> Device::reserve(std::uint64_t off, std::uint64_t len) const {
+  FAMFS_ASSERT(off <= size() && len <= size() - off);
+  if (m_kind != DeviceKind::file || len == 0) {
+    return {};
+  }
+  while (
+      ::fallocate(m_fd.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(off), static_cast<off_t>(len))
+      != 0) {
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    if (err == ENOSPC) {
+      return Unexpected{with_hint(
+          Error{Errc::no_space,
+                err,
+                fmt::format("{}: no space left on the backing file system (writing {} bytes at "
+                            "offset {:#x} of the sparse backing file)",
+                            m_path, len, off),
+                {}},
+          "free space on the file system that holds the backing file (famfs mkfs --size "
+          "checks that the whole file fits)")};
+    }
+    if (err == EOPNOTSUPP || err == ENOSYS) {
+      return {}; // nothing to reserve with; the write itself will tell
+    }
+    return sys_error(err, fmt::format("{}: reserving {} bytes at offset {:#x}", m_path, len, off));
+  }
+  return {};
+}
+
 Result<void> Device::persist(std::uint64_t off, std::uint64_t len) const {
   FAMFS_ASSERT(off <= size() && len <= size() - off);
   if (len == 0) {

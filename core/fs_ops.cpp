@@ -107,6 +107,18 @@ Result<u64> Session::parent_of(const std::vector<std::string>& parts, std::strin
   return parent;
 }
 
+namespace {
+
+// Only log::k_mode_bits are written: the rule of log::mode_problem, for every command.
+Result<void> check_mode(const Owner& owner, std::string_view rel) {
+  if (auto why = log::mode_problem(owner.mode); !why.empty()) {
+    return fail(Errc::invalid_argument, "{}: {}", rel, why);
+  }
+  return {};
+}
+
+} // namespace
+
 void Session::apply_queued(const log::LogEntry& e) {
   ReplayReport scratch;
   const Applied a = m_tree.apply(m_next_index, e, scratch);
@@ -121,6 +133,7 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   }
   FAMFS_TRY_ASSIGN(auto parts, relpath_parts(req.relpath));
   const std::string rel = log::join_path(parts);
+  FAMFS_TRY(check_mode(req.owner, rel));
   if (parts.empty()) {
     return fail(Errc::exists, "{}: is the file system root, a directory",
                 req.relpath.empty() ? "/" : req.relpath);
@@ -147,7 +160,7 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   f.flags = log::k_fm_all_hosts_rw;
   f.uid = req.owner.uid;
   f.gid = req.owner.gid;
-  f.mode = req.owner.mode & 07777;
+  f.mode = req.owner.mode;
   f.relpath = rel;
   auto fmap = req.fmap ? Result<log::Fmap>(*req.fmap) : m_alloc.allocate(req.size, il);
   if (!fmap) {
@@ -176,6 +189,10 @@ Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
   }
   FAMFS_TRY_ASSIGN(auto parts, relpath_parts(relpath));
   const std::string rel = log::join_path(parts);
+  FAMFS_TRY(check_mode(owner, rel));
+  if (parents_owner) {
+    FAMFS_TRY(check_mode(*parents_owner, rel));
+  }
   std::vector<std::string> made;
   if (parts.empty()) {
     if (parents == Parents::yes) {
@@ -221,7 +238,7 @@ Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
     const Owner& o = i + 1 < parts.size() && parents_owner ? *parents_owner : owner;
     log::LogEntry e;
     e.type = log::EntryType::mkdir;
-    e.body = log::MkdirEntry{o.uid, o.gid, o.mode & 07777, log::join_path(level)};
+    e.body = log::MkdirEntry{o.uid, o.gid, o.mode, log::join_path(level)};
     made.push_back(log::join_path(level));
     apply_queued(e);
   }

@@ -94,6 +94,7 @@ Result<u64> LogWriter::append_batch(std::span<log::LogEntry> entries) {
   if (n == 0) {
     return first;
   }
+  FAMFS_TRY(dev.reserve(log_off + log::entry_offset(first), n * log::k_log_entry_size));
   for (u64 k = 0; k < n; ++k) {
     log::LogEntry& e = entries[k];
     e.seqnum = first + k;

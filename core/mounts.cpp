@@ -55,7 +55,7 @@ Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path) {
     while (ls >> tok && tok != "-") {
     }
     MountEntry m;
-    ls >> m.fstype >> m.source;
+    ls >> m.fstype >> m.source >> m.super_options;
     m.mountpoint = unescape(mnt);
     m.source = unescape(m.source);
     m.options = opts;

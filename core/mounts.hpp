@@ -12,10 +12,11 @@ namespace famfs::core {
 inline constexpr const char* k_fstype = "fuse.famfs";
 
 struct MountEntry {
-  std::string mountpoint; // unescaped
-  std::string fstype;     // "fuse.famfs", ...
-  std::string source;     // the device path for famfs mounts
-  std::string options;    // per-mount options ("rw,nosuid,...")
+  std::string mountpoint;    // unescaped
+  std::string fstype;        // "fuse.famfs", ...
+  std::string source;        // the device path for famfs mounts
+  std::string options;       // per-mount options ("rw,nosuid,...")
+  std::string super_options; // the file system's options ("rw,user_id=0,group_id=0,...")
 };
 
 // Every mount of this mount namespace (parsed from `mountinfo_path`, for tests).

@@ -400,6 +400,35 @@ Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint) {
   return read_status_xattr(mountpoint, k_logplay_xattr);
 }
 
+namespace {
+
+// Only root, or the user who mounted it (the kernel's user_id=), may unmount a FUSE mount.
+Result<void> check_may_unmount(const core::MountEntry& m, const std::string& mountpoint) {
+  if (::geteuid() == 0) {
+    return {};
+  }
+  const std::string key = "user_id=";
+  std::size_t at = ("," + m.super_options).find("," + key);
+  if (at == std::string::npos) {
+    return {}; // unknown: let fusermount3 decide
+  }
+  const unsigned long owner = std::strtoul(m.super_options.c_str() + at + key.size(), nullptr, 10);
+  if (owner == ::getuid()) {
+    return {};
+  }
+  return Unexpected{with_hint(
+      Error{Errc::permission,
+            EPERM,
+            fmt::format("{}: permission denied: mounted by {}; only root or that user may "
+                        "unmount it",
+                        mountpoint,
+                        owner == 0 ? std::string("root") : fmt::format("uid {}", owner)),
+            {}},
+      fmt::format("run it as root: sudo famfs umount {}", mountpoint))};
+}
+
+} // namespace
+
 Result<Unmounted>
 unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait) {
   const std::string resolved = core::real_path(mountpoint);
@@ -408,6 +437,7 @@ unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::millisecond
   if (m == nullptr || m->fstype != core::k_fstype) {
     return fail(Errc::not_found, "{}: not a famfs mount point", mountpoint);
   }
+  FAMFS_TRY(check_may_unmount(*m, mountpoint));
   Unmounted out;
   const std::string pid_path = daemon_pid_path(resolved);
   pid_t pid = read_pid_file(pid_path);

@@ -148,6 +148,14 @@ Outcome Handlers::do_write(const Request& r) {
                   r.header.nodeid);
       break;
     }
+    // A sparse backing file whose file system is full: ENOSPC, not a media error.
+    if (auto room = m_img.device().reserve(p.dev_off, p.len); !room) {
+      FAMFS_TRACE(1, "WRITE node {}: {}", r.header.nodeid, room.error().message);
+      if (done != 0) {
+        break; // a short write; the next one gets the error
+      }
+      return error_to(r, to_errno(room.error()));
+    }
     auto c = core::guarded_copy(m_img.device().at(p.dev_off), in.data.data() + done, p.len);
     if (!c) {
       return media_error_reply(r, c.error());

@@ -86,11 +86,11 @@ expect_exit 2 c -s 1q z
 expect_exit 1 c -s 4k dir
 expect_stderr_contains "famfs creat: error: dir: is a directory"
 # Outside famfs (no --device, a path that is in no famfs mount).
-expect_exit 1 "$FAMFS" creat -s 4k "$T/outside"
+expect_exit 2 "$FAMFS" creat -s 4k "$T/outside"
 expect_stderr_contains "not in a famfs file system"
 expect_stderr_contains "hint:"
 # A relative path outside famfs (test2).
-expect_exit 1 bash -c "cd '$T' && '$FAMFS' creat -s 4k relfile"
+expect_exit 2 bash -c "cd '$T' && '$FAMFS' creat -s 4k relfile"
 [ ! -e "$T/relfile" ] || die "a file was made outside famfs"
 expect_exit 0 "$FAMFS" verify --device "$img" -S 42 m1
 fsck_clean "$img"

@@ -29,7 +29,7 @@ expect_exit 1 "$FAMFS" getmap --device "$img" nosuch
 expect_stderr_contains "nosuch: no such file in famfs"
 expect_exit 1 "$FAMFS" getmap --device "$img" d
 expect_stderr_contains "d: is a directory; only files have maps"
-expect_exit 1 "$FAMFS" getmap "$FAMFS"
+expect_exit 2 "$FAMFS" getmap "$FAMFS"
 expect_stderr_contains "not in a famfs file system"
 # One bad file does not hide the good ones.
 expect_exit 1 "$FAMFS" getmap --device "$img" nosuch f

@@ -22,7 +22,7 @@ expect_exit 1 "$FAMFS" verify -S 43 "$M/f"
 [ "$(attrs "$M/owned")" = "600 1234 5678" ] || die "owned: $(attrs "$M/owned")"
 
 # --multi with one file outside famfs: that one fails, the good one is made.
-expect_exit 1 "$FAMFS" creat --multi "$M/good,4k" --multi "$T/outside,4k"
+expect_exit 2 "$FAMFS" creat --multi "$M/good,4k" --multi "$T/outside,4k"
 expect_stderr_contains "$T/outside: not in a famfs file system"
 [ -f "$M/good" ] || die "good not created"
 [ ! -e "$T/outside" ] || die "outside created"
