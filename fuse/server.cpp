@@ -125,7 +125,7 @@ bool Server::still_healthy(Result<log::LogView>& view) {
 }
 
 void Server::invalidate_entries(u64 first, u64 count) const {
-  if (!m_opts.non_coherent || count == 0) {
+  if (!(m_opts.non_coherent || m_img.device().page_cached()) || count == 0) {
     return;
   }
   const u64 log_offset = m_img.superblock().log_offset;
@@ -910,6 +910,11 @@ Outcome Server::do_read(const Request& r) {
     return error_to(r, EIO);
   }
   const core::Device& dev = m_img.device();
+  if (dev.page_cached()) { // a pmem block device: read the memory, not this host's old pages
+    for (const auto& p : pieces) {
+      dev.invalidate(p.dev_off, p.len);
+    }
+  }
   if (pieces.size() > k_max_zero_copy_pieces) {
     u64 total = 0;
     for (const auto& p : pieces) {

@@ -15,6 +15,7 @@
 #                    a downloaded .deb. It is fetched with `apt-get download` and unpacked with
 #                    `dpkg -x` into BUILD_DIR/vm/kernel/PACKAGE, never installed on this machine.
 #                    Compressed modules (.ko.xz, .ko.zst) and a built-in FUSE are handled.
+#   FAMFS            the famfs binary to pack (default BUILD_DIR/cli/famfs)
 #   FAMFS_VM_KEEP=1  keep the shared memory files and the guests' transcripts after the run.
 # Needs root (apt-get) only for the packages: qemu-system-x86 busybox-static cpio ndctl daxctl.
 set -euo pipefail
@@ -60,7 +61,10 @@ default_kernel_package() {
 # a modules.dep; prints DIR/root.
 fetch_kernel() {
   local dir=$1 want=${FAMFS_VM_KERNEL:-} name deb
-  [ -n "$want" ] || want=$(default_kernel_package)
+  if [ -z "$want" ]; then # resolved once per build tree (apt-cache takes seconds)
+    [ -s "$dir/default" ] || { mkdir -p "$dir" && default_kernel_package >"$dir/default"; }
+    want=$(cat "$dir/default")
+  fi
   name=$(basename "$want" .deb)
   dir=$dir/$name
   if [ ! -e "$dir/.done" ]; then
@@ -190,13 +194,14 @@ build_initramfs() {
 setup() {
   local build=$1 vmdir kroot kernel
   vmdir=$build/vm
-  [ -x "$build/cli/famfs" ] || die "$build/cli/famfs is missing (build the famfs target first)"
+  local famfs=${FAMFS:-$build/cli/famfs}
+  [ -x "$famfs" ] || die "$famfs is missing (build the famfs target first)"
   install_packages
   mkdir -p "$vmdir"
   kroot=$(fetch_kernel "$vmdir/kernel")
   kernel=$(dirname "$kroot")/vmlinux
   [ -s "$kernel" ] || die "no kernel image in the kernel package"
-  build_initramfs "$kroot" "$build/cli/famfs" "$vmdir/initrd.cpio"
+  build_initramfs "$kroot" "$famfs" "$vmdir/initrd.cpio"
   echo "$kernel $vmdir/initrd.cpio"
 }
 
@@ -223,6 +228,8 @@ main() {
     source "$ROOT/tests/vm/scenarios.sh"
     set +e # a failed check is a results line, not the end of the run
     run_all "$build/vm" $boot
+    set -e
+    result "$build" boot # the guests came up and found their devices
     ;;
   result) result "$build" "${3:?scenario}" ;;
   *) die "usage: scripts/vm.sh setup|run|result BUILD_DIR [SCENARIO]" ;;

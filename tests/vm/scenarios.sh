@@ -74,7 +74,7 @@ vm_read() {
 # vm_send NAME CMD: sends one command line; vm_wait NAME: waits for its end, returns its status.
 vm_send() {
   local cmd=${2//$'\n'/ } # one line: the guest reads a command per line
-  echo "\$ $cmd" >>"$WORK/$1.transcript"
+  echo "[${EPOCHREALTIME}] \$ $cmd" >>"$WORK/$1.transcript"
   [ -n "${DEAD[$1]}" ] || printf '%s\n' "$cmd" >&"${TO[$1]}"
 }
 vm_wait() {
@@ -118,7 +118,7 @@ host_check() {
 scenario() {
   [ -z "${SCEN:-}" ] || echo "$SCEN END" >>"$RESULTS"
   SCEN=$1
-  echo "== scenario $SCEN" | tee -a "$WORK/A.transcript" >>"$WORK/B.transcript"
+  echo "== scenario $SCEN at ${SECONDS} s" | tee -a "$WORK/A.transcript" "$WORK/B.transcript"
 }
 
 # The guests' device for scenario index I is $D<I> (set by the guest's devices helper).
