@@ -182,7 +182,7 @@ build_initramfs() {
   # The tree that scenario verify copies in: odd sizes, a nested directory, an empty file.
   head -c 1234567 /dev/urandom >"$stage/data/tree/a.bin"
   head -c 4096 /dev/urandom >"$stage/data/tree/sub/page"
-  head -c 3000001 /dev/urandom >"$stage/data/tree/sub/deeper/big"
+  head -c 1000001 /dev/urandom >"$stage/data/tree/sub/deeper/big"
   echo "famfs across two kernels" >"$stage/data/tree/sub/note.txt"
   (cd "$stage/data" && find tree -type f | sort | xargs sha256sum) >"$out.tree.sha256"
   (cd "$stage" && find . | cpio -o -H newc --quiet) >"$out.tmp"

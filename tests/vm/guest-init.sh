@@ -114,6 +114,28 @@ appears() {
   done
 }
 
+# stop_after_read PID BYTES: stops (SIGSTOP) process PID as soon as it has read BYTES, and
+# prints "cp-stopped-after N" (N: the bytes it had read). Shell builtins only, so that it polls
+# far faster than a copy under TCG moves 1 MiB.
+stop_after_read() {
+  local k v=0
+  while [ "$v" -lt "$2" ]; do
+    [ -e "/proc/$1/io" ] || return 1
+    while read -r k v; do [ "$k" = rchar: ] && break; done <"/proc/$1/io"
+  done
+  kill -STOP "$1" || return 1
+  while read -r k v; do [ "$k" = rchar: ] && break; done <"/proc/$1/io"
+  echo "cp-stopped-after $v"
+}
+
+# no_file PATH...: none of PATH exists.
+no_file() {
+  local p
+  for p in "$@"; do
+    [ ! -e "$p" ] || { echo "$p exists"; return 1; }
+  done
+}
+
 # same_digest PATH SHA256: the file's digest is SHA256.
 same_digest() {
   local d
