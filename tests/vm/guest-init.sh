@@ -77,26 +77,28 @@ devices() {
   done
 }
 
-# check NAME CMD...: one CHECK line for NAME, PASS when CMD exits 0.
+# verdict NAME ok|fails CMD...: one CHECK line for NAME: PASS when CMD exits 0 (ok) or not
+# (fails), else FAIL with its exit status and the end of its output.
+verdict() {
+  local name=$1 want=$2 rc=0
+  shift 2
+  "$@" >/tmp/check.out 2>&1 || rc=$?
+  if { [ "$want" = ok ] && [ $rc -eq 0 ]; } || { [ "$want" = fails ] && [ $rc -ne 0 ]; }; then
+    echo "CHECK $name PASS"
+  else
+    echo "CHECK $name FAIL exit $rc: $(tail -n 3 /tmp/check.out | tr '\n' ' ')"
+  fi
+}
+# check NAME CMD...: CMD succeeds. refused NAME CMD...: CMD fails.
 check() {
   local name=$1
   shift
-  if "$@" >/tmp/check.out 2>&1; then
-    echo "CHECK $name PASS"
-  else
-    echo "CHECK $name FAIL exit $?: $(tail -n 3 /tmp/check.out | tr '\n' ' ')"
-  fi
+  verdict "$name" ok "$@"
 }
-
-# refused NAME CMD...: one CHECK line for NAME, PASS when CMD fails.
 refused() {
   local name=$1
   shift
-  if "$@" >/tmp/check.out 2>&1; then
-    echo "CHECK $name FAIL it succeeded: $(tail -n 2 /tmp/check.out | tr '\n' ' ')"
-  else
-    echo "CHECK $name PASS"
-  fi
+  verdict "$name" fails "$@"
 }
 
 # Milliseconds since boot (10 ms steps).

@@ -100,7 +100,8 @@ both() {
 vm_kill() {
   kill -KILL "${QPID[$1]}" 2>/dev/null || true
   wait "${QPID[$1]}" 2>/dev/null || true
-  exec {TO[$1]}>&- {FROM[$1]}<&-
+  local to=${TO[$1]} from=${FROM[$1]}
+  exec {to}>&- {from}<&-
   DEAD[$1]=1
 }
 
