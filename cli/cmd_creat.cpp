@@ -73,7 +73,8 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
       return fail(Errc::invalid_argument, "--multi {}: expected NAME,SIZE[,SEED]", m);
     }
     Item it;
-    it.path = f[0];
+    // With a trailing DIR (famfs creat --multi a,2m --multi b,4m DIR), relative NAMEs are in it.
+    it.path = o.file.empty() || f[0].front() == '/' ? f[0] : o.file + "/" + f[0];
     auto size = parse_size(f[1]);
     if (!size) {
       return with_context(std::move(size).error(), "--multi " + m);
@@ -94,10 +95,8 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
 }
 
 int run_creat(Context& ctx, const CreatOptions& o) {
-  if (o.file.empty() == o.multi.empty()) {
-    return report(ctx, make_error(Errc::invalid_argument, "{}",
-                                  o.file.empty() ? "no file given (FILE or --multi)"
-                                                 : "give either FILE or --multi, not both"));
+  if (o.file.empty() && o.multi.empty()) {
+    return report(ctx, make_error(Errc::invalid_argument, "no file given (FILE or --multi)"));
   }
   if (o.seed && *o.seed == 0) {
     return report(ctx, make_error(Errc::invalid_argument, "--seed 0: the seed must be above 0"));
@@ -227,6 +226,7 @@ RunFn add_creat(CLI::App& sub) {
                                "NAME,SIZE[,SEED]: create several files (SIZE 0 keeps an existing "
                                "file's size; SEED randomizes)")
                     ->type_name("NAME,SIZE[,SEED]")
+                    ->allow_extra_args(false) // a trailing DIR is not another NAME,SIZE
                     ->excludes(seed)
                     ->excludes(r);
   sub.add_option("-t,--threads,--threadct", o->threads,
@@ -235,8 +235,9 @@ RunFn add_creat(CLI::App& sub) {
   o->interleave.add_to(sub);
   add_device_option(sub, o->device, "FILE");
   add_human_flag(sub, o->human);
-  auto* file = sub.add_option("FILE", o->file, "the file to create, inside a mounted famfs");
-  file->excludes(multi);
+  sub.add_option("FILE", o->file,
+                 "the file to create, inside a mounted famfs; with --multi, the directory that "
+                 "relative NAMEs are in");
   auto* size = sub.get_option("--size");
   size->excludes(multi);
   return [o](Context& ctx) { return run_creat(ctx, *o); };

@@ -27,6 +27,10 @@ int run_mkdir(Context& ctx, const MkdirOptions& o) {
   if (!owner) {
     return report(ctx, owner.error());
   }
+  const auto parents_owner = OwnerArgs{}.get(0755);
+  if (!parents_owner) {
+    return report(ctx, parents_owner.error());
+  }
   ErrorTally failed(ctx);
   FsTarget target(o.device);
   const auto rels = target.relpaths(o.dirs, failed);
@@ -43,7 +47,10 @@ int run_mkdir(Context& ctx, const MkdirOptions& o) {
     if (!rel) {
       continue;
     }
-    auto r = session.add_dir(*rel, *owner, o.parents ? core::Parents::yes : core::Parents::no);
+    // As GNU mkdir -p: -m, -u and -g are the last component's; missing parents get 0755 and
+    // the caller's uid and gid.
+    auto r = session.add_dir(*rel, *owner, o.parents ? core::Parents::yes : core::Parents::no,
+                             *parents_owner);
     if (!r) {
       failed(r.error());
       continue;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace famfs::cli {
 
@@ -20,6 +21,7 @@ struct Context {
   int verbose = 0;     // count of -v
   std::FILE* out = stdout;
   std::FILE* err = stderr;
+  mutable std::vector<Error> errors; // every error print_error() printed, in order
 };
 
 // Runs a command after parsing; returns the exit code.
@@ -50,9 +52,15 @@ private:
 
 // Declares -H/--human on `sub`: byte sizes in the command's text report in the short form
 // (1.5G, 512M, 4.0K; core/size_text.hpp) instead of exact bytes. JSON output keeps bytes.
-void add_human_flag(CLI::App& sub, bool& human);
+void add_human_flag(CLI::App& sub, bool& human, const char* names = "-H,--human");
 // `n` bytes for a text report: "N bytes", or with `human` the short form ("1.5G").
 std::string bytes_text(std::uint64_t n, bool human);
+
+// Declares upstream's --fuse (accepted: famfs always serves through FUSE) and -F/--nofuse (the
+// famfs v1 kernel module) on `sub`; `nofuse_refused()` is the error for the latter. Upstream's
+// mount also spells --fuse -f (`fuse_names`).
+void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names = "--fuse");
+Error nofuse_refused();
 
 // Every SIZE argument is read by core::parse_size (core/size_text.hpp): "8m", "4G", "0x1000".
 using core::parse_size;
@@ -80,6 +88,8 @@ RunFn add_getmap(CLI::App& sub);
 RunFn add_check(CLI::App& sub);
 RunFn add_status(CLI::App& sub);
 RunFn add_flush(CLI::App& sub);
+RunFn add_chkread(CLI::App& sub);
+RunFn add_clone(CLI::App& sub);
 
 struct CommandInfo {
   const char* name;
@@ -87,6 +97,7 @@ struct CommandInfo {
   RunFn (*add)(CLI::App&);
   int usage_exit = k_exit_usage; // exit code for bad options (fsck(8) and check use 16)
   int media_exit = k_exit_media; // exit code for a media error (fsck(8) and check use 8)
+  bool hidden = false;           // left out of the command list (test tools: clone)
 };
 
 // The command table, in help order (cli/commands.cpp).

@@ -55,8 +55,8 @@ void add_device_option(CLI::App& sub, std::string& device, const char* what);
 // The owner options shared by creat, mkdir and cp (-m, -u, -g).
 struct OwnerArgs {
   std::optional<std::string> mode;
-  std::optional<std::uint32_t> uid;
-  std::optional<std::uint32_t> gid;
+  std::optional<std::string> uid; // a number or a user name
+  std::optional<std::string> gid; // a number or a group name
   // Declares -m (with `mode_help`), -u and -g.
   void add_to(CLI::App& sub, const char* mode_help);
   // The owner: -m (else `default_mode`), -u and -g (else the caller's effective uid and gid).

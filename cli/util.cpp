@@ -14,6 +14,7 @@ namespace famfs::cli {
 // Messages may carry names from the user or from a hostile log: control bytes are escaped
 // (log/quote.hpp), so nothing reaches the terminal raw.
 void print_error(const Context& ctx, const Error& e) {
+  ctx.errors.push_back(e);
   fmt::print(ctx.err, "famfs {}: error: {}\n", ctx.command, log::escape_controls(e.message));
   if (!e.hint.empty()) {
     fmt::print(ctx.err, "hint: {}\n", log::escape_controls(e.hint));
@@ -36,9 +37,20 @@ void ErrorTally::operator()(const Error& e) {
   }
 }
 
-void add_human_flag(CLI::App& sub, bool& human) {
-  sub.add_flag("-H,--human", human,
+void add_human_flag(CLI::App& sub, bool& human, const char* names) {
+  sub.add_flag(names, human,
                "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
+}
+
+void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names) {
+  sub.add_flag(fuse_names)
+      ->description("accepted for upstream famfs scripts: famfs always works through FUSE");
+  sub.add_flag("-F,--nofuse", nofuse, "refused: the famfs v1 kernel module is not supported");
+}
+
+Error nofuse_refused() {
+  return make_error(Errc::unsupported, "--nofuse: the famfs v1 kernel module is not supported; "
+                                       "this famfs always works through FUSE");
 }
 
 std::string bytes_text(std::uint64_t n, bool human) {

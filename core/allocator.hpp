@@ -111,4 +111,21 @@ private:
   std::vector<u64> m_bits; // bit i = unit i in use
 };
 
+// Upstream's fsck -B: the allocation bitmap cut into `n` equal ranges of whole allocation units
+// (the bytes after the last whole range are the overhang), with use and free fragments per
+// range. Errc::invalid_argument when `n` is 0 or more than the units.
+struct BucketStats {
+  u64 size = 0;   // bytes
+  u64 in_use = 0; // bytes
+  u64 free = 0;   // bytes
+  u64 free_fragments = 0;
+  u64 largest_free = 0;  // bytes; 0 without a free fragment
+  u64 smallest_free = 0; // bytes
+};
+struct BucketReport {
+  u64 overhang = 0; // bytes
+  std::vector<BucketStats> buckets;
+};
+Result<BucketReport> bucket_stats(const Allocator& a, u64 n);
+
 } // namespace famfs::core

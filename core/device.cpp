@@ -1,5 +1,7 @@
 #include "core/device.hpp"
 
+#include "core/dax_sysfs.hpp"
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -68,21 +70,8 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
   } else if (S_ISCHR(st.st_mode)) {
     d.m_kind = DeviceKind::devdax;
     FAMFS_TRY_ASSIGN(DaxInfo info, daxdev_info(path));
-    if (info.mode == "system-ram") {
-      return fail(Errc::unsupported,
-                  "{}: dax device is in system-ram mode; switch it to devdax (--set-daxmode, "
-                  "or daxctl reconfigure-device --mode=devdax)",
-                  path);
-    }
-    if (info.mode == "unbound") {
-      return fail(Errc::unsupported,
-                  "{}: dax device is not bound to a driver (--set-daxmode binds it to devdax)",
-                  path);
-    }
-    if (info.mode != "devdax" && info.mode != "famfs") {
-      return fail(Errc::unsupported, "{}: dax device is bound to an unknown driver '{}'", path,
-                  info.mode);
-    }
+    // We map the device ourselves: devdax mode only (core/dax_sysfs.cpp).
+    FAMFS_TRY(dax_mode_mappable(path, info.mode));
     if (info.align != 0 && info.align % 0x200000 != 0) {
       return fail(Errc::unsupported, "{}: dax alignment {:#x} is not a multiple of 2 MiB", path,
                   info.align);

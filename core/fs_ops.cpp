@@ -162,7 +162,7 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   f.gid = req.owner.gid;
   f.mode = req.owner.mode;
   f.relpath = rel;
-  auto fmap = m_alloc.allocate(req.size, il);
+  auto fmap = req.fmap ? Result<log::Fmap>(*req.fmap) : m_alloc.allocate(req.size, il);
   if (!fmap) {
     return with_context(std::move(fmap).error(), rel);
   }
@@ -171,21 +171,28 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   e.type = log::EntryType::file;
   e.body = f;
   if (auto v = log::validate_for_encoding(e); !v) {
-    m_alloc.release(f.fmap);
+    if (!req.fmap) {
+      m_alloc.release(f.fmap);
+    }
     return with_context(std::move(v).error(), rel);
   }
   apply_queued(e);
   return FilePlan{rel, req.size, f.fmap, false};
 }
 
-Result<std::vector<std::string>>
-Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) {
+Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
+                                                  const Owner& owner,
+                                                  Parents parents,
+                                                  const std::optional<Owner>& parents_owner) {
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
   FAMFS_TRY_ASSIGN(auto parts, relpath_parts(relpath));
   const std::string rel = log::join_path(parts);
   FAMFS_TRY(check_mode(owner, rel));
+  if (parents_owner) {
+    FAMFS_TRY(check_mode(*parents_owner, rel));
+  }
   std::vector<std::string> made;
   if (parts.empty()) {
     if (parents == Parents::yes) {
@@ -228,9 +235,10 @@ Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) 
                                  parts.begin() + static_cast<std::ptrdiff_t>(first_missing));
   for (std::size_t i = first_missing; i < parts.size(); ++i) {
     level.push_back(parts[i]);
+    const Owner& o = i + 1 < parts.size() && parents_owner ? *parents_owner : owner;
     log::LogEntry e;
     e.type = log::EntryType::mkdir;
-    e.body = log::MkdirEntry{owner.uid, owner.gid, owner.mode, log::join_path(level)};
+    e.body = log::MkdirEntry{o.uid, o.gid, o.mode, log::join_path(level)};
     made.push_back(log::join_path(level));
     apply_queued(e);
   }

@@ -12,6 +12,7 @@
 #include "core/tree.hpp"
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ struct FileRequest {
   u64 size = 0;        // 0: an existing file keeps its size; a new file is refused
   Owner owner;
   Interleave interleave; // all zero: contiguous
+  // Given: the new file gets this map as it is, nothing allocated (famfs clone's deliberate
+  // cross-link, for testing fsck).
+  std::optional<log::Fmap> fmap;
 };
 
 // The outcome of queuing a file.
@@ -69,11 +73,15 @@ public:
   Result<FilePlan> add_file(const FileRequest& req);
 
   // Queues one directory, or with Parents::yes every missing level. Returns the relpaths
-  // queued (none when it already exists and Parents::yes). Errors: a mode beyond
-  // log::k_mode_bits, exists (Parents::no), a
-  // level is a file, a missing parent (Parents::no), the root without Parents::yes.
-  Result<std::vector<std::string>>
-  add_dir(std::string_view relpath, const Owner& owner, Parents parents);
+  // queued (none when it already exists and Parents::yes). Errors: a mode beyond log::k_mode_bits
+  // (in `owner` or `parents_owner`), exists (Parents::no), a
+  // level is a file, a missing parent (Parents::no), the root without Parents::yes. `owner` is
+  // the last level's; missing levels above it get `parents_owner` when given (GNU mkdir -p:
+  // -m applies to the last component only), else `owner`.
+  Result<std::vector<std::string>> add_dir(std::string_view relpath,
+                                           const Owner& owner,
+                                           Parents parents,
+                                           const std::optional<Owner>& parents_owner = {});
 
   // Entries queued and not yet appended.
   u64 queued() const { return m_queue.size(); }

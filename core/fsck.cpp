@@ -813,14 +813,60 @@ void invalidate_metadata(const Device& dev) {
   }
 }
 
-Result<Report> check_device(const std::string& path) {
+namespace {
+
+Result<void> read_at(const Device& dev, std::span<std::byte> dst, u64 off) {
+  while (!dst.empty()) {
+    const auto n = ::pread(dev.fd(), dst.data(), dst.size(), static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return sys_error(n < 0 ? errno : EIO, "reading the metadata");
+    }
+    dst = dst.subspan(static_cast<std::size_t>(n));
+    off += static_cast<u64>(n);
+  }
+  return {};
+}
+
+// The superblock region and the log its superblock (or the backup) declares, read with pread.
+Result<std::vector<std::byte>> read_metadata(const Device& dev) {
+  std::vector<std::byte> buf(static_cast<std::size_t>(std::min(dev.size(), log::k_log_offset)));
+  FAMFS_TRY(read_at(dev, buf, 0));
+  for (u64 at : {u64{0}, log::k_backup_sb_offset}) {
+    if (at >= buf.size()) {
+      break;
+    }
+    auto sb = log::parse_superblock(std::span<const std::byte>(buf).subspan(at));
+    if (!sb || sb->log_offset != log::k_log_offset) {
+      continue;
+    }
+    const u64 end = std::min(dev.size(), sb->log_offset + std::min(sb->log_len, dev.size()));
+    const std::size_t old = buf.size();
+    buf.resize(static_cast<std::size_t>(end));
+    FAMFS_TRY(read_at(dev, std::span<std::byte>(buf).subspan(old), old));
+    break;
+  }
+  return buf;
+}
+
+} // namespace
+
+Result<Report> check_device(const std::string& path, MetadataAccess access) {
   FAMFS_TRY_ASSIGN(Device dev, Device::open(path, OpenMode::read_only));
   CheckInput in;
   in.device = path;
   in.device_size = dev.size();
   // Another host may have written the metadata: drop cached copies before reading them.
   invalidate_metadata(dev);
-  in.bytes = dev.bytes();
+  std::vector<std::byte> copy;
+  if (access == MetadataAccess::read) {
+    FAMFS_TRY_ASSIGN(copy, read_metadata(dev));
+    in.bytes = copy;
+  } else {
+    in.bytes = dev.bytes();
+  }
   auto host = get_system_uuid();
   if (host) {
     in.host = *host;
@@ -994,10 +1040,11 @@ void write_report_members(JsonWriter& j, const Report& r, int exit_code) {
   if (r.usable()) {
     const log::Superblock& sb = r.sb;
     j.begin_object("superblock");
-    j.member("filesystem_uuid", sb.fs_uuid.str());
+    j.member("fs_uuid", sb.fs_uuid.str());
     j.member("device_uuid", sb.dev_uuid.str());
-    j.member("system_uuid", sb.system_uuid.str());
-    j.member("role", r.role);
+    j.member("master_system_uuid", sb.system_uuid.str());
+    // The one JSON role naming (famfs status says it too): master or client.
+    j.member("role", r.role == "Owner" ? "master" : r.role == "Client" ? "client" : "unknown");
     j.member("version", sb.version);
     j.member("alloc_unit", sb.alloc_unit);
     j.member("omf_major", sb.omf_major);

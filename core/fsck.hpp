@@ -148,9 +148,14 @@ class Device;
 // reading metadata another host may have written (a no-op on regular files).
 void invalidate_metadata(const Device& dev);
 
+// How check_device() reads the superblock region and the log: through the device mapping (the
+// default), or with read(2) into memory (upstream's fsck -r, for devices whose mapping and
+// read path may disagree).
+enum class MetadataAccess { mmap, read };
+
 // Opens `path` read-only (a backing file or a device) and checks it. Errors only for what stops
-// the check from running (the device cannot be opened or mapped).
-Result<Report> check_device(const std::string& path);
+// the check from running (the device cannot be opened, mapped or read).
+Result<Report> check_device(const std::string& path, MetadataAccess access = MetadataAccess::mmap);
 
 // Upstream's summary text (spec §8.1): superblock, log stats, capacity (omitted when there are
 // collisions), log counts, then with `verbose` the struct-size block. Empty when !usable().

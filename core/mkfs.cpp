@@ -1,7 +1,9 @@
 #include "core/mkfs.hpp"
 
 #include "core/device.hpp"
+#include "core/log_writer.hpp"
 #include "core/mounts.hpp"
+#include "core/signatures.hpp"
 #include "core/size_text.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace famfs::core {
 
@@ -162,14 +165,46 @@ void zero_range(const Device& dev, u64 off, u64 len) {
   std::memset(dev.at(off), 0, len);
 }
 
+// `n` as a size argument in the largest unit that holds it exactly ("12m", "3k", "100").
+std::string size_arg(u64 n) {
+  static constexpr std::pair<unsigned, char> k_units[] = {
+      {40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
+  for (const auto& [shift, suffix] : k_units) {
+    if (n != 0 && n % (u64{1} << shift) == 0) {
+      return fmt::format("{}{}", n >> shift, suffix);
+    }
+  }
+  return fmt::format("{}", n);
+}
+
+// Another file system or a partition table on the device (libblkid): refused without
+// Force::yes; with it, their signatures are erased so that nothing reports them afterwards.
+// A devdax device is not a block device and carries nothing blkid knows.
+Result<void> handle_foreign(const Device& dev, const std::string& path, Force force) {
+  if (dev.kind() == DeviceKind::devdax) {
+    return {};
+  }
+  const Wipe wipe = force == Force::yes ? Wipe::yes : Wipe::no;
+  FAMFS_TRY_ASSIGN(auto found, foreign_signatures(dev.fd(), path, wipe));
+  if (!found.empty() && force == Force::no) {
+    std::string what = found.front();
+    for (std::size_t i = 1; i < found.size(); ++i) {
+      what += " and " + found[i];
+    }
+    return Unexpected{with_hint(make_error(Errc::exists, "{}: contains {}", path, what),
+                                "use --force to overwrite it (its data is lost)")};
+  }
+  return {};
+}
+
 Error too_small(const std::string& path, u64 size, u64 log_len) {
   const u64 need = min_device_size(log_len);
   return with_hint(
       make_error(Errc::invalid_argument,
-                 "{}: device of {} bytes is too small; a file system with a {}-byte log needs at "
-                 "least {} bytes (superblock, log and one allocation unit)",
-                 path, size, log_len, need),
-      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", need));
+                 "{}: device of {} bytes is too small; a file system with a {} log needs at "
+                 "least {} bytes ({}: superblock, log and one allocation unit)",
+                 path, size, size_arg(log_len), need, size_arg(need)),
+      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", size_arg(need)));
 }
 
 } // namespace
@@ -225,6 +260,8 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{std::move(opened).error()};
   }
   Device dev = std::move(*opened);
+  // Under the log lock: a creat or cp appending to the old file system finishes first.
+  FAMFS_TRY_ASSIGN(UniqueFd log_lock, lock_log(path));
 
   const Existing existing = find_existing(dev);
   if (kill) {
@@ -245,6 +282,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{too_small(path, dev.size(), opts.log_len)};
   }
   FAMFS_TRY_ASSIGN(log::Uuid host, get_system_uuid());
+  FAMFS_TRY(handle_foreign(dev, path, opts.force));
 
   log::Superblock sb;
   sb.log_len = opts.log_len;

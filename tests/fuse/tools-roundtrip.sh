@@ -32,10 +32,12 @@ for i in 1 2 3 4 5 6; do multi+=(-M "$M/s$i,8m,$((100 + i))"); done
 "$FAMFS" creat "${multi[@]}"
 cmp -s "$M/s1" "$M/s2" && die "distinct seeds gave the same data"
 
-# mkdir -p with attributes: every level gets them.
+# mkdir -p with attributes: the last level gets them, the parents made 0755 and the caller's
+# ids (GNU mkdir; upstream famfs gives every level the attributes).
 "$FAMFS" mkdir -p -m 700 -u 12 -g 34 "$M/a/b/c/d"
-for d in a a/b a/b/c a/b/c/d; do
-  [ "$(attrs "$M/$d")" = "700 12 34" ] || die "$d: $(attrs "$M/$d")"
+[ "$(attrs "$M/a/b/c/d")" = "700 12 34" ] || die "a/b/c/d: $(attrs "$M/a/b/c/d")"
+for d in a a/b a/b/c; do
+  [ "$(attrs "$M/$d")" = "755 $(id -u) $(id -g)" ] || die "$d: $(attrs "$M/$d")"
 done
 expect_exit 1 "$FAMFS" mkdir "$M/a"
 expect_exit 1 "$FAMFS" mkdir "$M"
