@@ -3,7 +3,8 @@
 # user or one of our scripts builds, each with -Werror, and runs the suite in each:
 #   1. GCC Release (build/release: the build demo.sh and bench.sh use): demo.sh end to end, then
 #      `cmake --install` of what demo.sh built into a temporary prefix and the installed famfs,
-#      man page and bash completion; then every target (tests, benchmarks) and the whole suite.
+#      man page and bash completion; then every target (tests, benchmarks) and the whole suite,
+#      with the multi-host scenarios in two QEMU guests (label vm, scripts/vm.sh).
 #   2. Clang Release with ASan+UBSan (build/clang-asan): every target and the whole suite. Clang's
 #      warnings come from its front end, so this build also proves the Clang Release build clean.
 #   3. Clang ThreadSanitizer (build/tsan): the daemon's threaded tests (ctest label threads).
@@ -49,12 +50,13 @@ build() {
 }
 
 leg "gcc, Release (the user's build), -Werror: demo.sh"
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON >/dev/null
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON -DFAMFS_VM_TESTS=ON \
+  >/dev/null
 bash scripts/demo.sh
 leg "install what demo.sh built, into a temporary prefix"
 bash scripts/check-install.sh build/release
 cleanup
-leg "gcc, Release: every target, then the whole suite"
+leg "gcc, Release: every target, then the whole suite (QEMU guests included: label vm)"
 build build/release --target all "${bench_targets[@]}"
 ctest --test-dir build/release --output-on-failure -j "$tjobs"
 
