@@ -129,7 +129,7 @@ private:
   }
 
   Result<void> plan_dir(const std::string& src, const std::string& rel, std::uint32_t mode) {
-    FAMFS_TRY_ASSIGN(auto parts, core::relpath_parts(rel));
+    FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(rel));
     const core::Node* existing = m_session.tree().resolve(log::join_path(parts));
     if (existing != nullptr && existing->kind == core::NodeKind::file) {
       return fail(Errc::exists, "{}: cannot copy a directory onto the file {}", src,
@@ -274,7 +274,7 @@ int run_cp(Context& ctx, const CpOptions& o) {
   if (!dest_rel) {
     return report(ctx, dest_rel.error());
   }
-  auto dest_parts = core::relpath_parts(*dest_rel);
+  auto dest_parts = log::split_user_path(*dest_rel);
   if (!dest_parts) {
     return report(ctx, dest_parts.error());
   }

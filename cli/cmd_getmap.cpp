@@ -47,7 +47,7 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
       continue;
     }
     const std::string& path = o.files[i];
-    auto parts = core::relpath_parts(*rels[i]);
+    auto parts = log::split_user_path(*rels[i]);
     if (!parts) {
       failed(parts.error());
       continue;

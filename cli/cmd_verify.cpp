@@ -151,7 +151,7 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
     }
     Result<std::optional<std::uint64_t>> r = std::optional<std::uint64_t>();
     if (where[i].in_famfs) {
-      auto parts = core::relpath_parts(where[i].relpath);
+      auto parts = log::split_user_path(where[i].relpath);
       const core::Node* n = parts ? tree->resolve(log::join_path(*parts)) : nullptr;
       if (!parts) {
         it.error = parts.error();

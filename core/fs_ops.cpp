@@ -6,49 +6,6 @@
 
 namespace famfs::core {
 
-namespace {
-
-bool is_reserved(const std::vector<std::string>& parts) {
-  return !parts.empty() && parts.front() == ".meta";
-}
-
-Error reserved_error(std::string_view rel) {
-  return make_error(Errc::invalid_argument, "{}: .meta is reserved for famfs metadata", rel);
-}
-
-} // namespace
-
-Result<std::vector<std::string>> relpath_parts(std::string_view relpath) {
-  if (!relpath.empty() && relpath.front() == '/') {
-    return fail(Errc::invalid_argument, "{}: path is not relative to the file system root",
-                relpath);
-  }
-  std::vector<std::string> parts;
-  std::size_t i = 0;
-  while (i < relpath.size()) {
-    std::size_t j = relpath.find('/', i);
-    if (j == std::string_view::npos) {
-      j = relpath.size();
-    }
-    std::string_view c = relpath.substr(i, j - i);
-    if (c == "..") {
-      if (parts.empty()) {
-        return fail(Errc::invalid_argument, "{}: path escapes the file system root", relpath);
-      }
-      parts.pop_back();
-    } else if (!c.empty() && c != ".") {
-      parts.emplace_back(c);
-    }
-    i = j + 1;
-  }
-  const std::string joined = log::join_path(parts);
-  if (joined.size() >= log::k_max_pathlen) {
-    return fail(Errc::invalid_argument, "{}: path is {} bytes; famfs paths are at most {}", joined,
-                joined.size(), log::k_max_pathlen - 1);
-  }
-  return parts;
-}
-
 Result<Tree> load_tree(const Image& img, ReplayReport* report) {
   FAMFS_TRY_ASSIGN(log::LogView view, img.log());
   Tree tree;
@@ -119,15 +76,13 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
-  FAMFS_TRY_ASSIGN(auto parts, relpath_parts(req.relpath));
+  FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(req.relpath));
   const std::string rel = log::join_path(parts);
   if (parts.empty()) {
     return fail(Errc::exists, "{}: is the file system root, a directory",
                 req.relpath.empty() ? "/" : req.relpath);
   }
-  if (is_reserved(parts)) {
-    return Unexpected{reserved_error(rel)};
-  }
+  FAMFS_TRY(log::check_unreserved(rel));
   FAMFS_TRY_ASSIGN(u64 parent, parent_of(parts, rel));
   if (const Node* n = m_tree.lookup(parent, parts.back())) {
     if (n->kind == NodeKind::dir) {
@@ -170,7 +125,7 @@ Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) 
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
-  FAMFS_TRY_ASSIGN(auto parts, relpath_parts(relpath));
+  FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(relpath));
   const std::string rel = log::join_path(parts);
   std::vector<std::string> made;
   if (parts.empty()) {
@@ -180,9 +135,7 @@ Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) 
     return fail(Errc::exists, "{}: is the file system root, which exists",
                 relpath.empty() ? "/" : relpath);
   }
-  if (is_reserved(parts)) {
-    return Unexpected{reserved_error(rel)};
-  }
+  FAMFS_TRY(log::check_unreserved(rel));
   // Check every level before queuing any, so that a failure queues nothing.
   u64 parent = k_root_ino;
   std::size_t first_missing = parts.size();

@@ -43,11 +43,6 @@ struct FilePlan {
   bool existing = false; // an existing file of the requested size: reused, nothing queued
 };
 
-// Splits and normalises a relpath ("a//b/./c" -> a, b, c). An empty result is the root.
-// Refuses absolute paths, ".." above the root, and paths of 80 bytes or more once normalised
-// (Errc::invalid_argument naming the path).
-Result<std::vector<std::string>> relpath_parts(std::string_view relpath);
-
 // The tree of `img` as the log describes it now (with .meta), and what replaying it found. A
 // file whose map does not fit the device is a replay error (see Tree::set_bounds).
 Result<Tree> load_tree(const Image& img, ReplayReport* report = nullptr);

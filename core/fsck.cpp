@@ -551,34 +551,13 @@ private:
     }
   }
 
-  // True when `p` is already in normal form: relative, non-empty, shorter than the field, with
-  // no empty, "." or ".." component. Most paths are; only the others go through split_relpath.
-  static bool is_normal(std::string_view p) {
-    if (p.empty() || p.size() >= log::k_max_pathlen) {
-      return false;
-    }
-    std::size_t i = 0;
-    while (i <= p.size()) {
-      std::size_t j = p.find('/', i);
-      if (j == std::string_view::npos) {
-        j = p.size();
-      }
-      std::string_view c = p.substr(i, j - i);
-      if (c.empty() || c == "." || c == "..") {
-        return false;
-      }
-      i = j + 1;
-    }
-    return true;
-  }
-
   void check_path(u64 i, const std::string& relpath, bool dir) {
     const u64 off = m_r.sb.log_offset + log::entry_offset(i);
     auto problem = [&](ProblemKind k, std::string msg, u64 other = k_no_entry) {
       add(Severity::error, k, std::move(msg), i, other, off, log::k_log_entry_size);
     };
     std::string norm;
-    if (is_normal(relpath)) {
+    if (log::is_normal(relpath)) {
       norm = relpath;
     } else {
       auto parts = log::split_relpath(relpath);
@@ -589,10 +568,9 @@ private:
       }
       norm = log::join_path(*parts);
     }
-    if (norm == ".meta") {
-      problem(
-          ProblemKind::path_reserved,
-          fmt::format("log entry {} ({}): .meta is reserved for famfs's own files", i, relpath));
+    if (auto reserved = log::check_unreserved(norm); !reserved) {
+      problem(ProblemKind::path_reserved,
+              fmt::format("log entry {}: {}", i, reserved.error().message));
       return;
     }
     const std::size_t slash = norm.rfind('/');

@@ -14,7 +14,7 @@
 //   log header  magic, CRC, length = the superblock's, last index, next index within the slots,
 //               next_seqnum = next_index; the slot after the last entry should be empty.
 //   entries     for each i in [0, next_index): seqnum = i, CRC, known type, sound structure;
-//               relpath relative, <= 79 bytes, no ".." escaping the root, not ".meta" at the root,
+//               relpath relative, <= 79 bytes, no ".." escaping the root, not .meta or inside it,
 //               its parent created earlier as a directory, no duplicate path; extents on a known
 //               device, inside it, outside the superblock and log, aligned to the allocation unit,
 //               at most 16 extents / 16 strips, covering the file size; no allocation unit claimed
@@ -70,7 +70,7 @@ enum class ProblemKind {
   entry_type,       // unknown type (error) or the reserved DELETE type (warning)
   entry_structure,  // CRC-valid but malformed (extent counts, unterminated path, ...)
   path_invalid,     // absolute, empty, too long, escaping the root, or naming the root
-  path_reserved,    // ".meta" at the root
+  path_reserved,    // .meta or a path inside it (log/path.hpp)
   path_no_parent,   // parent not created by an earlier entry, or not a directory
   path_duplicate,   // same path as an earlier entry (`other`)
   extent_device,    // device index that no entry added

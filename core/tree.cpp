@@ -33,7 +33,7 @@ u64 Tree::add_node(u64 parent, std::string name, NodeKind kind) {
 }
 
 void Tree::add_meta(u64 log_offset, u64 log_len) {
-  u64 meta = add_node(k_root_ino, ".meta", NodeKind::dir);
+  u64 meta = add_node(k_root_ino, std::string(log::k_meta_dir), NodeKind::dir);
   m_nodes[meta - 1].mode = 0755;
   m_nodes[meta - 1].meta = true;
   auto add_file = [&](const char* name, u64 off, u64 len) {
@@ -168,6 +168,10 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
   if (auto split = log::split_relpath_into(relpath, m_parts); !split) {
     return problem(split.error().message);
   }
+  // .meta holds the tree's own files: an entry naming it or anything inside is not applied.
+  if (log::is_reserved(m_parts.front())) {
+    return problem(log::check_unreserved(log::join_path(m_parts)).error().message);
+  }
   if (is_file) {
     for (const auto& x : std::get<log::FileEntry>(e.body).fmap.extents) {
       if (x.offset == 0) {
@@ -196,9 +200,6 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     parent = p->ino;
   }
   const std::string_view name = m_parts.back(); // never "." or "..": split_relpath drops them
-  if (parent == k_root_ino && name == ".meta") {
-    return problem(fmt::format("{}: name is reserved", relpath));
-  }
   // One search of the parent's children: it finds an existing name or where the new one goes.
   auto& siblings = m_nodes[parent - 1].children;
   auto at = siblings.lower_bound(name);

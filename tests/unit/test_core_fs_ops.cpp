@@ -75,22 +75,6 @@ u64 next_index(const Image& img) {
 
 } // namespace
 
-TEST_CASE("core::fs_ops: relpath rules", "[core]") {
-  CHECK(relpath_parts("a//b/./c").value() == std::vector<std::string>{"a", "b", "c"});
-  CHECK(relpath_parts("a/x/../b").value() == std::vector<std::string>{"a", "b"});
-  CHECK(relpath_parts("").value().empty());
-  CHECK(relpath_parts("a/..").value().empty());
-  CHECK(relpath_parts("/a").error().message.find("not relative") != std::string::npos);
-  CHECK(relpath_parts("a/../..").error().message.find("escapes") != std::string::npos);
-  CHECK(relpath_parts(std::string(79, 'x')));
-  auto long_path = relpath_parts(std::string(80, 'x'));
-  REQUIRE_FALSE(long_path);
-  CHECK(long_path.error().code == Errc::invalid_argument);
-  CHECK(long_path.error().message.find("at most 79") != std::string::npos);
-  // Length counts after normalisation: what goes into the log.
-  CHECK(relpath_parts("./././" + std::string(78, 'x')));
-}
-
 TEST_CASE("core::fs_ops: files and directories, appended and replayed", "[core]") {
   Fs fs;
   Image img = fs.open();

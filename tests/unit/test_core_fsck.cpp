@@ -283,6 +283,17 @@ TEST_CASE("core::check_image: path rules", "[core]") {
     CHECK(count_kind(r, ProblemKind::path_no_parent) == 2);
     CHECK(count_kind(r, ProblemKind::path_reserved) == 1);
   }
+  SECTION("inside .meta: reserved, not a missing parent (the writer's rule, log/path.hpp)") {
+    ImageBuilder b;
+    b.file(".meta/evil", 10);
+    b.mkdir("./.meta//d");
+    Report r = b.check();
+    CHECK(count_kind(r, ProblemKind::path_no_parent) == 0);
+    auto v = only_errors_of(r, ProblemKind::path_reserved);
+    REQUIRE(v.size() == 2);
+    CHECK(v[0].message == "log entry 0: .meta/evil: .meta is reserved for famfs metadata");
+    CHECK(v[1].message == "log entry 1: .meta/d: .meta is reserved for famfs metadata");
+  }
 }
 
 TEST_CASE("core::check_image: log header damage", "[core]") {
