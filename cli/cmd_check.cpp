@@ -204,7 +204,7 @@ private:
   std::map<std::string, Seen> m_seen;
 };
 
-int run_check(Context& ctx, const CheckOptions& o) {
+Result<int> run_check(Context& ctx, const CheckOptions& o) {
   std::string rel;
   auto mount = core::famfs_mount_for(o.path, &rel);
   if (!mount) {

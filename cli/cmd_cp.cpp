@@ -254,70 +254,49 @@ Result<uint64_t> digest_source(const std::string& path, uint64_t size) {
 constexpr uint64_t k_commit_bytes = 256ULL << 20;
 constexpr uint64_t k_commit_files = 256;
 
-int run_cp(Context& ctx, const CpOptions& o) {
+Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
-    return report(
-        ctx, make_error(Errc::invalid_argument, "need a source and a destination (SRC... DEST)"));
+    return fail(Errc::invalid_argument, "need a source and a destination (SRC... DEST)");
   }
-  auto owner = o.owner.get(0); // mode 0: replaced by each source's own
-  if (!owner) {
-    return report(ctx, owner.error());
-  }
-  auto il = o.interleave.get();
-  if (!il) {
-    return report(ctx, il.error());
-  }
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0)); // mode 0: replaced by each source's own
+  FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
   FsTarget target(o.device);
-  auto dest_rel = target.relpath(dest);
-  if (!dest_rel) {
-    return report(ctx, dest_rel.error());
-  }
-  auto dest_parts = log::split_user_path(*dest_rel);
-  if (!dest_parts) {
-    return report(ctx, dest_parts.error());
-  }
-  const std::string drel = log::join_path(*dest_parts);
+  FAMFS_TRY_ASSIGN(auto dest_rel, target.relpath(dest));
+  FAMFS_TRY_ASSIGN(auto dest_parts, log::split_user_path(dest_rel));
+  const std::string drel = log::join_path(dest_parts);
 
   // Interleave parameters are checked once, against this file system, before any source is.
-  auto ws = open_write_session(target, &*il);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  core::Session& session = ws->session;
+  FAMFS_TRY_ASSIGN(auto ws, open_write_session(target, &il));
+  core::Session& session = ws.session;
 
   const core::Node* dnode = session.tree().resolve(drel);
   const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
   if (!dest_is_dir) {
     if (sources.size() > 1) {
-      return report(ctx, make_error(dnode == nullptr ? Errc::not_found : Errc::exists,
-                                    "{}: {}; copying several sources needs an existing directory",
-                                    dest, dnode == nullptr ? "does not exist" : "is a file"));
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists,
+                  "{}: {}; copying several sources needs an existing directory", dest,
+                  dnode == nullptr ? "does not exist" : "is a file");
     }
     if (dest.back() == '/') {
-      return report(ctx,
-                    make_error(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
-                               dnode == nullptr ? "no such directory" : "is not a directory"));
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
+                  dnode == nullptr ? "no such directory" : "is not a directory");
     }
   }
-  Planner planner(ctx, o, session, *owner, *il, target);
+  Planner planner(ctx, o, session, owner, il, target);
   for (const auto& src : sources) {
     std::string rel = drel;
     if (dest_is_dir) {
       rel = drel.empty() ? base_name(src) : drel + "/" + base_name(src);
     }
-    if (auto r = planner.plan(src, rel, true); !r) {
-      return report(ctx, r.error());
-    }
+    FAMFS_TRY(planner.plan(src, rel, true));
   }
-  if (auto space = session.check_log_space(); !space) {
-    return report(ctx, space.error());
-  }
+  FAMFS_TRY(session.check_log_space());
 
   // Execute in plan order: directory entries before anything inside them; a file's entry only
   // after its data is persisted. Queued entries are appended in batches.
-  const core::Device& dev = ws->image->device();
+  const core::Device& dev = ws.image->device();
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
   uint64_t copied = 0;
@@ -334,7 +313,7 @@ int run_cp(Context& ctx, const CpOptions& o) {
       core::UniqueFd fd(::open(a.src.c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) {
         (void)flush();
-        return report(ctx, sys_error(errno, a.src));
+        return fail(sys_error(errno, a.src));
       }
       core::CopyOptions co;
       co.threads = o.threads;
@@ -344,7 +323,7 @@ int run_cp(Context& ctx, const CpOptions& o) {
       if (!c) {
         // Files copied so far are complete: log them, then stop.
         (void)flush();
-        return report(ctx, with_context(c.error(), a.src));
+        return fail(with_context(c.error(), a.src));
       }
       copied += a.size;
       pending_bytes += a.size;
@@ -356,14 +335,10 @@ int run_cp(Context& ctx, const CpOptions& o) {
       pending++;
     }
     if (pending_bytes >= k_commit_bytes || pending >= k_commit_files) {
-      if (auto r = flush(); !r) {
-        return report(ctx, r.error());
-      }
+      FAMFS_TRY(flush());
     }
   }
-  if (auto r = flush(); !r) {
-    return report(ctx, r.error());
-  }
+  FAMFS_TRY(flush());
   int rc = planner.skipped_rc;
   if (o.verify) {
     uint64_t verified = 0;

@@ -93,28 +93,19 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
   return items;
 }
 
-int run_creat(Context& ctx, const CreatOptions& o) {
+Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   if (o.file.empty() == o.multi.empty()) {
-    return report(ctx, make_error(Errc::invalid_argument, "{}",
-                                  o.file.empty() ? "no file given (FILE or --multi)"
-                                                 : "give either FILE or --multi, not both"));
+    return fail(Errc::invalid_argument, "{}",
+                o.file.empty() ? "no file given (FILE or --multi)"
+                               : "give either FILE or --multi, not both");
   }
   if (o.seed && *o.seed == 0) {
-    return report(ctx, make_error(Errc::invalid_argument, "--seed 0: the seed must be above 0"));
+    return fail(Errc::invalid_argument, "--seed 0: the seed must be above 0");
   }
-  auto owner = o.owner.get(0644);
-  if (!owner) {
-    return report(ctx, owner.error());
-  }
-  auto il = o.interleave.get();
-  if (!il) {
-    return report(ctx, il.error());
-  }
-  auto parsed = items_of(o);
-  if (!parsed) {
-    return report(ctx, parsed.error());
-  }
-  std::vector<Item> items = std::move(*parsed);
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0644));
+  FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
+  FAMFS_TRY_ASSIGN(auto parsed, items_of(o));
+  std::vector<Item> items = std::move(parsed);
 
   ErrorTally errors(ctx);
   auto item_failed = [&](Item& it, const Error& e) {
@@ -134,11 +125,8 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   if (target.device().empty()) {
     return errors.exit_code(); // no path resolved; each failure was reported
   }
-  auto ws = open_write_session(target, &*il);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  core::Session& session = ws->session;
+  FAMFS_TRY_ASSIGN(auto ws, open_write_session(target, &il));
+  core::Session& session = ws.session;
   for (auto& it : items) {
     if (it.failed) {
       continue;
@@ -146,22 +134,20 @@ int run_creat(Context& ctx, const CreatOptions& o) {
     core::FileRequest req;
     req.relpath = it.relpath;
     req.size = it.size;
-    req.owner = *owner;
-    req.interleave = *il;
+    req.owner = owner;
+    req.interleave = il;
     auto plan = session.add_file(req);
     if (!plan) {
       if (plan.error().code == Errc::no_space) {
         // The whole command fits or nothing is made.
-        return report(ctx, plan.error());
+        return fail(plan.error());
       }
       item_failed(it, plan.error());
       continue;
     }
     it.plan = std::move(*plan);
   }
-  if (auto space = session.check_log_space(); !space) {
-    return report(ctx, space.error());
-  }
+  FAMFS_TRY(session.check_log_space());
   // Randomize before the entries are appended: a new file appears with its data in place.
   std::mutex mu;
   std::vector<std::size_t> seeded;
@@ -170,7 +156,7 @@ int run_creat(Context& ctx, const CreatOptions& o) {
       seeded.push_back(i);
     }
   }
-  const core::Device& dev = ws->image->device();
+  const core::Device& dev = ws.image->device();
   parallel_for(seeded.size(), o.threads, [&](std::size_t k) {
     Item& it = items[seeded[k]];
     auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
@@ -186,9 +172,7 @@ int run_creat(Context& ctx, const CreatOptions& o) {
       return errors.exit_code();
     }
   }
-  if (auto c = session.commit_all(); !c) {
-    return report(ctx, c.error());
-  }
+  FAMFS_TRY(session.commit_all());
   for (const auto& it : items) {
     if (it.failed) {
       continue;

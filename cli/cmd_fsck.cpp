@@ -199,7 +199,7 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
   return code;
 }
 
-int run_fsck(Context& ctx, const FsckArgs& a) {
+Result<int> run_fsck(Context& ctx, const FsckArgs& a) {
   struct stat st {};
   if (::stat(a.target.c_str(), &st) != 0) {
     return operational(ctx, a, sys_error(errno, a.target));

@@ -24,21 +24,15 @@ struct GetmapOptions {
   std::string device;
 };
 
-int run_getmap(Context& ctx, const GetmapOptions& o) {
+Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
   ErrorTally failed(ctx);
   FsTarget target(o.device);
   const auto rels = target.relpaths(o.files, failed);
   std::optional<core::Tree> tree;
   if (!target.device().empty()) {
-    auto img = core::Image::open(target.device(), core::OpenMode::read_only);
-    if (!img) {
-      return report(ctx, img.error());
-    }
-    auto t = core::load_tree(*img);
-    if (!t) {
-      return report(ctx, t.error());
-    }
-    tree = std::move(*t);
+    FAMFS_TRY_ASSIGN(auto img, core::Image::open(target.device(), core::OpenMode::read_only));
+    FAMFS_TRY_ASSIGN(auto t, core::load_tree(img));
+    tree = std::move(t);
   }
   core::JsonWriter j;
   j.begin_array();

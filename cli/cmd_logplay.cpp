@@ -63,21 +63,21 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
   return names;
 }
 
-int run_logplay(Context& ctx, const LogplayOptions& o) {
+Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
   std::string device = o.target;
   std::string mnt;
   struct stat st {};
   if (::stat(o.target.c_str(), &st) != 0) {
-    return report(ctx, sys_error(errno, o.target));
+    return fail(sys_error(errno, o.target));
   }
   if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
     if (auto m = core::famfs_mount_for(o.target)) {
       device = m->source;
       mnt = m->mountpoint;
     } else if (S_ISDIR(st.st_mode)) {
-      return report(ctx, with_hint(make_error(Errc::not_found,
-                                              "{}: directory is not in a mounted famfs", o.target),
-                                   "give a famfs mount point, a device or a backing file"));
+      return fail(with_hint(
+          make_error(Errc::not_found, "{}: directory is not in a mounted famfs", o.target),
+          "give a famfs mount point, a device or a backing file"));
     }
   }
   if (mnt.empty()) {
@@ -86,31 +86,22 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
       mnt.clear();
     }
   }
-  auto img = core::Image::open(device, core::OpenMode::read_only);
-  if (!img) {
-    return report(ctx, img.error());
-  }
+  FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
   core::ReplayReport rep;
-  auto tree = core::load_tree(*img, &rep);
-  if (!tree) {
-    return report(ctx, tree.error());
-  }
+  FAMFS_TRY_ASSIGN(auto tree, core::load_tree(img, &rep));
   std::vector<std::string> problems = rep.problems;
   std::uint64_t not_visible = 0;
   if (!mnt.empty() && !o.dry_run) {
     std::optional<std::uint64_t> applied;
-    auto names = poke_mount(mnt, applied);
-    if (!names) {
-      return report(ctx, names.error());
-    }
+    FAMFS_TRY_ASSIGN(auto names, poke_mount(mnt, applied));
     if (applied && *applied < rep.entries) {
       problems.push_back(fmt::format("the mount on {} has applied {} of the {} log entries", mnt,
                                      *applied, rep.entries));
       not_visible++;
     }
-    const core::Node* root = tree->get(core::k_root_ino);
+    const core::Node* root = tree.get(core::k_root_ino);
     for (const auto& [name, ino] : root->children) {
-      if (names->count(name) == 0) {
+      if (names.count(name) == 0) {
         problems.push_back(
             fmt::format("{}: in the log but not visible in the mount on {}", name, mnt));
         not_visible++;

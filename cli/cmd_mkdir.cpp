@@ -22,40 +22,30 @@ struct MkdirOptions {
   std::string device;
 };
 
-int run_mkdir(Context& ctx, const MkdirOptions& o) {
-  auto owner = o.owner.get(0755);
-  if (!owner) {
-    return report(ctx, owner.error());
-  }
+Result<int> run_mkdir(Context& ctx, const MkdirOptions& o) {
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0755));
   ErrorTally failed(ctx);
   FsTarget target(o.device);
   const auto rels = target.relpaths(o.dirs, failed);
   if (failed.count() == static_cast<int>(rels.size())) {
     return failed.exit_code(); // no path resolved; each failure was reported
   }
-  auto ws = open_write_session(target);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  core::Session& session = ws->session;
+  FAMFS_TRY_ASSIGN(auto ws, open_write_session(target));
+  core::Session& session = ws.session;
   std::vector<std::string> made;
   for (const auto& rel : rels) {
     if (!rel) {
       continue;
     }
-    auto r = session.add_dir(*rel, *owner, o.parents ? core::Parents::yes : core::Parents::no);
+    auto r = session.add_dir(*rel, owner, o.parents ? core::Parents::yes : core::Parents::no);
     if (!r) {
       failed(r.error());
       continue;
     }
     made.insert(made.end(), r->begin(), r->end());
   }
-  if (auto space = session.check_log_space(); !space) {
-    return report(ctx, space.error());
-  }
-  if (auto c = session.commit_all(); !c) {
-    return report(ctx, c.error());
-  }
+  FAMFS_TRY(session.check_log_space());
+  FAMFS_TRY(session.commit_all());
   if (ctx.verbose > 0) {
     for (const auto& m : made) {
       fmt::print(ctx.out, "created directory {}\n", target.display(m));

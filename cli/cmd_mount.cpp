@@ -36,29 +36,19 @@ struct MountArgs {
   std::uint64_t follow_batch = 0;
 };
 
-int run_mount(Context& ctx, const MountArgs& a) {
+Result<int> run_mount(Context& ctx, const MountArgs& a) {
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
   DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
-  if (auto m = daxmode.apply(a.device, a.set_daxmode); !m) {
-    return report(ctx, m.error());
-  }
-  auto probe = core::Image::open(a.device, core::OpenMode::read_only);
-  if (!probe) {
-    return report(ctx, probe.error());
-  }
-  if (auto log = probe->log(); !log) {
-    return report(ctx, log.error());
-  }
+  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
+  FAMFS_TRY(probe.log());
   // One mount per device per host. Another mount of this device is fine when its daemon runs
   // as another host (another system UUID: how tests put several hosts on one machine).
   auto host = core::get_system_uuid();
   const std::string host_uuid = host ? host->str() : std::string();
-  auto mounts = core::read_mounts();
-  if (!mounts) {
-    return report(ctx, mounts.error());
-  }
-  for (const auto& m : *mounts) {
+  FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts());
+  for (const auto& m : mounts) {
     if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
       continue;
     }
@@ -69,18 +59,15 @@ int run_mount(Context& ctx, const MountArgs& a) {
                   (*other)["host_uuid"]);
       continue;
     }
-    return report(ctx, with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device,
-                                            m.mountpoint),
-                                 fmt::format("famfs umount {}", m.mountpoint)));
+    return fail(
+        with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, m.mountpoint),
+                  fmt::format("famfs umount {}", m.mountpoint)));
   }
-  auto mnt = fuse::check_mountpoint(a.mountpoint);
-  if (!mnt) {
-    return report(ctx, mnt.error());
-  }
+  FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
 
   // Data is writable on the master; a client reads unless --writable.
   bool writable = false;
-  auto role = probe->role();
+  auto role = probe.role();
   if (!role) {
     FAMFS_TRACE(1, "role unknown ({}); mounting as a client", role.error().message);
   }
@@ -93,14 +80,12 @@ int run_mount(Context& ctx, const MountArgs& a) {
     FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
                 writable ? "writable (--writable)" : "read-only");
   }
-  auto img = writable ? core::Image::open(a.device, core::OpenMode::read_write) : std::move(probe);
-  if (!img) {
-    return report(ctx, img.error());
-  }
+  FAMFS_TRY_ASSIGN(auto img, writable ? core::Image::open(a.device, core::OpenMode::read_write)
+                                      : std::move(probe));
 
   fuse::DaemonConfig cfg;
   cfg.device = device;
-  cfg.mountpoint = *mnt;
+  cfg.mountpoint = mnt;
   cfg.foreground = a.foreground;
   cfg.writable = writable;
   cfg.trace_level = 1 + ctx.verbose;
@@ -119,18 +104,15 @@ int run_mount(Context& ctx, const MountArgs& a) {
     std::fflush(ctx.out);
   }
   cfg.famfs_abi = a.famfs_abi;
-  auto started = fuse::mount_and_serve(*img, cfg);
-  if (!started) {
-    return report(ctx, started.error());
-  }
+  FAMFS_TRY_ASSIGN(auto started, fuse::mount_and_serve(img, cfg));
   daxmode.commit();
   if (!a.foreground) {
     fmt::print(ctx.out, "{}", says);
   }
   if (!a.foreground && ctx.verbose > 0) {
     fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
-               cfg.mountpoint, writable ? "read-write" : "read-only data", started->pid,
-               started->log_path);
+               cfg.mountpoint, writable ? "read-write" : "read-only data", started.pid,
+               started.log_path);
   }
   return k_exit_ok;
 }

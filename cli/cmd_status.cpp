@@ -61,17 +61,16 @@ std::string get(const std::map<std::string, std::string>& m, const std::string& 
   return it == m.end() ? std::string() : it->second;
 }
 
-int run_status(Context& ctx, const StatusArgs& a) {
+Result<int> run_status(Context& ctx, const StatusArgs& a) {
   std::string rel;
   auto mount = core::famfs_mount_for(a.mountpoint, &rel);
   if (!mount) {
-    return report(ctx,
-                  with_hint(make_error(Errc::not_found, "{}: not a mounted famfs", a.mountpoint),
-                            "give the mount point of a famfs (see famfs mount)"));
+    return fail(with_hint(make_error(Errc::not_found, "{}: not a mounted famfs", a.mountpoint),
+                          "give the mount point of a famfs (see famfs mount)"));
   }
   auto st = fuse::read_mount_status(mount->mountpoint);
   if (!st) {
-    return report(ctx, with_context(std::move(st).error(), "the daemon does not answer"));
+    return fail(with_context(std::move(st).error(), "the daemon does not answer"));
   }
   const DeviceSide dev = read_device_side(mount->source);
   const std::string mounted_uuid = get(*st, "fs_uuid");
@@ -145,10 +144,10 @@ int run_status(Context& ctx, const StatusArgs& a) {
     }
   }
   if (!healthy) {
-    return report(
-        ctx, with_hint(make_error(Errc::corrupt, "{}: the file system changed under this mount: {}",
-                                  mount->mountpoint, reason),
-                       fmt::format("famfs umount {}", mount->mountpoint)));
+    return fail(
+        with_hint(make_error(Errc::corrupt, "{}: the file system changed under this mount: {}",
+                             mount->mountpoint, reason),
+                  fmt::format("famfs umount {}", mount->mountpoint)));
   }
   return k_exit_ok;
 }

@@ -18,24 +18,21 @@ struct UmountArgs {
 
 constexpr std::chrono::seconds k_daemon_wait{10};
 
-int run_umount(Context& ctx, const UmountArgs& a) {
-  auto r =
-      fuse::unmount_famfs(a.mountpoint, a.lazy ? fuse::Lazy::yes : fuse::Lazy::no, k_daemon_wait);
-  if (!r) {
-    return report(ctx, r.error());
-  }
-  if (!r->daemon_exited) {
-    if (r->lazy) {
+Result<int> run_umount(Context& ctx, const UmountArgs& a) {
+  FAMFS_TRY_ASSIGN(
+      auto r,
+      fuse::unmount_famfs(a.mountpoint, a.lazy ? fuse::Lazy::yes : fuse::Lazy::no, k_daemon_wait));
+  if (!r.daemon_exited) {
+    if (r.lazy) {
       fmt::print(ctx.out, "famfs umount: {} detached; daemon pid {} serves the files still open\n",
-                 a.mountpoint, r->pid);
+                 a.mountpoint, r.pid);
       return k_exit_ok;
     }
-    return report(ctx,
-                  make_error(Errc::busy, "{}: unmounted, but daemon pid {} did not exit in {} s",
-                             a.mountpoint, r->pid, k_daemon_wait.count()));
+    return fail(Errc::busy, "{}: unmounted, but daemon pid {} did not exit in {} s", a.mountpoint,
+                r.pid, k_daemon_wait.count());
   }
   if (ctx.verbose > 0) {
-    fmt::print(ctx.out, "famfs umount: {} unmounted{}\n", a.mountpoint, r->lazy ? " (lazily)" : "");
+    fmt::print(ctx.out, "famfs umount: {} unmounted{}\n", a.mountpoint, r.lazy ? " (lazily)" : "");
   }
   return k_exit_ok;
 }

@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
       // A SIGBUS from device memory ends the command with one line, not a signal.
       famfs::core::set_media_error_exit("famfs " + ctx.command, media_exits[sub]);
       try {
-        return run(ctx);
+        famfs::Result<int> rc = run(ctx);
+        return rc ? *rc : report(ctx, rc.error());
       } catch (const std::exception& e) {
         fmt::print(stderr, "famfs {}: error: internal error: {}\n", ctx.command, e.what());
         return k_exit_failure;
