@@ -47,8 +47,8 @@ struct CpOptions {
   std::vector<std::string> paths; // sources..., dest
   bool recursive = false;
   unsigned threads = 1;
-  OwnerArgs owner; // without -m, each copy keeps its source's mode
-  InterleaveArgs interleave;
+  OwnerOptions owner; // without -m, each copy keeps its source's mode
+  InterleaveOptions interleave;
   bool verify = false;
   std::string device;
 };
@@ -58,9 +58,10 @@ struct Action {
   enum class Kind { dir, file } kind = Kind::file;
   std::string src; // host path
   std::string rel; // destination relpath
-  uint64_t size = 0;
+  std::uint64_t size = 0;
   log::Fmap fmap;
   bool queued = false; // a log entry is queued for it (new file or directory)
+  core::FilePlan plan; // files: what the session planned (marked written once copied)
 };
 
 class Planner {
@@ -74,7 +75,7 @@ public:
       : m_ctx(ctx), m_opts(o), m_session(s), m_owner(file_owner), m_il(il), m_target(target) {}
 
   std::vector<Action> actions;
-  uint64_t total_bytes = 0;
+  std::uint64_t total_bytes = 0;
   int skipped_rc = k_exit_ok; // exit status from skipped sources
 
   // Plans copying `src` to `rel`. A fatal error stops the command.
@@ -96,7 +97,7 @@ public:
                       "{}: not a regular file or directory; famfs holds only those", src));
       return {};
     }
-    const auto size = static_cast<uint64_t>(st.st_size);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size == 0) {
       skip(make_error(Errc::unsupported, "{}: is empty; famfs files hold at least one byte", src));
       return {};
@@ -109,6 +110,7 @@ public:
       req.owner.mode = static_cast<std::uint32_t>(st.st_mode & 0777);
     }
     req.interleave = m_il;
+    req.contents = core::Contents::to_write;
     auto p = m_session.add_file(req);
     if (!p) {
       Error e = std::move(p).error();
@@ -117,7 +119,7 @@ public:
       }
       return Unexpected{std::move(e)};
     }
-    actions.push_back(Action{Action::Kind::file, src, p->relpath, size, p->fmap, !p->existing});
+    actions.push_back(Action{Action::Kind::file, src, p->relpath, size, p->fmap, !p->existing, *p});
     total_bytes += size;
     return {};
   }
@@ -140,7 +142,7 @@ private:
       owner.mode = mode;
       FAMFS_TRY_ASSIGN(auto made, m_session.add_dir(rel, owner, core::Parents::no));
       for (const auto& m : made) {
-        actions.push_back(Action{Action::Kind::dir, src, m, 0, {}, true});
+        actions.push_back(Action{Action::Kind::dir, src, m, 0, {}, true, {}});
       }
     }
     std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(src.c_str()), &::closedir);
@@ -192,8 +194,8 @@ std::string base_name(const std::string& src) {
 // A progress bar on stderr when it is a terminal.
 class Progress {
 public:
-  Progress(uint64_t total, bool on) : m_total(total), m_on(on && total > 0) {}
-  void update(uint64_t done) {
+  Progress(std::uint64_t total, bool on) : m_total(total), m_on(on && total > 0) {}
+  void update(std::uint64_t done) {
     if (!m_on) {
       return;
     }
@@ -218,21 +220,21 @@ public:
   Progress& operator=(const Progress&) = delete;
 
 private:
-  uint64_t m_total;
+  std::uint64_t m_total;
   bool m_on;
   std::chrono::steady_clock::time_point m_last{};
 };
 
-Result<uint64_t> digest_source(const std::string& path, uint64_t size) {
+Result<std::uint64_t> digest_source(const std::string& path, std::uint64_t size) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     return sys_error(errno, path);
   }
   core::Digest d;
   std::vector<std::byte> buf(4 << 20);
-  uint64_t done = 0;
+  std::uint64_t done = 0;
   while (done < size) {
-    ssize_t n = ::pread(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), size - done),
+    ssize_t n = ::pread(fd.get(), buf.data(), std::min<std::uint64_t>(buf.size(), size - done),
                         static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) {
       continue;
@@ -244,15 +246,15 @@ Result<uint64_t> digest_source(const std::string& path, uint64_t size) {
       return fail(Errc::io, "{}: the source ended early", path);
     }
     d.update(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
-    done += static_cast<uint64_t>(n);
+    done += static_cast<std::uint64_t>(n);
   }
   return d.value();
 }
 
 // Flush entries after this much unlogged data (or this many files): an interrupted copy loses
 // at most that much work, and a big tree still costs about one entry write per file.
-constexpr uint64_t k_commit_bytes = 256ULL << 20;
-constexpr uint64_t k_commit_files = 256;
+constexpr std::uint64_t k_commit_bytes = 256ULL << 20;
+constexpr std::uint64_t k_commit_files = 256;
 
 Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
@@ -268,8 +270,7 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   const std::string drel = log::join_path(dest_parts);
 
   // Interleave parameters are checked once, against this file system, before any source is.
-  FAMFS_TRY_ASSIGN(auto ws, open_write_session(target, &il));
-  core::Session& session = ws.session;
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target, &il));
 
   const core::Node* dnode = session.tree().resolve(drel);
   const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
@@ -295,13 +296,14 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   FAMFS_TRY(session.check_log_space());
 
   // Execute in plan order: directory entries before anything inside them; a file's entry only
-  // after its data is persisted. Queued entries are appended in batches.
-  const core::Device& dev = ws.image->device();
+  // after its data is persisted (the session refuses to commit it before mark_written). Queued
+  // entries are appended in batches.
+  const core::Device& dev = session.image().device();
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
-  uint64_t copied = 0;
-  uint64_t pending = 0;       // queued entries whose work is done, not yet appended
-  uint64_t pending_bytes = 0; // data behind them
+  std::uint64_t copied = 0;
+  std::uint64_t pending = 0;       // queued entries whose work is done, not yet appended
+  std::uint64_t pending_bytes = 0; // data behind them
   auto flush = [&]() -> Result<void> {
     FAMFS_TRY(session.commit(pending));
     pending = 0;
@@ -317,14 +319,15 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
       }
       core::CopyOptions co;
       co.threads = o.threads;
-      const uint64_t base = copied;
-      co.progress = [&](uint64_t d) { progress.update(base + d); };
+      const std::uint64_t base = copied;
+      co.progress = [&](std::uint64_t d) { progress.update(base + d); };
       auto c = core::copy_into(dev, a.fmap, a.size, fd.get(), co);
       if (!c) {
         // Files copied so far are complete: log them, then stop.
         (void)flush();
         return fail(with_context(c.error(), a.src));
       }
+      FAMFS_TRY(session.mark_written(a.plan));
       copied += a.size;
       pending_bytes += a.size;
       if (ctx.verbose > 0) {
@@ -341,7 +344,7 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   FAMFS_TRY(flush());
   int rc = planner.skipped_rc;
   if (o.verify) {
-    uint64_t verified = 0;
+    std::uint64_t verified = 0;
     for (const auto& a : planner.actions) {
       if (a.kind != Action::Kind::file) {
         continue;

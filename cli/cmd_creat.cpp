@@ -27,12 +27,12 @@ namespace {
 struct CreatOptions {
   std::string file;
   std::string size;
-  OwnerArgs owner;
+  OwnerOptions owner;
   bool randomize = false;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> multi;
   unsigned threads = default_threads();
-  InterleaveArgs interleave;
+  InterleaveOptions interleave;
   std::string device;
   bool human = false;
 };
@@ -125,8 +125,7 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   if (target.device().empty()) {
     return errors.exit_code(); // no path resolved; each failure was reported
   }
-  FAMFS_TRY_ASSIGN(auto ws, open_write_session(target, &il));
-  core::Session& session = ws.session;
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target, &il));
   for (auto& it : items) {
     if (it.failed) {
       continue;
@@ -136,6 +135,7 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
     req.size = it.size;
     req.owner = owner;
     req.interleave = il;
+    req.contents = it.seed ? core::Contents::to_write : core::Contents::as_allocated;
     auto plan = session.add_file(req);
     if (!plan) {
       if (plan.error().code == Errc::no_space) {
@@ -148,7 +148,8 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
     it.plan = std::move(*plan);
   }
   FAMFS_TRY(session.check_log_space());
-  // Randomize before the entries are appended: a new file appears with its data in place.
+  // Randomize before the entries are appended: a new file appears with its data in place
+  // (core::Session holds each entry back until its file is marked written).
   std::mutex mu;
   std::vector<std::size_t> seeded;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -156,7 +157,7 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
       seeded.push_back(i);
     }
   }
-  const core::Device& dev = ws.image->device();
+  const core::Device& dev = session.image().device();
   parallel_for(seeded.size(), o.threads, [&](std::size_t k) {
     Item& it = items[seeded[k]];
     auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
@@ -166,11 +167,12 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
     }
   });
   // A file whose data could not be written is left out of the batch: drop the whole command
-  // rather than log a file without its data.
+  // rather than log a file without its data (the session would refuse the entry anyway).
   for (std::size_t k : seeded) {
     if (items[k].failed) {
       return errors.exit_code();
     }
+    FAMFS_TRY(session.mark_written(items[k].plan));
   }
   FAMFS_TRY(session.commit_all());
   for (const auto& it : items) {
@@ -179,12 +181,13 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
     }
     if (ctx.verbose > 0) {
       fmt::print(ctx.out, "{} {}: {}, {}\n", it.plan.existing ? "exists" : "created",
-                 target.display(it.plan.relpath), bytes_text(it.plan.size, o.human),
+                 target.display(it.plan.relpath), bytes_text(it.plan.size, size_style(o.human)),
                  log::fmap_text(it.plan.fmap));
     }
     if (it.seed && (ctx.verbose > 0 || (o.randomize && !o.seed))) {
-      fmt::print(ctx.out, "randomized {} with seed {}: {}\n", bytes_text(it.plan.size, o.human),
-                 *it.seed, target.display(it.plan.relpath));
+      fmt::print(ctx.out, "randomized {} with seed {}: {}\n",
+                 bytes_text(it.plan.size, size_style(o.human)), *it.seed,
+                 target.display(it.plan.relpath));
     }
   }
   return errors.exit_code();

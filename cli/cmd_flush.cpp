@@ -18,12 +18,12 @@ namespace famfs::cli {
 
 namespace {
 
-struct FlushArgs {
+struct FlushOptions {
   std::vector<std::string> files;
   bool human = false;
 };
 
-Result<int> run_flush(Context& ctx, const FlushArgs& a) {
+Result<int> run_flush(Context& ctx, const FlushOptions& a) {
   ErrorTally failed(ctx);
   FsTarget target("");
   const auto rels = target.relpaths(a.files, failed);
@@ -67,7 +67,7 @@ Result<int> run_flush(Context& ctx, const FlushArgs& a) {
     });
     if (ok && ctx.verbose > 0) {
       fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({})\n", a.files[i],
-                 bytes_text(bytes, a.human), core::flush_instruction());
+                 bytes_text(bytes, size_style(a.human)), core::flush_instruction());
     }
   }
   if (failed.count() > 0) {
@@ -82,7 +82,7 @@ Result<int> run_flush(Context& ctx, const FlushArgs& a) {
 } // namespace
 
 RunFn add_flush(CLI::App& sub) {
-  auto a = std::make_shared<FlushArgs>();
+  auto a = std::make_shared<FlushOptions>();
   sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
   add_human_flag(sub, a->human);
   return [a](Context& ctx) { return run_flush(ctx, *a); };

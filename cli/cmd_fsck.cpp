@@ -35,7 +35,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct FsckArgs {
+struct FsckOptions {
   std::string target;
   bool json = false;
   bool human = false;
@@ -45,10 +45,10 @@ struct FsckArgs {
   std::vector<std::string> drop;
   std::string backup;
   bool no_backup = false;
-  core::SizeStyle sizes() const { return human ? core::SizeStyle::human : core::SizeStyle::bytes; }
+  core::SizeStyle sizes() const { return size_style(human); }
 };
 
-int operational(const Context& ctx, const FsckArgs& a, const Error& e) {
+int operational(const Context& ctx, const FsckOptions& a, const Error& e) {
   print_error(ctx, e);
   if (a.json) {
     core::JsonWriter j;
@@ -110,7 +110,7 @@ void repair_json(const Context& ctx, const core::RepairOutcome& o, int code) {
   fmt::print(ctx.out, "{}", j.str());
 }
 
-int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
+int run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
   core::RepairRequest req;
   req.device = device;
   req.options.force = a.force ? core::Force::yes : core::Force::no;
@@ -161,7 +161,10 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
       }
       fmt::print(ctx.out, "\nAfter repair:\n");
     }
-    fmt::print(ctx.out, "{}", core::summary_text(o.after, ctx.verbose > 0, a.sizes()));
+    fmt::print(ctx.out, "{}",
+               core::summary_text(o.after,
+                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
+                                  a.sizes()));
     std::string left = core::problems_text(o.after, min);
     if (!left.empty()) {
       fmt::print(ctx.out, "Problems:\n{}\n", left);
@@ -199,7 +202,7 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
   return code;
 }
 
-Result<int> run_fsck(Context& ctx, const FsckArgs& a) {
+Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
   struct stat st {};
   if (::stat(a.target.c_str(), &st) != 0) {
     return operational(ctx, a, sys_error(errno, a.target));
@@ -243,7 +246,9 @@ Result<int> run_fsck(Context& ctx, const FsckArgs& a) {
   if (a.json) {
     fmt::print(ctx.out, "{}", core::report_json(r, code));
   } else if (r.usable()) {
-    fmt::print(ctx.out, "{}", core::summary_text(r, ctx.verbose > 0, a.sizes()));
+    fmt::print(ctx.out, "{}",
+               core::summary_text(
+                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes()));
     const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
     std::string problems = core::problems_text(r, min);
     if (!problems.empty()) {
@@ -266,7 +271,7 @@ Result<int> run_fsck(Context& ctx, const FsckArgs& a) {
 } // namespace
 
 RunFn add_fsck(CLI::App& sub) {
-  auto a = std::make_shared<FsckArgs>();
+  auto a = std::make_shared<FsckOptions>();
   sub.add_flag("--json", a->json, "print the report as JSON");
   add_human_flag(sub, a->human);
   auto* ro = sub.add_flag("-n", a->read_only, "check only, write nothing (the default)");

@@ -80,7 +80,7 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
       j.end_object();
       continue;
     }
-    const auto sizes = o.human ? core::SizeStyle::human : core::SizeStyle::bytes;
+    const auto sizes = size_style(o.human);
     fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", path, core::size_text(n->size, sizes));
     if (interleaved) {
       fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n",

@@ -18,7 +18,7 @@ namespace {
 struct MkdirOptions {
   std::vector<std::string> dirs;
   bool parents = false;
-  OwnerArgs owner;
+  OwnerOptions owner;
   std::string device;
 };
 
@@ -30,8 +30,7 @@ Result<int> run_mkdir(Context& ctx, const MkdirOptions& o) {
   if (failed.count() == static_cast<int>(rels.size())) {
     return failed.exit_code(); // no path resolved; each failure was reported
   }
-  FAMFS_TRY_ASSIGN(auto ws, open_write_session(target));
-  core::Session& session = ws.session;
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target));
   std::vector<std::string> made;
   for (const auto& rel : rels) {
     if (!rel) {

@@ -14,7 +14,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct MkfsArgs {
+struct MkfsOptions {
   std::string device;
   std::string loglen;
   std::string size;
@@ -25,7 +25,7 @@ struct MkfsArgs {
   bool set_daxmode = false;
 };
 
-Result<int> run_mkfs(Context& ctx, const MkfsArgs& a) {
+Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
   core::MkfsOptions opts;
   if (!a.loglen.empty()) {
     FAMFS_TRY_ASSIGN(auto v, parse_size(a.loglen));
@@ -66,8 +66,9 @@ Result<int> run_mkfs(Context& ctx, const MkfsArgs& a) {
     fmt::print(ctx.out, "{}", core::report_json(r, k_exit_ok));
   } else {
     fmt::print(ctx.out, "{}",
-               core::summary_text(r, ctx.verbose > 0,
-                                  a.human ? core::SizeStyle::human : core::SizeStyle::bytes));
+               core::summary_text(r,
+                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
+                                  size_style(a.human)));
   }
   if (r.errors() != 0 || !r.usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.
@@ -80,7 +81,7 @@ Result<int> run_mkfs(Context& ctx, const MkfsArgs& a) {
 } // namespace
 
 RunFn add_mkfs(CLI::App& sub) {
-  auto a = std::make_shared<MkfsArgs>();
+  auto a = std::make_shared<MkfsOptions>();
   add_size_option(sub, "-l,--loglen", a->loglen,
                   "log size: a power of two of at least 8m (default 8m; k, m, g, t suffixes)");
   sub.add_flag("-f,--force", a->force, "overwrite an existing famfs file system");

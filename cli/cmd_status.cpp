@@ -21,7 +21,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct StatusArgs {
+struct StatusOptions {
   std::string mountpoint;
   bool json = false;
   bool human = false;
@@ -61,7 +61,7 @@ std::string get(const std::map<std::string, std::string>& m, const std::string& 
   return it == m.end() ? std::string() : it->second;
 }
 
-Result<int> run_status(Context& ctx, const StatusArgs& a) {
+Result<int> run_status(Context& ctx, const StatusOptions& a) {
   std::string rel;
   auto mount = core::famfs_mount_for(a.mountpoint, &rel);
   if (!mount) {
@@ -155,7 +155,7 @@ Result<int> run_status(Context& ctx, const StatusArgs& a) {
 } // namespace
 
 RunFn add_status(CLI::App& sub) {
-  auto a = std::make_shared<StatusArgs>();
+  auto a = std::make_shared<StatusOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "a famfs mount point")->required();
   sub.add_flag("--json", a->json, "print the status as JSON");
   add_human_flag(sub, a->human);

@@ -11,14 +11,14 @@ namespace famfs::cli {
 
 namespace {
 
-struct UmountArgs {
+struct UmountOptions {
   std::string mountpoint;
   bool lazy = false;
 };
 
 constexpr std::chrono::seconds k_daemon_wait{10};
 
-Result<int> run_umount(Context& ctx, const UmountArgs& a) {
+Result<int> run_umount(Context& ctx, const UmountOptions& a) {
   FAMFS_TRY_ASSIGN(
       auto r,
       fuse::unmount_famfs(a.mountpoint, a.lazy ? fuse::Lazy::yes : fuse::Lazy::no, k_daemon_wait));
@@ -40,7 +40,7 @@ Result<int> run_umount(Context& ctx, const UmountArgs& a) {
 } // namespace
 
 RunFn add_umount(CLI::App& sub) {
-  auto a = std::make_shared<UmountArgs>();
+  auto a = std::make_shared<UmountOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "where the famfs is mounted")->required();
   sub.add_flag("-l,--lazy", a->lazy,
                "detach now even if files are open; the daemon exits when they close");

@@ -175,8 +175,8 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
     if (it.error) {
       errors(*it.error);
     } else if (!o.quiet) {
-      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.human),
-                 it.path);
+      fmt::print(ctx.out, "Success: verified {} in file {}\n",
+                 bytes_text(it.size, size_style(o.human)), it.path);
     }
   }
   if (!o.multi.empty() && !o.quiet) {

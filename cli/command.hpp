@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli/exit_status.hpp"
+#include "core/size_text.hpp"
 #include "log/result.hpp"
 
 #include <CLI/CLI.hpp>
@@ -52,8 +53,12 @@ private:
 // Declares -H/--human on `sub`: byte sizes in the command's text report in the short form
 // (1.5G, 512M, 4.0K; core/size_text.hpp) instead of exact bytes. JSON output keeps bytes.
 void add_human_flag(CLI::App& sub, bool& human);
-// `n` bytes for a text report: "N bytes", or with `human` the short form ("1.5G").
-std::string bytes_text(std::uint64_t n, bool human);
+// The size style -H asks for.
+inline core::SizeStyle size_style(bool human) {
+  return human ? core::SizeStyle::human : core::SizeStyle::bytes;
+}
+// `n` bytes for a text report: "N bytes", or in SizeStyle::human the short form ("1.5G").
+std::string bytes_text(std::uint64_t n, core::SizeStyle style);
 
 // Parses a size with an optional k/m/g/t suffix (powers of 1024), e.g. "8m", "4G", "0x1000".
 Result<std::uint64_t> parse_size(const std::string& text);

@@ -37,8 +37,8 @@ void add_human_flag(CLI::App& sub, bool& human) {
                "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
 }
 
-std::string bytes_text(std::uint64_t n, bool human) {
-  return human ? core::human_size(n) : fmt::format("{} bytes", n);
+std::string bytes_text(std::uint64_t n, core::SizeStyle style) {
+  return style == core::SizeStyle::human ? core::human_size(n) : fmt::format("{} bytes", n);
 }
 
 Result<std::uint64_t> parse_size(const std::string& text) {

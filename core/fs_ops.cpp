@@ -18,14 +18,15 @@ Result<Tree> load_tree(const Image& img, ReplayReport* report) {
   return tree;
 }
 
-Session::Session(Image& img, LogWriter w, const Geometry& g, u64 seed)
-    : m_img(&img), m_writer(std::move(w)), m_alloc(g, seed) {}
+Session::Session(Image img, LogWriter w, const Geometry& g, u64 seed)
+    : m_img(std::move(img)), m_writer(std::move(w)), m_alloc(g, seed) {}
 
-Result<Session> Session::open(Image& img, u64 seed) {
-  FAMFS_TRY_ASSIGN(LogWriter w, LogWriter::open(img));
-  FAMFS_TRY_ASSIGN(log::LogView view, w.view());
-  const Geometry g = geometry_of(img.superblock(), img.device().size());
-  Session s(img, std::move(w), g, seed);
+Result<Session> Session::open(Image image, u64 seed) {
+  FAMFS_TRY_ASSIGN(LogWriter w, LogWriter::open(image));
+  FAMFS_TRY_ASSIGN(log::LogView view, w.view(image));
+  const Geometry g = geometry_of(image.superblock(), image.device().size());
+  Session s(std::move(image), std::move(w), g, seed);
+  const Image& img = s.m_img;
   s.m_tree.add_meta(img.superblock().log_offset, img.superblock().log_len);
   ReplayReport scratch;
   img.device().invalidate(img.superblock().log_offset + log::entry_offset(0),
@@ -64,12 +65,25 @@ Result<u64> Session::parent_of(const std::vector<std::string>& parts, std::strin
   return parent;
 }
 
-void Session::apply_queued(const log::LogEntry& e) {
+u64 Session::apply_queued(const log::LogEntry& e, Contents contents) {
   ReplayReport scratch;
   const Applied a = m_tree.apply(m_next_index, e, scratch);
   FAMFS_ASSERT(a == Applied::created);
-  m_next_index++;
-  m_queue.push_back(e);
+  m_queue.push_back(Queued{e, contents == Contents::as_allocated});
+  return m_next_index++;
+}
+
+Result<void> Session::mark_written(const FilePlan& plan) {
+  if (plan.existing) {
+    return {};
+  }
+  const u64 first = m_next_index - m_queue.size();
+  if (plan.log_index < first || plan.log_index >= m_next_index) {
+    return fail(Errc::internal, "{}: no queued log entry {} to mark written", plan.relpath,
+                plan.log_index);
+  }
+  m_queue[plan.log_index - first].written = true;
+  return {};
 }
 
 Result<FilePlan> Session::add_file(const FileRequest& req) {
@@ -116,8 +130,8 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
     m_alloc.release(f.fmap);
     return with_context(std::move(v).error(), rel);
   }
-  apply_queued(e);
-  return FilePlan{rel, req.size, f.fmap, false};
+  const u64 index = apply_queued(e, req.contents);
+  return FilePlan{rel, req.size, f.fmap, false, index};
 }
 
 Result<std::vector<std::string>>
@@ -171,7 +185,7 @@ Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) 
     e.type = log::EntryType::mkdir;
     e.body = log::MkdirEntry{owner.uid, owner.gid, owner.mode & 07777, log::join_path(level)};
     made.push_back(log::join_path(level));
-    apply_queued(e);
+    apply_queued(e, Contents::as_allocated);
   }
   return made;
 }
@@ -188,9 +202,21 @@ Result<void> Session::commit(u64 n) {
   if (n == 0) {
     return {};
   }
-  std::vector<log::LogEntry> batch(m_queue.begin(),
-                                   m_queue.begin() + static_cast<std::ptrdiff_t>(n));
-  auto r = m_writer.append_batch(batch);
+  std::vector<log::LogEntry> batch;
+  batch.reserve(n);
+  for (u64 i = 0; i < n; ++i) {
+    const Queued& q = m_queue[i];
+    if (!q.written) {
+      // A caller bug, refused before anything is written: the entry would make the file visible
+      // (to mounts, to other hosts) before its data is there.
+      return fail(Errc::internal,
+                  "{}: the file's data is not written yet; its log entry must "
+                  "follow its data",
+                  std::get<log::FileEntry>(q.entry.body).relpath);
+    }
+    batch.push_back(q.entry);
+  }
+  auto r = m_writer.append_batch(m_img, batch);
   if (!r) {
     // Nothing of the batch is visible (append_batch writes nothing on error), but the tree
     // already holds it; refuse further work in this session.

@@ -79,7 +79,7 @@ TEST_CASE("core::fs_ops: files and directories, appended and replayed", "[core]"
   Fs fs;
   Image img = fs.open();
   {
-    auto s = Session::open(img, 1);
+    auto s = Session::open(fs.open(), 1);
     REQUIRE(s);
     auto dirs = s->add_dir("a/b/c", owner(0700), Parents::yes);
     REQUIRE(dirs);
@@ -110,7 +110,7 @@ TEST_CASE("core::fs_ops: files and directories, appended and replayed", "[core]"
   CHECK(tree->resolve("a/b")->mode == 0700);
   CHECK(tree->resolve(".meta/.log"));
 
-  auto s = Session::open(img, 1);
+  auto s = Session::open(fs.open(), 1);
   REQUIRE(s);
   SECTION("an existing file of the same size is reused; another size is refused") {
     auto same = s->add_file(file("a/b/c/f", 4096));
@@ -175,7 +175,7 @@ TEST_CASE("core::fs_ops: the bitmap rebuilt from the log equals the session's", 
   Image img = fs.open();
   std::vector<bool> before;
   {
-    auto s = Session::open(img, 5);
+    auto s = Session::open(fs.open(), 5);
     REQUIRE(s);
     for (int i = 0; i < 20; ++i) {
       REQUIRE(s->add_file(file("f" + std::to_string(i), static_cast<u64>(i + 1) * 1234567)));
@@ -185,7 +185,7 @@ TEST_CASE("core::fs_ops: the bitmap rebuilt from the log equals the session's", 
       before.push_back(s->allocator().in_use(u));
     }
   }
-  auto s = Session::open(img, 5);
+  auto s = Session::open(fs.open(), 5);
   REQUIRE(s);
   REQUIRE(s->allocator().units() == before.size());
   for (u64 u = 0; u < before.size(); ++u) {
@@ -198,7 +198,7 @@ TEST_CASE("core::fs_ops: log full appends nothing", "[core]") {
   Image img = fs.open();
   const u64 slots = log::slots_for(log::k_default_log_len); // 15420
   {
-    auto s = Session::open(img, 1);
+    auto s = Session::open(fs.open(), 1);
     REQUIRE(s);
     for (u64 i = 0; i + 5 < slots; ++i) {
       REQUIRE(s->add_dir("d" + std::to_string(i), owner(0755), Parents::no));
@@ -207,7 +207,7 @@ TEST_CASE("core::fs_ops: log full appends nothing", "[core]") {
   }
   REQUIRE(next_index(img) == slots - 5);
   {
-    auto s = Session::open(img, 1);
+    auto s = Session::open(fs.open(), 1);
     REQUIRE(s);
     // A 10-level mkdir -p needs 10 slots; only 5 are left.
     REQUIRE(s->add_dir("p/1/2/3/4/5/6/7/8/9", owner(0755), Parents::yes));
@@ -221,7 +221,7 @@ TEST_CASE("core::fs_ops: log full appends nothing", "[core]") {
     CHECK(next_index(img) == slots - 5);
   }
   // A 5-level one fits, exactly.
-  auto s2 = Session::open(img, 1);
+  auto s2 = Session::open(fs.open(), 1);
   REQUIRE(s2);
   REQUIRE(s2->add_dir("q/1/2/3/4", owner(0755), Parents::yes));
   REQUIRE(s2->check_log_space());
@@ -238,7 +238,7 @@ TEST_CASE("core::fs_ops: device full creates nothing, then exactly the free unit
   Fs fs; // 64 MiB: 27 free units
   Image img = fs.open();
   {
-    auto s = Session::open(img, 1);
+    auto s = Session::open(fs.open(), 1);
     REQUIRE(s);
     auto big = s->add_file(file("big", 28 * k_au));
     REQUIRE_FALSE(big);
@@ -252,7 +252,7 @@ TEST_CASE("core::fs_ops: device full creates nothing, then exactly the free unit
     REQUIRE(s->commit_all());
     CHECK(next_index(img) == 27);
   }
-  auto s2 = Session::open(img, 1);
+  auto s2 = Session::open(fs.open(), 1);
   REQUIRE(s2);
   CHECK(s2->allocator().free_units() == 0);
   CHECK(s2->add_file(file("late", 1)).error().code == Errc::no_space);
@@ -266,7 +266,7 @@ TEST_CASE("core::fs_ops: only the master appends", "[core]") {
   Image img = fs.open();
   const std::string master = img.superblock().system_uuid.str();
   set_system_uuid_file(fs.dir.file("other_host_uuid"));
-  auto s = Session::open(img, 1);
+  auto s = Session::open(fs.open(), 1);
   REQUIRE_FALSE(s);
   CHECK(s.error().code == Errc::permission);
   CHECK(s.error().message.find(master) != std::string::npos);
@@ -280,7 +280,7 @@ TEST_CASE("core::fs_ops: two writers creating 250 files each at once", "[core]")
   auto writer = [&](int w) {
     Image img = fs.open();
     for (int i = 0; i < 250; ++i) {
-      auto s = Session::open(img, static_cast<u64>(w));
+      auto s = Session::open(fs.open(), static_cast<u64>(w));
       REQUIRE(s);
       REQUIRE(s->add_file(file("w" + std::to_string(w) + "-" + std::to_string(i), 1000)));
       REQUIRE(s->commit_all());
@@ -310,10 +310,63 @@ TEST_CASE("core::fs_ops: two writers creating 250 files each at once", "[core]")
   }
 }
 
+TEST_CASE("core::Session: a file's entry is committed only after its data is marked written",
+          "[core]") {
+  Fs fs;
+  Image img = fs.open();
+  auto s = Session::open(fs.open(), 1);
+  REQUIRE(s);
+  REQUIRE(s->add_dir("d", owner(0755), Parents::no));
+  FileRequest req = file("d/f", 4096);
+  req.contents = Contents::to_write;
+  auto staged = s->add_file(req);
+  REQUIRE(staged);
+  CHECK(staged->log_index == 1);
+  auto plain = s->add_file(file("g", 4096)); // as_allocated: needs no mark
+  REQUIRE(plain);
+  CHECK(plain->log_index == 2);
+
+  SECTION("committing the unwritten file is refused, and nothing is appended") {
+    auto c = s->commit_all();
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == Errc::internal);
+    CHECK(c.error().message
+          == "d/f: the file's data is not written yet; its log entry must follow its data");
+    CHECK(next_index(img) == 0);
+    // The entries before it may go; the session still works.
+    REQUIRE(s->commit(1));
+    CHECK(next_index(img) == 1);
+    CHECK_FALSE(s->commit(1));
+    CHECK(next_index(img) == 1);
+  }
+  SECTION("once marked written, it is committed") {
+    REQUIRE(write_pattern(img.device(), staged->fmap, staged->size, 7));
+    REQUIRE(s->mark_written(*staged));
+    REQUIRE(s->commit_all());
+    CHECK(next_index(img) == 3);
+    // Its entry is gone from the queue: marking it again names no queued entry.
+    auto again = s->mark_written(*staged);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Errc::internal);
+  }
+  SECTION("an existing file has no entry to hold back") {
+    REQUIRE(s->mark_written(*staged));
+    REQUIRE(s->commit_all());
+    FileRequest same = file("d/f", 4096);
+    same.contents = Contents::to_write;
+    auto reused = s->add_file(same);
+    REQUIRE(reused);
+    CHECK(reused->existing);
+    CHECK(reused->log_index == k_no_index);
+    CHECK(s->mark_written(*reused));
+    CHECK(s->queued() == 0);
+  }
+}
+
 TEST_CASE("core::file_data: pattern, digest and copy through the map", "[core]") {
   Fs fs(128 * k_mib);
   Image img = fs.open();
-  auto s = Session::open(img, 1);
+  auto s = Session::open(fs.open(), 1);
   REQUIRE(s);
   const u64 size = 5 * k_au + 12345;
   auto p = s->add_file(file("data", size));
@@ -370,7 +423,7 @@ TEST_CASE("core::fs_ops: interleaved files through a session", "[core]") {
   Fs fs(4ULL << 30); // sparse: 4 buckets of 1 GiB
   Image img = fs.open();
   {
-    auto s = Session::open(img, 9);
+    auto s = Session::open(fs.open(), 9);
     REQUIRE(s);
     FileRequest req = file("il", 100 * k_mib);
     req.interleave = Interleave{4, 3, 0};

@@ -77,7 +77,7 @@ struct Fixture : test::FreshImage {
     };
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);
-    REQUIRE(w->append_batch(es));
+    REQUIRE(w->append_batch(*img, es));
   }
 };
 
