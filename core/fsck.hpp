@@ -115,7 +115,7 @@ struct Report {
   u64 device_size = 0; // bytes
   SbSource source = SbSource::none;
   log::Superblock sb;       // the superblock checked with (source != none)
-  std::string role;         // "Owner", "Client" or "Invalid superblock"
+  Role role = Role::client; // no_superblock: checked through an unverified superblock
   bool log_checked = false; // the log could be examined (the stats are meaningful)
   FsckStats stats;
   std::vector<Problem> problems;
@@ -149,10 +149,15 @@ void invalidate_metadata(const Device& dev);
 Result<Report> check_device(const std::string& path);
 
 // Upstream's summary text (spec §8.1): superblock, log stats, capacity (omitted when there are
-// collisions), log counts, then with `verbose` the struct-size block. Empty when !usable().
+// collisions), log counts, then with Detail::verbose the struct-size block. Empty when !usable().
 // SizeStyle::human prints the byte sizes outside the verbose block as human_size() does, and
 // says "Allocated space" (as upstream's --human) and "log size" without "(bytes)".
-std::string summary_text(const Report& r, bool verbose, SizeStyle sizes = SizeStyle::bytes);
+enum class Detail { summary, verbose };
+std::string summary_text(const Report& r, Detail detail, SizeStyle sizes = SizeStyle::bytes);
+
+// The role as fsck prints it (upstream's words, in the text and the JSON): "Owner" for the
+// master, "Client", or "Invalid superblock" (Role::no_superblock).
+const char* role_text(Role r);
 
 // One line per problem at or above `min`: "  error: <message>".
 std::string problems_text(const Report& r, Severity min);
