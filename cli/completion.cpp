@@ -13,6 +13,9 @@ namespace {
 std::string option_words(const CLI::App& app) {
   std::string words;
   for (const CLI::Option* o : app.get_options()) {
+    if (o->get_group().empty()) {
+      continue; // hidden from --help, so hidden here too
+    }
     for (const auto& l : o->get_lnames()) {
       words += " --" + l;
     }
@@ -29,6 +32,9 @@ std::string bash_completion(const CLI::App& app) {
   std::string cmds;
   std::string cases;
   for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_group().empty()) {
+      continue; // a hidden command
+    }
     cmds += sub->get_name() + " ";
     cases += fmt::format("    {}) opts=\"{}\" ;;\n", sub->get_name(), option_words(*sub));
   }

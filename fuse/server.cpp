@@ -7,6 +7,7 @@
 // release the lock, and only then touch device memory.
 #include "fuse/server.hpp"
 
+#include "core/log_health.hpp"
 #include "core/media_guard.hpp"
 #include "core/trace.hpp"
 #include "fuse/famfs_fmap.hpp"
@@ -85,29 +86,11 @@ Server::~Server() = default;
 // ---- Following the log ----
 
 std::string Server::find_clobber(const Result<log::LogView>& view) const {
-  auto sb = core::read_superblock(m_img.device());
-  if (!sb) {
-    return fmt::format("the superblock is no longer valid: {}", sb.error().message);
-  }
-  if (!(sb->fs_uuid == m_fs_uuid)) {
-    return fmt::format("the file system UUID changed from {} to {} (another host ran mkfs?)",
-                       m_fs_uuid.str(), sb->fs_uuid.str());
-  }
-  if (!view) {
-    return m_log_seen ? fmt::format("the log header is no longer valid: {}", view.error().message)
-                      : std::string();
-  }
-  if (view->size() < m_tree.applied()) {
-    return fmt::format("the log shrank: next_index {} is below the {} entries applied",
-                       view->size(), m_tree.applied());
-  }
-  if (m_crc_index != core::k_no_index) {
+  if (view && m_crc_index != core::k_no_index && m_crc_index < view->size()) {
     invalidate_entries(m_crc_index, 1);
-    if (log::entry_crc(view->slot(m_crc_index)) != m_last_crc) {
-      return fmt::format("{} changed after it was applied", view->where(m_crc_index));
-    }
   }
-  return {};
+  const core::ReplayMark mark{m_fs_uuid, m_tree.applied(), m_crc_index, m_last_crc, m_log_seen};
+  return core::clobber_reason(m_img.device(), mark, view);
 }
 
 bool Server::still_healthy(Result<log::LogView>& view) {

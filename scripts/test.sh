@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs what is missing, then builds and runs the whole
-# suite twice: a GCC build with -Werror, and a Clang ASan+UBSan build of the same tests; then a
-# Clang ThreadSanitizer build of the daemon's threaded tests (ctest label threads).
-# Usage: scripts/test.sh [--quick]   (--quick: the GCC build only)
+# The test command (README, .ci/run). Installs what is missing, then builds every configuration a
+# user or one of our scripts builds, each with -Werror, and runs the suite in each:
+#   1. GCC Release (build/release: the build demo.sh and bench.sh use): demo.sh end to end, then
+#      `cmake --install` of what demo.sh built into a temporary prefix and the installed famfs,
+#      man page and bash completion; then every target (tests, benchmarks) and the whole suite.
+#   2. Clang Release with ASan+UBSan (build/clang-asan): every target and the whole suite. Clang's
+#      warnings come from its front end, so this build also proves the Clang Release build clean.
+#   3. Clang ThreadSanitizer (build/tsan): the daemon's threaded tests (ctest label threads).
+# Usage: scripts/test.sh [--quick]   (--quick: leg 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,35 +19,67 @@ jobs=$(nproc)
 tjobs=$((2 * jobs))
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+bench_targets=(famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap famfs_bench_libmap)
+demo_mnt=/tmp/famfs-demo
+cleanup() {
+  [ -x build/release/cli/famfs ] && build/release/cli/famfs umount "$demo_mnt" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
 
-echo "== build: gcc, CI (optimised, asserts on), -Werror"
-cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=CI -DFAMFS_WERROR=ON >/dev/null
-cmake --build build/ci -j "$jobs"
-echo "== test: gcc"
-ctest --test-dir build/ci --output-on-failure -j "$tjobs"
+leg() { echo "== $*"; }
+
+# Runs a build and fails if the compiler printed a warning (-Werror turns most into errors; this
+# also catches the ones a compiler prints without failing, e.g. from the linker).
+build() {
+  local dir=$1 log
+  shift
+  log=$(mktemp)
+  if ! cmake --build "$dir" -j "$jobs" "$@" 2>&1 | tee "$log"; then
+    rm -f "$log"
+    return 1
+  fi
+  if grep -q 'warning:' "$log"; then
+    grep 'warning:' "$log" >&2
+    echo "== the build of $dir printed warnings" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
+leg "gcc, Release (the user's build), -Werror: demo.sh"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON >/dev/null
+bash scripts/demo.sh
+leg "install what demo.sh built, into a temporary prefix"
+bash scripts/check-install.sh build/release
+cleanup
+leg "gcc, Release: every target, then the whole suite"
+build build/release --target all "${bench_targets[@]}"
+ctest --test-dir build/release --output-on-failure -j "$tjobs"
 
 if [ "$quick" -eq 0 ]; then
-  echo "== build: clang, address+undefined sanitizers"
-  CXX=clang++ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DFAMFS_WERROR=ON \
+  leg "clang, Release + address/undefined sanitizers, -Werror: every target"
+  CXX=clang++ cmake -S . -B build/clang-asan -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON \
     -DFAMFS_SANITIZE=address,undefined >/dev/null
-  cmake --build build/asan -j "$jobs"
-  echo "== test: clang + ASan/UBSan"
+  build build/clang-asan --target all "${bench_targets[@]}"
+  leg "test: clang + ASan/UBSan"
   # The load tests do less here (every famfs command costs several times more CPU under the
   # sanitizers); the GCC leg runs them at the sizes issue 10 asks for: crash-kill 50 runs,
   # concurrent-creat 4 x 1,000 files, soak-readers 60 s.
   FAMFS_CRASH_RUNS=20 FAMFS_CONCURRENT_FILES=250 FAMFS_SOAK_SECONDS=20 \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build/asan --output-on-failure -j "$tjobs"
+    ctest --test-dir build/clang-asan --output-on-failure -j "$tjobs"
 
   # Only what the threaded tests need: the server's unit tests with several workers, and real
   # mounts whose daemon (famfs mount -f) serves parallel readers and follows the log. Any report,
   # from a test or from a daemon it started, is left in tsan/ and fails the leg.
-  echo "== build: clang, thread sanitizer (famfs, famfs_unit, famfs_test_tool)"
+  leg "clang, thread sanitizer (famfs, famfs_unit, famfs_test_tool)"
   CXX=clang++ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=CI -DFAMFS_WERROR=ON \
     -DFAMFS_SANITIZE=thread >/dev/null
-  cmake --build build/tsan -j "$jobs" --target famfs famfs_unit famfs_test_tool
-  echo "== test: clang + TSan (ctest -L threads)"
+  build build/tsan --target famfs famfs_unit famfs_test_tool
+  leg "test: clang + TSan (ctest -L threads)"
   reports="$PWD/build/tsan/tsan"
   rm -rf "$reports"
   mkdir -p "$reports"

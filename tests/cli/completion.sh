@@ -25,3 +25,12 @@ complete_words() { # the words typed so far; the last one is being completed
 for c in $("$FAMFS" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF { print $1 }'); do
   [[ " $(complete_words famfs '') " == *" $c "* ]] || die "command $c not completed"
 done
+# Nothing more than --help shows: hidden options (mount --follow-batch) are not offered, and
+# every option offered for a command appears in that command's --help.
+[[ "$(complete_words famfs mount --follow-)" != *--follow-batch* ]] || die "hidden --follow-batch offered"
+for c in $("$FAMFS" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF { print $1 }'); do
+  help=$("$FAMFS" "$c" --help)
+  for w in $(complete_words famfs "$c" -); do
+    grep -qe "$w\b" <<<"$help" || die "$c: completion offers $w, which $c --help does not show"
+  done
+done

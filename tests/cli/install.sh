@@ -23,4 +23,38 @@ comp=$(find "$T/inst" -path '*/bash-completion/completions/famfs' -type f)
 [ -n "$comp" ] || die "bash completion not installed"
 "$FAMFS" completion >"$T/want.bash"
 cmp "$T/want.bash" "$comp" || die "the installed completion is not what famfs completion prints"
-echo "installed: famfs, famfs.1, $n command pages, bash completion"
+
+# libfamfs: the library with its soname, the header, famfs.pc, famfs_map(3) and the Python
+# module; a program builds against the installed copy through pkg-config, and the module finds
+# the installed library on its own.
+so=$(find "$T/inst" -name 'libfamfs.so.0' | head -1)
+[ -n "$so" ] || die "libfamfs.so.0 not installed"
+objdump -p "$so" | grep -q 'SONAME *libfamfs.so.0' || die "libfamfs.so.0 lacks its soname"
+[ -f "$T/inst/include/famfs/famfs.h" ] || die "famfs/famfs.h not installed"
+pc=$(find "$T/inst" -name famfs.pc | head -1)
+[ -n "$pc" ] || die "famfs.pc not installed"
+[ -f "$(dirname "$man1")/man3/famfs_map.3" ] || die "famfs_map.3 not installed"
+py=$(find "$T/inst" -path '*/share/famfs/python/famfs.py')
+[ -n "$py" ] || die "famfs.py not installed"
+# (Not in a sanitizer build: a plain program cannot link or load an instrumented library.)
+if [ -n "${FAMFS_SANITIZE:-}" ]; then
+  echo "installed: famfs, famfs.1, $n command pages, bash completion, libfamfs (not loaded: sanitizers)"
+  exit 0
+fi
+if command -v cc >/dev/null && command -v pkg-config >/dev/null; then
+  flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs famfs)
+  # shellcheck disable=SC2086 # the flags are words
+  cc -o "$T/example" "$(dirname "$0")/../../examples/famfs_map_example.c" $flags ||
+    die "the example does not build against the installed libfamfs"
+  "$FAMFS" mkfs --size 64M "$T/dev.img" >/dev/null
+  "$FAMFS" creat --device "$T/dev.img" -s 5000 f
+  LD_LIBRARY_PATH=$(dirname "$so") "$T/example" "$T/dev.img" stat f >"$T/out" ||
+    die "the example built against the installed libfamfs failed"
+  grep -q "size 5000" "$T/out" || die "the example printed: $(cat "$T/out")"
+fi
+if command -v python3 >/dev/null; then
+  (unset FAMFS_LIBRARY && PYTHONPATH=$(dirname "$py") python3 -c 'import famfs; print(famfs.version())') \
+    >"$T/pyver" || die "the installed famfs.py does not load the installed library"
+  grep -qx '[0-9.]*' "$T/pyver" || die "famfs.version() printed: $(cat "$T/pyver")"
+fi
+echo "installed: famfs, famfs.1, $n command pages, bash completion, libfamfs"

@@ -68,17 +68,24 @@ writer() {
 }
 
 # reader ID: rounds of: 100 random preads of the base file (mostly short: many requests), then
-# the base file, the newest published file (which must be listed in new/) and a random earlier
-# one, each compared whole. Failures go to $T/errors.
+# the base file, the newest published file (which must be listed in new/), a random earlier one,
+# and every file published since this reader's last round that no reader has claimed yet (a
+# claim is a mkdir, so each file is read by one reader however slow the rounds get under load),
+# each compared whole. Failures go to $T/errors.
 reader() {
-  local id=$1 rounds=0 reads=0 n name ref
-  local -a list
+  local id=$1 rounds=0 reads=0 n name ref seen=0 k
+  local -a list claimed
   while [ ! -e "$T/stop" ]; do
     "$TT" pread-check "$mnt/base" "$T/ref/base" 100 $((id * 100000 + rounds)) 2>>"$T/errors" ||
       echo "reader $id: random preads of base failed" >>"$T/errors"
     mapfile -t list <"$T/published"
     n=${#list[@]}
-    for entry in "${list[0]}" "${list[n - 1]}" "${list[RANDOM % n]}"; do
+    claimed=()
+    for ((k = seen; k < n; k++)); do
+      mkdir "$T/claim/$k" 2>/dev/null && claimed+=("${list[k]}")
+    done
+    seen=$n
+    for entry in "${list[0]}" "${list[n - 1]}" "${list[RANDOM % n]}" "${claimed[@]}"; do
       name=${entry%% *}
       ref=${entry#* }
       if [ "$name" != base ]; then
@@ -97,6 +104,7 @@ reader() {
 }
 
 rm -f "$T/stop"
+mkdir -p "$T/claim"
 : >"$T/errors"
 writer &
 wpid=$!

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,7 +18,7 @@ inline const std::filesystem::path& run_dir() {
   static const std::filesystem::path dir = [] {
     std::filesystem::path base = FAMFS_TEST_TMP;
     std::filesystem::create_directories(base);
-    std::filesystem::path d = base / ("unit-" + std::to_string(::getpid()));
+    std::filesystem::path d = base / fmt::format("unit-{}", ::getpid());
     std::filesystem::create_directories(d);
     return d;
   }();
@@ -29,7 +30,7 @@ class TempDir {
 public:
   TempDir() {
     static std::atomic<int> counter{0};
-    m_path = run_dir() / ("t" + std::to_string(counter++));
+    m_path = run_dir() / fmt::format("t{}", counter++);
     std::filesystem::create_directories(m_path);
   }
   const std::filesystem::path& path() const { return m_path; }

@@ -10,6 +10,7 @@
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -178,7 +179,7 @@ TEST_CASE("core::fs_ops: the bitmap rebuilt from the log equals the session's", 
     auto s = Session::open(fs.open(), 5);
     REQUIRE(s);
     for (int i = 0; i < 20; ++i) {
-      REQUIRE(s->add_file(file("f" + std::to_string(i), static_cast<u64>(i + 1) * 1234567)));
+      REQUIRE(s->add_file(file(fmt::format("f{}", i), static_cast<u64>(i + 1) * 1234567)));
     }
     REQUIRE(s->commit_all());
     for (u64 u = 0; u < s->allocator().units(); ++u) {
@@ -201,7 +202,7 @@ TEST_CASE("core::fs_ops: log full appends nothing", "[core]") {
     auto s = Session::open(fs.open(), 1);
     REQUIRE(s);
     for (u64 i = 0; i + 5 < slots; ++i) {
-      REQUIRE(s->add_dir("d" + std::to_string(i), owner(0755), Parents::no));
+      REQUIRE(s->add_dir(fmt::format("d{}", i), owner(0755), Parents::no));
     }
     REQUIRE(s->commit_all());
   }
@@ -246,7 +247,7 @@ TEST_CASE("core::fs_ops: device full creates nothing, then exactly the free unit
     CHECK(big.error().message.rfind("big: device full: 5 of 32 allocation units", 0) == 0);
     CHECK(s->queued() == 0);
     for (int i = 0; i < 27; ++i) {
-      REQUIRE(s->add_file(file("f" + std::to_string(i), k_au)));
+      REQUIRE(s->add_file(file(fmt::format("f{}", i), k_au)));
     }
     CHECK_FALSE(s->add_file(file("one-more", 1)));
     REQUIRE(s->commit_all());
@@ -282,7 +283,7 @@ TEST_CASE("core::fs_ops: two writers creating 250 files each at once", "[core]")
     for (int i = 0; i < 250; ++i) {
       auto s = Session::open(fs.open(), static_cast<u64>(w));
       REQUIRE(s);
-      REQUIRE(s->add_file(file("w" + std::to_string(w) + "-" + std::to_string(i), 1000)));
+      REQUIRE(s->add_file(file(fmt::format("w{}-{}", w, i), 1000)));
       REQUIRE(s->commit_all());
     }
   };

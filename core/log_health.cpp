@@ -1,0 +1,43 @@
+#include "core/log_health.hpp"
+
+#include "core/image.hpp"
+
+#include <fmt/format.h>
+
+namespace famfs::core {
+
+void ReplayMark::remember(const log::LogView& view, u64 applied_now) {
+  applied = applied_now;
+  log_seen = true;
+  if (applied_now > 0) {
+    crc_index = applied_now - 1;
+    crc = log::entry_crc(view.slot(crc_index));
+  }
+}
+
+std::string
+clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogView>& view) {
+  auto sb = read_superblock(dev);
+  if (!sb) {
+    return fmt::format("the superblock is no longer valid: {}", sb.error().message);
+  }
+  if (!(sb->fs_uuid == mark.fs_uuid)) {
+    return fmt::format("the file system UUID changed from {} to {} (another host ran mkfs?)",
+                       mark.fs_uuid.str(), sb->fs_uuid.str());
+  }
+  if (!view) {
+    return mark.log_seen
+               ? fmt::format("the log header is no longer valid: {}", view.error().message)
+               : std::string();
+  }
+  if (view->size() < mark.applied) {
+    return fmt::format("the log shrank: next_index {} is below the {} entries applied",
+                       view->size(), mark.applied);
+  }
+  if (mark.crc_index != k_no_index && log::entry_crc(view->slot(mark.crc_index)) != mark.crc) {
+    return fmt::format("{} changed after it was applied", view->where(mark.crc_index));
+  }
+  return {};
+}
+
+} // namespace famfs::core

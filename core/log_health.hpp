@@ -1,0 +1,37 @@
+// Whether a file system a reader has replayed part of is still the one it replayed: the checks
+// the mount daemon (fuse/server.cpp) and libfamfs (lib/) make before they trust new log entries.
+// A clobber is another mkfs over the device, a log rewritten or shrunk under the reader, or a
+// superblock or log header that no longer validates. Space is never reused in famfs, so a
+// reader that has not seen a clobber may keep serving what it replayed.
+#pragma once
+
+#include "core/device.hpp"
+#include "core/tree.hpp"
+#include "log/log_view.hpp"
+#include "log/uuid.hpp"
+
+#include <string>
+
+namespace famfs::core {
+
+// What a reader has replayed: enough to notice that the log changed under it.
+struct ReplayMark {
+  log::Uuid fs_uuid;          // the file system the reader opened
+  u64 applied = 0;            // entries applied
+  u64 crc_index = k_no_index; // the last applied entry (k_no_index: none yet)
+  u64 crc = 0;                // its CRC when it was applied
+  bool log_seen = false;      // a valid log header was seen at least once
+
+  // Records that the first `applied` entries of `view` are applied.
+  void remember(const log::LogView& view, u64 applied_now);
+};
+
+// Why the file system on `dev` is no longer the one `mark` describes ("" when it still is):
+// the superblock must validate and keep its UUID, the log header `view` (as just read) must
+// validate once it has been seen, the log must not shrink below the entries applied, and the
+// last applied entry must keep its CRC. The caller invalidates cached copies of that entry
+// first on non-coherent memory.
+std::string
+clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogView>& view);
+
+} // namespace famfs::core
