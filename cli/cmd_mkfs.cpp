@@ -42,7 +42,9 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
   opts.kill = a.kill ? core::Kill::yes : core::Kill::no;
 
   DaxModeSwitch daxmode; // restores the device's mode unless mkfs succeeds
-  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  if (a.set_daxmode) {
+    FAMFS_TRY(daxmode.apply(a.device));
+  }
   FAMFS_TRY_ASSIGN(auto sb, core::mkfs(a.device, opts));
   if (a.kill && a.force) {
     if (a.json) {

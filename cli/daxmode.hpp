@@ -14,12 +14,9 @@ namespace famfs::cli {
 
 class DaxModeSwitch {
 public:
-  // Does nothing unless `wanted`. For a path that is not a character device (a backing file,
-  // pmem) the option is an error: there is no mode to set.
-  Result<void> apply(const std::string& path, bool wanted) {
-    if (!wanted) {
-      return {};
-    }
+  // Switches `path` to devdax mode (--set-daxmode was given). For a path that is not a character
+  // device (a backing file, pmem) the option is an error: there is no mode to set.
+  Result<void> apply(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
       return fail(Errc::unsupported,
