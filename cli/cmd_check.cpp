@@ -6,6 +6,7 @@
 // Exit status (bits, or-ed): 1 file problems, 2 superblock problems, 4 log problems;
 // 8 operational error (cannot reach the mount or the device); 16 usage error.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/image.hpp"
@@ -14,18 +15,20 @@
 #include "core/tree.hpp"
 #include "core/unique_fd.hpp"
 #include "log/fmap.hpp"
+#include "log/quote.hpp"
+
+#include <fmt/format.h>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace famfs::cli {
@@ -71,12 +74,17 @@ public:
   // Reads the mounted tree into m_seen (relpath -> stat), depth first.
   void walk(const std::string& rel) {
     std::string dir = rel.empty() ? m_mnt : m_mnt + "/" + rel;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(nullptr, &::closedir);
+    {
+      const DaemonDeadline deadline(dir);
+      d.reset(::opendir(dir.c_str()));
+    }
     if (!d) {
       add(k_check_files, rel, fmt::format("cannot list directory: {}", std::strerror(errno)));
       return;
     }
     std::vector<std::string> subdirs;
+    std::optional<DaemonDeadline> deadline(std::in_place, dir); // this directory's listing
     while (dirent* e = ::readdir(d.get())) {
       std::string name = e->d_name;
       if (name == "." || name == "..") {
@@ -93,6 +101,7 @@ public:
         subdirs.push_back(child);
       }
     }
+    deadline.reset();
     for (const auto& s : subdirs) {
       walk(s);
     }
@@ -129,19 +138,20 @@ public:
       // A mount that refuses writes shows files without write bits; that is not a mismatch.
       bool mode_ok = perm == n->mode || (!is_dir && perm == (n->mode & ~0222U));
       if (!mode_ok) {
-        add(k_check_files, rel, fmt::format("mode {:04o} in the mount, {:04o} in the log", perm,
-                                            n->mode));
+        add(k_check_files, rel,
+            fmt::format("mode {:04o} in the mount, {:04o} in the log", perm, n->mode));
       }
       if (st.st_uid != n->uid || st.st_gid != n->gid) {
-        add(k_check_files, rel, fmt::format("owner {}:{} in the mount, {}:{} in the log",
-                                            st.st_uid, st.st_gid, n->uid, n->gid));
+        add(k_check_files, rel,
+            fmt::format("owner {}:{} in the mount, {}:{} in the log", st.st_uid, st.st_gid, n->uid,
+                        n->gid));
       }
       if (is_dir) {
         continue;
       }
       if (static_cast<std::uint64_t>(st.st_size) != n->size) {
-        add(k_check_files, rel, fmt::format("size {} in the mount, {} in the log", st.st_size,
-                                            n->size));
+        add(k_check_files, rel,
+            fmt::format("size {} in the mount, {} in the log", st.st_size, n->size));
         continue;
       }
       auto bounds = core::check_map_bounds(img.device(), n->fmap, n->size);
@@ -165,16 +175,24 @@ private:
       add(k_check_files, rel, want.error().message);
       return;
     }
-    core::UniqueFd fd(::open((m_mnt + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC));
+    const std::string path = m_mnt + "/" + rel;
+    core::UniqueFd fd([&] {
+      const DaemonDeadline deadline(path);
+      return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }());
     if (!fd) {
-      add(k_check_files, rel, fmt::format("cannot open through the mount: {}", std::strerror(errno)));
+      add(k_check_files, rel,
+          fmt::format("cannot open through the mount: {}", std::strerror(errno)));
       return;
     }
     core::Digest d;
     std::vector<std::byte> buf(1 << 20);
     std::uint64_t total = 0;
     for (;;) {
-      ssize_t got = ::read(fd.get(), buf.data(), buf.size());
+      const ssize_t got = [&] {
+        const DaemonDeadline deadline(path);
+        return ::read(fd.get(), buf.data(), buf.size());
+      }();
       if (got < 0) {
         if (errno == EINTR) {
           continue;
@@ -190,10 +208,12 @@ private:
     }
     data_checked++;
     if (total != n.size) {
-      add(k_check_files, rel, fmt::format("read {} bytes through the mount, size is {}", total, n.size));
+      add(k_check_files, rel,
+          fmt::format("read {} bytes through the mount, size is {}", total, n.size));
     } else if (d.value() != *want) {
-      add(k_check_files, rel, fmt::format("data differs: digest {} through the mount, {} on the device",
-                                          core::digest_text(d.value()), core::digest_text(*want)));
+      add(k_check_files, rel,
+          fmt::format("data differs: digest {} through the mount, {} on the device",
+                      core::digest_text(d.value()), core::digest_text(*want)));
     }
   }
 
@@ -204,15 +224,18 @@ private:
 
 Result<int> run_check(Context& ctx, const CheckOptions& o) {
   std::string rel;
-  auto mount = core::famfs_mount_for(o.path, &rel);
+  auto mount = [&] {
+    const DaemonDeadline deadline(o.path);
+    return core::famfs_mount_for(o.path, &rel);
+  }();
   if (!mount) {
     print_error(ctx, mount.error());
     return k_check_operational;
   }
   if (!rel.empty()) {
-    print_error(ctx, with_hint(make_error(Errc::invalid_argument, "{}: not a mount point", o.path),
-                               fmt::format("check the whole mount: famfs check {}",
-                                           mount->mountpoint)));
+    print_error(ctx,
+                with_hint(make_error(Errc::invalid_argument, "{}: not a mount point", o.path),
+                          fmt::format("check the whole mount: famfs check {}", mount->mountpoint)));
     return k_check_operational;
   }
   Checker c(o, mount->mountpoint);
@@ -252,7 +275,8 @@ Result<int> run_check(Context& ctx, const CheckOptions& o) {
     j.begin_array("problems");
     for (const auto& f : c.findings) {
       j.begin_object();
-      j.member("kind", f.bit == k_check_files       ? "file"
+      j.member("severity", "error");
+      j.member("kind", f.bit == k_check_files        ? "file"
                        : f.bit == k_check_superblock ? "superblock"
                        : f.bit == k_check_log        ? "log"
                                                      : "operational");
@@ -267,7 +291,8 @@ Result<int> run_check(Context& ctx, const CheckOptions& o) {
     return rc;
   }
   for (const auto& f : c.findings) {
-    fmt::print(ctx.out, "{}{}{}\n", f.path, f.path.empty() ? "" : ": ", f.what);
+    fmt::print(ctx.out, "{}{}{}\n", log::quote_name(f.path), f.path.empty() ? "" : ": ",
+               log::escape_controls(f.what));
   }
   fmt::print(ctx.out, "famfs check {}: {} files, {} directories{}, {} problems\n",
              mount->mountpoint, c.files, c.dirs,

@@ -22,6 +22,7 @@
 #include "core/mounts.hpp"
 #include "core/unique_fd.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -34,6 +35,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -50,6 +52,9 @@ struct CpOptions {
   OwnerOptions owner; // without -m, each copy keeps its source's mode
   InterleaveOptions interleave;
   bool verify = false;
+  bool compare = false;     // -c: compare the sources with their famfs copies, write nothing
+  bool dereference = false; // -L: follow symbolic links in the sources
+  bool no_clobber = false;  // -n: leave existing destination files alone
   std::string device;
 };
 
@@ -77,11 +82,14 @@ public:
   std::vector<Action> actions;
   std::uint64_t total_bytes = 0;
   int skipped_rc = k_exit_ok; // exit status from skipped sources
+  std::uint64_t skipped = 0;  // sources famfs cannot hold (or -n kept), reported one by one
+  std::uint64_t files = 0;
+  std::uint64_t dirs = 0;
 
   // Plans copying `src` to `rel`. A fatal error stops the command.
   Result<void> plan(const std::string& src, const std::string& rel, bool top) {
     struct stat st {};
-    const int r = top ? ::stat(src.c_str(), &st) : ::lstat(src.c_str(), &st);
+    const int r = top || m_opts.dereference ? ::stat(src.c_str(), &st) : ::lstat(src.c_str(), &st);
     if (r != 0) {
       return Unexpected{sys_error(errno, fmt::format("{}: cannot stat", src))};
     }
@@ -99,8 +107,19 @@ public:
     }
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size == 0) {
+      // Upstream refuses empty files too (creat and cp), so its readers never meet one.
       skip(make_error(Errc::unsupported, "{}: is empty; famfs files hold at least one byte", src));
       return {};
+    }
+    if (same_file(st, rel)) {
+      skip(make_error(Errc::exists, "{} and {} are the same file", src, m_target.display(rel)));
+      return {};
+    }
+    if (m_opts.no_clobber) {
+      FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(rel));
+      if (m_session.tree().resolve(log::join_path(parts)) != nullptr) {
+        return {}; // -n: an existing destination is left as it is
+      }
     }
     core::FileRequest req;
     req.relpath = rel;
@@ -121,13 +140,28 @@ public:
     }
     actions.push_back(Action{Action::Kind::file, src, p->relpath, size, p->fmap, !p->existing, *p});
     total_bytes += size;
+    files++;
     return {};
   }
 
 private:
+  // A source that cannot be copied: reported, skipped, and the copy is partial.
   void skip(const Error& e) {
     print_error(m_ctx, e);
-    skipped_rc = k_exit_failure;
+    skipped++;
+    skipped_rc = k_exit_partial;
+  }
+
+  // `st` (a source) is the file that `rel` names in the mount (copying a famfs file onto
+  // itself, as GNU cp refuses).
+  bool same_file(const struct stat& st, const std::string& rel) const {
+    if (m_target.mountpoint().empty()) {
+      return false;
+    }
+    struct stat d {};
+    const std::string dest =
+        rel.empty() ? m_target.mountpoint() : m_target.mountpoint() + "/" + rel;
+    return ::stat(dest.c_str(), &d) == 0 && d.st_dev == st.st_dev && d.st_ino == st.st_ino;
   }
 
   Result<void> plan_dir(const std::string& src, const std::string& rel, std::uint32_t mode) {
@@ -143,6 +177,7 @@ private:
       FAMFS_TRY_ASSIGN(auto made, m_session.add_dir(rel, owner, core::Parents::no));
       for (const auto& m : made) {
         actions.push_back(Action{Action::Kind::dir, src, m, 0, {}, true, {}});
+        dirs++;
       }
     }
     std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(src.c_str()), &::closedir);
@@ -160,8 +195,11 @@ private:
     for (const auto& n : names) {
       std::string child = rel.empty() ? n : rel + "/" + n;
       struct stat st {};
-      if (::lstat((src + "/" + n).c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-        skip(make_error(Errc::unsupported, "{}/{}: is a symbolic link; famfs has none", src, n));
+      if (!m_opts.dereference && ::lstat((src + "/" + n).c_str(), &st) == 0
+          && S_ISLNK(st.st_mode)) {
+        skip(make_error(Errc::unsupported,
+                        "{}/{}: is a symbolic link; famfs has none (-L copies what it points to)",
+                        src, n));
         continue;
       }
       FAMFS_TRY(plan(src + "/" + n, child, false));
@@ -251,21 +289,99 @@ Result<std::uint64_t> digest_source(const std::string& path, std::uint64_t size)
   return d.value();
 }
 
+// Compares each planned file's famfs copy with its source (XXH3 of both); k_exit_failure when
+// one differs or cannot be read.
+int compare_copies(Context& ctx,
+                   const std::vector<Action>& actions,
+                   const core::Device& dev,
+                   const FsTarget& target) {
+  int rc = k_exit_ok;
+  std::uint64_t same = 0;
+  for (const auto& a : actions) {
+    if (a.kind != Action::Kind::file) {
+      continue;
+    }
+    auto want = digest_source(a.src, a.size);
+    auto got = core::digest_file(dev, a.fmap, a.size);
+    if (!want || !got) {
+      print_error(ctx, !want ? want.error() : with_context(got.error(), target.display(a.rel)));
+      rc = k_exit_failure;
+      continue;
+    }
+    if (*want != *got) {
+      print_error(ctx, make_error(Errc::corrupt,
+                                  "{}: differs from {} (digest {} in famfs, {} in the source)",
+                                  target.display(a.rel), a.src, core::digest_text(*got),
+                                  core::digest_text(*want)));
+      rc = k_exit_failure;
+      continue;
+    }
+    same++;
+  }
+  if (ctx.verbose > 0) {
+    fmt::print(ctx.out, "verified {} files (XXH3)\n", same);
+  }
+  return rc;
+}
+
+// cp -c (upstream's compare mode): every destination must exist with the source's size (as a
+// restarted copy would find it); nothing is written.
+Result<int> run_compare(Context& ctx,
+                        const std::vector<Action>& actions,
+                        const core::Device& dev,
+                        const FsTarget& target,
+                        int rc) {
+  for (const auto& a : actions) {
+    if (a.queued) {
+      print_error(ctx, make_error(Errc::not_found, "{}: not in famfs; nothing to compare {} with",
+                                  target.display(a.rel), a.src));
+      rc = k_exit_failure;
+    }
+  }
+  std::vector<Action> existing;
+  std::copy_if(actions.begin(), actions.end(), std::back_inserter(existing),
+               [](const Action& a) { return !a.queued; });
+  return compare_copies(ctx, existing, dev, target) != k_exit_ok ? k_exit_failure : rc;
+}
+
 // Flush entries after this much unlogged data (or this many files): an interrupted copy loses
 // at most that much work, and a big tree still costs about one entry write per file.
 constexpr std::uint64_t k_commit_bytes = 256ULL << 20;
 constexpr std::uint64_t k_commit_files = 256;
 
+// GNU cp's rule: a directory is never copied into itself or below itself (the copy would read
+// what it writes and grow until the device is full). `rel` is where `src` would go.
+Result<void>
+check_not_into_itself(const std::string& src, const std::string& rel, const FsTarget& target) {
+  struct stat st {};
+  if (::stat(src.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return {};
+  }
+  std::string srel;
+  auto m = core::famfs_mount_for(src, &srel);
+  if (!m || core::real_path(m->source) != core::real_path(target.device())) {
+    return {};
+  }
+  if (srel.empty() || rel == srel || rel.starts_with(srel + "/")) {
+    return fail(Errc::invalid_argument, "cannot copy a directory, {}, into itself, {}",
+                log::quote_name(src), target.display(rel));
+  }
+  return {};
+}
+
 Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
     return fail(Errc::invalid_argument, "need a source and a destination (SRC... DEST)");
   }
-  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0)); // mode 0: replaced by each source's own
+  auto owner = o.owner.get(0); // mode 0: replaced by each source's own
+  if (!owner) {
+    return fail(owner.error());
+  }
   FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
   FsTarget target(o.device);
-  FAMFS_TRY_ASSIGN(auto dest_rel, target.relpath(dest));
+  FAMFS_TRY_ASSIGN(auto dest_rel, target.relpath_inside(dest));
   FAMFS_TRY_ASSIGN(auto dest_parts, log::split_user_path(dest_rel));
   const std::string drel = log::join_path(dest_parts);
 
@@ -285,20 +401,25 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
                   dnode == nullptr ? "no such directory" : "is not a directory");
     }
   }
-  Planner planner(ctx, o, session, owner, il, target);
+  Planner planner(ctx, o, session, *owner, il, target);
   for (const auto& src : sources) {
     std::string rel = drel;
     if (dest_is_dir) {
       rel = drel.empty() ? base_name(src) : drel + "/" + base_name(src);
     }
+    if (o.recursive) {
+      FAMFS_TRY(check_not_into_itself(src, rel, target));
+    }
     FAMFS_TRY(planner.plan(src, rel, true));
   }
   FAMFS_TRY(session.check_log_space());
 
-  // Execute in plan order: directory entries before anything inside them; a file's entry only
-  // after its data is persisted (the session refuses to commit it before mark_written). Queued
-  // entries are appended in batches.
   const core::Device& dev = session.image().device();
+  if (o.compare) {
+    return run_compare(ctx, planner.actions, dev, target, planner.skipped_rc);
+  }
+  // Execute in plan order: directory entries before anything inside them; a file's entry only
+  // after its data is persisted. Queued entries are appended in batches.
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
   std::uint64_t copied = 0;
@@ -343,31 +464,14 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   }
   FAMFS_TRY(flush());
   int rc = planner.skipped_rc;
+  if (planner.skipped > 0) {
+    print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "
+                                   "(named above)",
+                                   planner.files, planner.dirs, planner.skipped));
+  }
   if (o.verify) {
-    std::uint64_t verified = 0;
-    for (const auto& a : planner.actions) {
-      if (a.kind != Action::Kind::file) {
-        continue;
-      }
-      auto want = digest_source(a.src, a.size);
-      auto got = core::digest_file(dev, a.fmap, a.size);
-      if (!want || !got) {
-        print_error(ctx, !want ? want.error() : with_context(got.error(), target.display(a.rel)));
-        rc = k_exit_failure;
-        continue;
-      }
-      if (*want != *got) {
-        print_error(ctx, make_error(Errc::corrupt,
-                                    "{}: verify failed: digest {} in famfs, {} in the source {}",
-                                    target.display(a.rel), core::digest_text(*got),
-                                    core::digest_text(*want), a.src));
-        rc = k_exit_failure;
-        continue;
-      }
-      verified++;
-    }
-    if (ctx.verbose > 0) {
-      fmt::print(ctx.out, "verified {} files (XXH3)\n", verified);
+    if (compare_copies(ctx, planner.actions, dev, target) != k_exit_ok) {
+      rc = k_exit_failure; // a bad copy outranks a partial one
     }
   }
   return rc;
@@ -381,8 +485,15 @@ RunFn add_cp(CLI::App& sub) {
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads copying each file's data (1 to 256; default 1)")
       ->check(CLI::Range(1, 256));
-  o->owner.add_to(sub, "permission bits of the copies, octal (default: each source's own)");
+  o->owner.add_to(sub,
+                  "permission bits of the copies, octal 0 to 0777 (default: each source's own)");
   o->interleave.add_to(sub);
+  sub.add_flag("-L,--dereference", o->dereference,
+               "follow symbolic links in the sources (without it they are skipped)");
+  sub.add_flag("-n,--no-clobber", o->no_clobber, "leave existing destination files alone");
+  sub.add_flag("-c,--compare", o->compare,
+               "compare each source with its existing famfs copy and write nothing; exit 1 when "
+               "one differs or is missing (upstream's cp -c)");
   sub.add_flag("--verify", o->verify,
                "afterwards, compare XXH3 digests of each source and its copy");
   add_device_option(sub, o->device, "DEST");

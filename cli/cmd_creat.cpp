@@ -73,7 +73,8 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
       return fail(Errc::invalid_argument, "--multi {}: expected NAME,SIZE[,SEED]", m);
     }
     Item it;
-    it.path = f[0];
+    // With a trailing DIR (famfs creat --multi a,2m --multi b,4m DIR), relative NAMEs are in it.
+    it.path = o.file.empty() || f[0].front() == '/' ? f[0] : o.file + "/" + f[0];
     auto size = parse_size(f[1]);
     if (!size) {
       return with_context(std::move(size).error(), "--multi " + m);
@@ -94,10 +95,8 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
 }
 
 Result<int> run_creat(Context& ctx, const CreatOptions& o) {
-  if (o.file.empty() == o.multi.empty()) {
-    return fail(Errc::invalid_argument, "{}",
-                o.file.empty() ? "no file given (FILE or --multi)"
-                               : "give either FILE or --multi, not both");
+  if (o.file.empty() && o.multi.empty()) {
+    return fail(Errc::invalid_argument, "no file given (FILE or --multi)");
   }
   if (o.seed && *o.seed == 0) {
     return fail(Errc::invalid_argument, "--seed 0: the seed must be above 0");
@@ -121,6 +120,13 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     items[i].failed = !rels[i];
     items[i].relpath = rels[i].value_or("");
+    // "name/" names a directory (open(2) with O_CREAT says EISDIR): never make a file of it.
+    const std::string& p = items[i].path;
+    if (!items[i].failed && !p.empty() && (p.back() == '/' || p.ends_with("/."))) {
+      item_failed(items[i],
+                  make_error(Errc::invalid_argument,
+                             "{}: a trailing slash names a directory; creat makes files", p));
+    }
   }
   if (target.device().empty()) {
     return errors.exit_code(); // no path resolved; each failure was reported
@@ -148,8 +154,7 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
     it.plan = std::move(*plan);
   }
   FAMFS_TRY(session.check_log_space());
-  // Randomize before the entries are appended: a new file appears with its data in place
-  // (core::Session holds each entry back until its file is marked written).
+  // Randomize before the entries are appended: a new file appears with its data in place.
   std::mutex mu;
   std::vector<std::size_t> seeded;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -181,13 +186,12 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
     }
     if (ctx.verbose > 0) {
       fmt::print(ctx.out, "{} {}: {}, {}\n", it.plan.existing ? "exists" : "created",
-                 target.display(it.plan.relpath), bytes_text(it.plan.size, size_style(o.human)),
+                 target.display(it.plan.relpath), bytes_text(it.plan.size, o.human),
                  log::fmap_text(it.plan.fmap));
     }
     if (it.seed && (ctx.verbose > 0 || (o.randomize && !o.seed))) {
-      fmt::print(ctx.out, "randomized {} with seed {}: {}\n",
-                 bytes_text(it.plan.size, size_style(o.human)), *it.seed,
-                 target.display(it.plan.relpath));
+      fmt::print(ctx.out, "randomized {} with seed {}: {}\n", bytes_text(it.plan.size, o.human),
+                 *it.seed, target.display(it.plan.relpath));
     }
   }
   return errors.exit_code();
@@ -199,7 +203,7 @@ RunFn add_creat(CLI::App& sub) {
   auto o = std::make_shared<CreatOptions>();
   add_size_option(sub, "-s,--size", o->size,
                   "file size (k, m, g, t suffixes); optional for an existing file");
-  o->owner.add_to(sub, "permission bits, octal (default 0644)");
+  o->owner.add_to(sub, "permission bits, octal 0 to 0777 (default 0644)");
   auto* r = sub.add_flag("-r,--randomize", o->randomize,
                          "fill the file with the verify pattern (seed from --seed, else random)");
   auto* seed = sub.add_option("-S,--seed", o->seed, "seed for --randomize (above 0)")->needs(r);
@@ -207,6 +211,7 @@ RunFn add_creat(CLI::App& sub) {
                                "NAME,SIZE[,SEED]: create several files (SIZE 0 keeps an existing "
                                "file's size; SEED randomizes)")
                     ->type_name("NAME,SIZE[,SEED]")
+                    ->allow_extra_args(false) // a trailing DIR is not another NAME,SIZE
                     ->excludes(seed)
                     ->excludes(r);
   sub.add_option("-t,--threads,--threadct", o->threads,
@@ -215,8 +220,9 @@ RunFn add_creat(CLI::App& sub) {
   o->interleave.add_to(sub);
   add_device_option(sub, o->device, "FILE");
   add_human_flag(sub, o->human);
-  auto* file = sub.add_option("FILE", o->file, "the file to create, inside a mounted famfs");
-  file->excludes(multi);
+  sub.add_option("FILE", o->file,
+                 "the file to create, inside a mounted famfs; with --multi, the directory that "
+                 "relative NAMEs are in");
   auto* size = sub.get_option("--size");
   size->excludes(multi);
   return [o](Context& ctx) { return run_creat(ctx, *o); };

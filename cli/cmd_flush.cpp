@@ -8,6 +8,7 @@
 #include "core/fs_ops.hpp"
 #include "core/image.hpp"
 #include "log/fmap.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -66,8 +67,9 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
       return true;
     });
     if (ok && ctx.verbose > 0) {
-      fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({})\n", a.files[i],
-                 bytes_text(bytes, size_style(a.human)), core::flush_instruction());
+      fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({})\n",
+                 log::quote_name(a.files[i]), bytes_text(bytes, a.human),
+                 core::flush_instruction());
     }
   }
   if (failed.count() > 0) {

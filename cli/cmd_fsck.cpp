@@ -1,5 +1,8 @@
 // famfs fsck [-n | -y [--force] [--drop PATH]... [--backup FILE | --no-backup]] [--json] [-v]
-//            DEVICE|PATH
+//            [-h] [-B N] [-m | -r] DEVICE|PATH
+// Upstream's spellings: -h is --human (help is -? and --help), -B N prints the allocation of N
+// equal ranges of the device, -m/-r read the metadata through the mapping or with read(2);
+// --fuse is accepted and -F/--nofuse refused.
 //
 // -n (the default) only reads. -y repairs what core/repair.hpp knows how to repair, on a device
 // not mounted on this host, after saving the superblock region and the log to a backup file.
@@ -18,10 +21,15 @@
 // append-only with entries persisted before the header counts them, so what it reads is a
 // consistent prefix. (Upstream refuses with 16; we warn instead.)
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
+#include "cli/json_out.hpp"
+#include "core/allocator.hpp"
 #include "core/fsck.hpp"
+#include "core/image.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
 #include "core/repair.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -29,6 +37,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace famfs::cli {
@@ -45,7 +54,10 @@ struct FsckOptions {
   std::vector<std::string> drop;
   std::string backup;
   bool no_backup = false;
-  core::SizeStyle sizes() const { return size_style(human); }
+  std::uint64_t nbuckets = 0;
+  bool by_read = false; // -r
+  bool nofuse = false;
+  core::SizeStyle sizes() const { return human ? core::SizeStyle::human : core::SizeStyle::bytes; }
 };
 
 int operational(const Context& ctx, const FsckOptions& a, const Error& e) {
@@ -55,7 +67,7 @@ int operational(const Context& ctx, const FsckOptions& a, const Error& e) {
     j.begin_object();
     j.member("device", a.target);
     j.member("exit_code", static_cast<int>(k_fsck_operational));
-    j.member("error", e.message);
+    write_error(j, e);
     j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   }
@@ -110,7 +122,38 @@ void repair_json(const Context& ctx, const core::RepairOutcome& o, int code) {
   fmt::print(ctx.out, "{}", j.str());
 }
 
-int run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
+// The allocation bitmap of `device` as the log describes it, cut into `n` ranges (fsck -B).
+Result<core::BucketReport> device_buckets(const std::string& device, std::uint64_t n) {
+  FAMFS_TRY_ASSIGN(core::Image img, core::Image::open(device, core::OpenMode::read_only));
+  FAMFS_TRY_ASSIGN(log::LogView view, img.log());
+  core::Allocator alloc(core::geometry_of(img.superblock(), img.device().size()), 0);
+  for (std::uint64_t i = 0; i < view.size(); ++i) {
+    auto e = view.entry(i);
+    if (!e) {
+      break; // the check reports it
+    }
+    if (e->type == log::EntryType::file) {
+      alloc.mark(std::get<log::FileEntry>(e->body).fmap);
+    }
+  }
+  return core::bucket_stats(alloc, n);
+}
+
+// Upstream's "Stripe bucket info" block.
+void print_buckets(const Context& ctx, const core::BucketReport& b, core::SizeStyle sizes) {
+  auto sz = [sizes](std::uint64_t n) { return core::size_text(n, sizes); };
+  fmt::print(ctx.out, "Stripe bucket info:\n  Wasted overhang: {}\n", sz(b.overhang));
+  for (std::size_t i = 0; i < b.buckets.size(); ++i) {
+    const auto& k = b.buckets[i];
+    fmt::print(ctx.out,
+               "  Bitmap range {}\n    Size:   {}\n    In use: {}\n    Free:   {}\n"
+               "    Free fragments: {}\n    Largest frag:   {}\n    Smallest frag:  {}\n",
+               i, sz(k.size), sz(k.in_use), sz(k.free), k.free_fragments, sz(k.largest_free),
+               sz(k.smallest_free));
+  }
+}
+
+Result<int> run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
   core::RepairRequest req;
   req.device = device;
   req.options.force = a.force ? core::Force::yes : core::Force::no;
@@ -154,10 +197,10 @@ int run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
       }
       fmt::print(ctx.out, "Repairs:\n");
       for (const auto& f : o.plan.fixes) {
-        fmt::print(ctx.out, "  fixed: {}\n", f.message);
+        fmt::print(ctx.out, "  fixed: {}\n", log::escape_controls(f.message));
       }
       for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  not fixed: {}\n", d);
+        fmt::print(ctx.out, "  not fixed: {}\n", log::escape_controls(d));
       }
       fmt::print(ctx.out, "\nAfter repair:\n");
     }
@@ -172,7 +215,7 @@ int run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
     if (!o.wrote() && !o.plan.declined.empty()) {
       fmt::print(ctx.out, "Not repaired:\n");
       for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  {}\n", d);
+        fmt::print(ctx.out, "  {}\n", log::escape_controls(d));
       }
       fmt::print(ctx.out, "\n");
     }
@@ -203,7 +246,11 @@ int run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
 }
 
 Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
+  if (a.nofuse) {
+    return operational(ctx, a, nofuse_refused());
+  }
   struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, a.target); // the target may be a mount
   if (::stat(a.target.c_str(), &st) != 0) {
     return operational(ctx, a, sys_error(errno, a.target));
   }
@@ -221,6 +268,7 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
               "give the device or backing file, or a path inside a mounted famfs"));
     }
   }
+  deadline.reset();
   if (a.repair) {
     return run_repair(ctx, a, device);
   }
@@ -231,7 +279,8 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
         ctx, fmt::format("{} is mounted on {}; checking it read-only as it is now", device, mnt));
   }
 
-  auto checked = core::check_device(device);
+  auto checked = core::check_device(device, a.by_read ? core::MetadataAccess::read
+                                                      : core::MetadataAccess::mmap);
   if (!checked) {
     return operational(ctx, a, checked.error());
   }
@@ -254,6 +303,13 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
     if (!problems.empty()) {
       fmt::print(ctx.out, "Problems:\n{}\n", problems);
     }
+    if (a.nbuckets != 0) {
+      auto b = device_buckets(device, a.nbuckets);
+      if (!b) {
+        return operational(ctx, a, b.error());
+      }
+      print_buckets(ctx, *b, a.sizes());
+    }
   }
   if (!r.usable()) {
     // Nothing could be checked: the reasons are errors of the command.
@@ -272,8 +328,21 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
 
 RunFn add_fsck(CLI::App& sub) {
   auto a = std::make_shared<FsckOptions>();
+  // Upstream's fsck -h is --human; help is -? and --help.
+  sub.set_help_flag("-?,--help", "print this help and exit");
   sub.add_flag("--json", a->json, "print the report as JSON");
-  add_human_flag(sub, a->human);
+  add_human_flag(sub, a->human, "-h,-H,--human");
+  sub.add_option("-B,--nbuckets", a->nbuckets,
+                 "also show the allocation of N equal ranges of the device (upstream's bucket "
+                 "info)")
+      ->type_name("N")
+      ->check(CLI::Range(1U, 1U << 20));
+  auto* by_read =
+      sub.add_flag("-r,--read", a->by_read, "read the metadata with read(2) instead of mapping it");
+  sub.add_flag("-m,--mmap")
+      ->description("read the metadata through the device mapping (the default)")
+      ->excludes(by_read);
+  add_fuse_flags(sub, a->nofuse);
   auto* ro = sub.add_flag("-n", a->read_only, "check only, write nothing (the default)");
   auto* y = sub.add_flag("-y,--repair", a->repair,
                          "repair what can be repaired safely (the device must not be mounted); "

@@ -1,15 +1,20 @@
-// famfs getmap [--json] FILE...
+// famfs getmap [--json] [-q] [-c] FILE...
 // Shows where each file's data lives on the device: its size and extents (simple), or its
-// chunk size and strips (interleaved), as the log records them.
+// chunk size and strips (interleaved), as the log records them. Upstream's -q prints nothing
+// (the exit status answers); -c (go on after a failed file) is what getmap always does.
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
+#include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/size_text.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -21,10 +26,30 @@ struct GetmapOptions {
   std::vector<std::string> files;
   bool json = false;
   bool human = false;
+  bool quiet = false;
   std::string device;
 };
 
+Result<int> run_getmap(Context& ctx, const GetmapOptions& o);
+
+// getmap -q: the command with its output and messages thrown away.
+Result<int> run_quiet(Context& ctx, const GetmapOptions& o) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> null(std::fopen("/dev/null", "w"), &std::fclose);
+  if (!null) {
+    return fail(sys_error(errno, "/dev/null"));
+  }
+  Context quiet = ctx;
+  quiet.out = null.get();
+  quiet.err = null.get();
+  GetmapOptions loud = o;
+  loud.quiet = false;
+  return run_getmap(quiet, loud);
+}
+
 Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
+  if (o.quiet) {
+    return run_quiet(ctx, o);
+  }
   ErrorTally failed(ctx);
   FsTarget target(o.device);
   const auto rels = target.relpaths(o.files, failed);
@@ -35,7 +60,8 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
     tree = std::move(t);
   }
   core::JsonWriter j;
-  j.begin_array();
+  j.begin_object();
+  j.begin_array("files");
   for (std::size_t i = 0; i < o.files.size(); ++i) {
     if (!rels[i]) {
       continue;
@@ -80,8 +106,9 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
       j.end_object();
       continue;
     }
-    const auto sizes = size_style(o.human);
-    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", path, core::size_text(n->size, sizes));
+    const auto sizes = o.human ? core::SizeStyle::human : core::SizeStyle::bytes;
+    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", log::quote_name(path),
+               core::size_text(n->size, sizes));
     if (interleaved) {
       fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n",
                  core::size_text(n->fmap.chunk_size, sizes));
@@ -95,6 +122,13 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
   }
   j.end_array();
   if (o.json) {
+    j.member("exit_code", failed.exit_code());
+    std::vector<std::string> messages;
+    for (const auto& e : ctx.errors) {
+      messages.push_back(e.message);
+    }
+    write_message_problems(j, messages);
+    j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   }
   return failed.exit_code();
@@ -104,9 +138,15 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
 
 RunFn add_getmap(CLI::App& sub) {
   auto o = std::make_shared<GetmapOptions>();
-  sub.add_flag("--json", o->json, "print the maps as a JSON array");
+  sub.add_flag("--json", o->json, "print the maps as JSON (files, problems, exit_code)");
   add_human_flag(sub, o->human);
   add_device_option(sub, o->device, "FILE");
+  sub.add_flag("-q,--quiet", o->quiet,
+               "print nothing; the exit status says whether every FILE is "
+               "a famfs file with a map");
+  sub.add_flag("-c,--continue")
+      ->description("accepted for upstream famfs scripts: getmap always goes on after a failed "
+                    "FILE");
   sub.add_option("FILE", o->files, "famfs files")->required();
   return [o](Context& ctx) { return run_getmap(ctx, *o); };
 }

@@ -5,12 +5,19 @@
 // k_logplay_xattr of the root, which makes the daemon apply new entries whatever its follow
 // interval), then checks that the daemon applied every entry and that everything at the root of
 // the log is visible there. A device that is mounted is treated as its mount.
-// With --dry-run the mount is not touched. Replaying never writes: there is no shadow tree.
+// With --dry-run the mount is not touched. Replaying never writes to the device. With --shadow DIR
+// (upstream's -S) it writes upstream's shadow tree of YAML files under DIR/root instead
+// (core/shadow.hpp), and does not touch a mount. Upstream's test options -m/-r and -c are
+// accepted: the log is always read through the mapping, and the role comes from the superblock.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
+#include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
 #include "core/mounts.hpp"
+#include "core/shadow.hpp"
 #include "fuse/daemon.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -29,20 +36,55 @@ namespace {
 
 struct LogplayOptions {
   std::string target;
+  std::string daxdev; // upstream's --daxdev DEV (with --shadow): the target
+  std::string shadow;
   bool dry_run = false;
   bool json = false;
 };
+
+// famfs logplay --shadow DIR: the shadow tree of the log on `device`.
+Result<int> run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device) {
+  FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
+  FAMFS_TRY_ASSIGN(auto view, img.log());
+  FAMFS_TRY_ASSIGN(auto r, core::write_shadow_tree(view, o.shadow, o.dry_run));
+  if (o.json) {
+    core::JsonWriter j;
+    j.begin_object();
+    j.member("device", device);
+    j.member("shadow_root", r.root);
+    j.member("dry_run", o.dry_run);
+    j.member("exit_code", r.problems.empty() ? k_exit_ok : k_exit_failure);
+    j.member("entries_used", view.size());
+    j.member("files", r.files);
+    j.member("directories", r.directories);
+    j.member("existed", r.existed);
+    j.member("errors", static_cast<std::uint64_t>(r.problems.size()));
+    write_message_problems(j, r.problems);
+    j.end_object();
+    fmt::print(ctx.out, "{}", j.str());
+  } else {
+    fmt::print(ctx.out,
+               "famfs logplay: shadow tree of {} in {}: {} files; {} directories; {} "
+               "already there; {} errors\n",
+               device, r.root, r.files, r.directories, r.existed, r.problems.size());
+  }
+  for (const auto& p : r.problems) {
+    print_error(ctx, make_error(Errc::corrupt, "{}", p));
+  }
+  return r.problems.empty() ? k_exit_ok : k_exit_failure;
+}
 
 // Asks the mount's daemon to follow the log now, then lists the mount root; returns the names
 // listed, and the entries the daemon has applied in `applied` (when it says).
 Result<std::set<std::string>> poke_mount(const std::string& mnt,
                                          std::optional<std::uint64_t>& applied) {
+  const DaemonDeadline deadline(mnt);
   auto status = fuse::ask_mount_to_follow(mnt);
   if (!status && status.error().code != Errc::not_found) {
     return Unexpected{std::move(status).error()};
   }
-  if (status && status->count("entries_applied") != 0) {
-    applied = std::strtoull((*status)["entries_applied"].c_str(), nullptr, 10);
+  if (status) {
+    applied = status->entries_applied;
   }
   struct stat st {};
   if (::stat(mnt.c_str(), &st) != 0) {
@@ -64,14 +106,27 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
 }
 
 Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
+  if (!o.daxdev.empty() && o.shadow.empty()) {
+    return fail(Errc::invalid_argument, "--daxdev: only with --shadow DIR");
+  }
+  if (o.daxdev.empty() == o.target.empty()) {
+    return fail(Errc::invalid_argument, "{}",
+                o.target.empty() ? "missing TARGET" : "give TARGET or --daxdev, not both");
+  }
+  if (!o.daxdev.empty()) {
+    return run_shadow(ctx, o, o.daxdev);
+  }
   std::string device = o.target;
   std::string mnt;
   struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, o.target);
   if (::stat(o.target.c_str(), &st) != 0) {
     return fail(sys_error(errno, o.target));
   }
   if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    if (auto m = core::famfs_mount_for(o.target)) {
+    auto m = core::famfs_mount_for(o.target);
+    deadline.reset();
+    if (m) {
       device = m->source;
       mnt = m->mountpoint;
     } else if (S_ISDIR(st.st_mode)) {
@@ -85,6 +140,9 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
     if (auto m = core::device_is_mounted(device, &mnt); !m || !*m) {
       mnt.clear();
     }
+  }
+  if (!o.shadow.empty()) {
+    return run_shadow(ctx, o, device);
   }
   FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
   core::ReplayReport rep;
@@ -118,8 +176,9 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
     } else {
       j.member("mountpoint", mnt);
     }
+    j.member("exit_code", errors == 0 ? k_exit_ok : k_exit_failure);
     j.member("dry_run", o.dry_run);
-    j.member("entries", rep.entries);
+    j.member("entries_used", rep.entries);
     j.member("files", rep.new_files);
     j.member("directories", rep.new_dirs);
     j.member("existed", rep.existed);
@@ -127,11 +186,7 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
     j.member("dir_errors", rep.dir_errors);
     j.member("stopped", rep.stopped);
     j.member("errors", errors);
-    j.begin_array("problems");
-    for (const auto& p : problems) {
-      j.value(p);
-    }
-    j.end_array();
+    write_message_problems(j, problems);
     if (ctx.verbose > 0) {
       j.begin_array("created");
       for (const auto& c : rep.created) {
@@ -149,7 +204,7 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
                mnt.empty() ? device : mnt, rep.entries, rep.new_files, rep.new_dirs, errors);
     if (ctx.verbose > 0) {
       for (const auto& c : rep.created) {
-        fmt::print(ctx.out, "\t{}\n", c);
+        fmt::print(ctx.out, "\t{}\n", log::quote_name(c));
       }
       if (rep.existed > 0) {
         fmt::print(ctx.out, "\t{} entries for paths that already existed\n", rep.existed);
@@ -169,10 +224,24 @@ RunFn add_logplay(CLI::App& sub) {
   sub.add_flag("-n,--dry-run,--dryrun", o->dry_run,
                "only read and report; do not make a mount catch up");
   sub.add_flag("--json", o->json, "print the report as JSON");
+  sub.add_option("-S,--shadow", o->shadow,
+                 "write upstream's shadow tree (a YAML file per famfs file) under DIR/root "
+                 "instead of replaying into a mount")
+      ->type_name("DIR");
+  sub.add_option("-d,--daxdev", o->daxdev, "with --shadow: the device (instead of TARGET)")
+      ->type_name("DEV");
+  auto* by_read = sub.add_flag("-r,--read")
+                      ->description("accepted for upstream famfs scripts; the log is always read "
+                                    "through the device mapping");
+  sub.add_flag("-m,--mmap")
+      ->description("accepted for upstream famfs scripts (read the log through the mapping)")
+      ->excludes(by_read);
+  sub.add_flag("-c,--client")
+      ->description(
+          "accepted for upstream famfs scripts; a mount's role comes from its superblock");
   sub.add_option("TARGET", o->target,
                  "a famfs mount point (or a path in it), a device or a "
-                 "backing file")
-      ->required();
+                 "backing file");
   return [o](Context& ctx) { return run_logplay(ctx, *o); };
 }
 

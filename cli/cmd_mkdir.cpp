@@ -24,6 +24,10 @@ struct MkdirOptions {
 
 Result<int> run_mkdir(Context& ctx, const MkdirOptions& o) {
   FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0755));
+  const auto parents_owner = OwnerOptions{}.get(0755);
+  if (!parents_owner) {
+    return fail(parents_owner.error());
+  }
   ErrorTally failed(ctx);
   FsTarget target(o.device);
   const auto rels = target.relpaths(o.dirs, failed);
@@ -36,7 +40,10 @@ Result<int> run_mkdir(Context& ctx, const MkdirOptions& o) {
     if (!rel) {
       continue;
     }
-    auto r = session.add_dir(*rel, owner, o.parents ? core::Parents::yes : core::Parents::no);
+    // As GNU mkdir -p: -m, -u and -g are the last component's; missing parents get 0755 and
+    // the caller's uid and gid.
+    auto r = session.add_dir(*rel, owner, o.parents ? core::Parents::yes : core::Parents::no,
+                             *parents_owner);
     if (!r) {
       failed(r.error());
       continue;
@@ -59,7 +66,7 @@ RunFn add_mkdir(CLI::App& sub) {
   auto o = std::make_shared<MkdirOptions>();
   sub.add_flag("-p,--parents", o->parents,
                "make missing parent directories; an existing directory is not an error");
-  o->owner.add_to(sub, "permission bits, octal (default 0755)");
+  o->owner.add_to(sub, "permission bits, octal 0 to 0777 (default 0755)");
   add_device_option(sub, o->device, "DIR");
   sub.add_option("DIR", o->dirs, "directories to create, inside a mounted famfs")->required();
   return [o](Context& ctx) { return run_mkdir(ctx, *o); };

@@ -23,9 +23,13 @@ struct MkfsOptions {
   bool json = false;
   bool human = false;
   bool set_daxmode = false;
+  bool nofuse = false;
 };
 
 Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
+  if (a.nofuse) {
+    return fail(nofuse_refused());
+  }
   core::MkfsOptions opts;
   if (!a.loglen.empty()) {
     FAMFS_TRY_ASSIGN(auto v, parse_size(a.loglen));
@@ -42,17 +46,16 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
   opts.kill = a.kill ? core::Kill::yes : core::Kill::no;
 
   DaxModeSwitch daxmode; // restores the device's mode unless mkfs succeeds
-  if (a.set_daxmode) {
-    FAMFS_TRY(daxmode.apply(a.device));
-  }
+  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
   FAMFS_TRY_ASSIGN(auto sb, core::mkfs(a.device, opts));
   if (a.kill && a.force) {
     if (a.json) {
       core::JsonWriter j;
       j.begin_object();
       j.member("device", a.device);
+      j.member("exit_code", static_cast<int>(k_exit_ok));
       j.member("killed", true);
-      j.member("filesystem_uuid", sb.fs_uuid.str());
+      j.member("fs_uuid", sb.fs_uuid.str());
       j.end_object();
       fmt::print(ctx.out, "{}", j.str());
     } else {
@@ -70,7 +73,7 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
     fmt::print(ctx.out, "{}",
                core::summary_text(r,
                                   ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
-                                  size_style(a.human)));
+                                  a.human ? core::SizeStyle::human : core::SizeStyle::bytes));
   }
   if (r.errors() != 0 || !r.usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.
@@ -86,14 +89,17 @@ RunFn add_mkfs(CLI::App& sub) {
   auto a = std::make_shared<MkfsOptions>();
   add_size_option(sub, "-l,--loglen", a->loglen,
                   "log size: a power of two of at least 8m (default 8m; k, m, g, t suffixes)");
-  sub.add_flag("-f,--force", a->force, "overwrite an existing famfs file system");
+  sub.add_flag("-f,--force", a->force,
+               "overwrite an existing famfs, or another file system or partition table (its "
+               "signatures are erased)");
   sub.add_flag("-k,--kill", a->kill,
                "with --force: only destroy the existing superblock (zero its magic)");
   add_size_option(sub, "-s,--size", a->size,
                   "create the backing file, or grow it (sparse), to SIZE first; never shrinks");
   sub.add_flag("--json", a->json, "print the summary as JSON");
   add_human_flag(sub, a->human);
-  sub.add_flag("--set-daxmode", a->set_daxmode,
+  add_fuse_flags(sub, a->nofuse);
+  sub.add_flag("-M,--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if mkfs fails)");
   sub.add_option("DEVICE", a->device, "dax device, pmem device or regular backing file")
       ->required();

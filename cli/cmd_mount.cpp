@@ -1,9 +1,16 @@
-// famfs mount [-f] [--writable | --read-only] [--threads N] [--famfs-abi V] [--set-daxmode]
-//             [--non-coherent] [--follow-interval MS] DEVICE MOUNTPOINT
-// Orchestration and printing only; the server lives in fuse/.
+// famfs mount [--foreground] [--writable | --read-only] [--threads N] [--famfs-abi V]
+//             [--famfs-abi-any-minor] [--set-daxmode] [--non-coherent] [--follow-interval MS]
+//             [-o OPTS] DEVICE MOUNTPOINT
+// Orchestration and printing only; the server lives in fuse/. Upstream's spellings are accepted:
+// -f/--fuse (we always serve through FUSE), -r/--read and -m/--mmap (how upstream reads the
+// metadata; we always map it), -M (--set-daxmode); -F/--nofuse (the v1 kernel module) is refused.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/daxmode.hpp"
+#include "cli/fs_target.hpp"
+#include "cli/mount_options.hpp"
 #include "core/image.hpp"
+#include "core/log_health.hpp"
 #include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
@@ -25,47 +32,118 @@ namespace {
 struct MountArgs {
   std::string device;
   std::string mountpoint;
-  bool foreground = false;
   bool writable = false;
   bool read_only = false;
-  unsigned threads = 0;
   std::string famfs_abi = "v7";
   bool set_daxmode = false;
-  bool non_coherent = false;
   unsigned follow_interval_ms = 200;
-  std::uint64_t follow_batch = 0;
+  // Bound straight to the options that need no translation; run_mount fills in the rest.
+  fuse::DaemonConfig cfg;
+  std::vector<std::string> options; // -o, comma-separated (cli/mount_options.cpp)
+  bool sloppy = false;              // mount(8) -s: ignore unknown -o options
+  bool fake = false;                // mount(8) -f: check the arguments, do not mount
+  bool nofuse = false;
 };
 
-Result<int> run_mount(Context& ctx, const MountArgs& a) {
-  // The device first: a file system with a valid superblock and log.
-  const std::string device = core::real_path(a.device); // the mount source
-  DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
-  if (a.set_daxmode) {
-    FAMFS_TRY(daxmode.apply(a.device));
+// Applies the -o options (mount(8) and fstab syntax) to `a`.
+Result<void> apply_options(MountArgs& a) {
+  for (const auto& opts : a.options) {
+    for (const auto& o : split_fields(opts)) {
+      MountOption m = parse_mount_option(o);
+      switch (m.kind) {
+      case MountOption::Kind::ignored:
+        break;
+      case MountOption::Kind::read_only:
+        a.read_only = true;
+        break;
+      case MountOption::Kind::writable:
+        a.writable = true;
+        break;
+      case MountOption::Kind::set_daxmode:
+        a.set_daxmode = true;
+        break;
+      case MountOption::Kind::non_coherent:
+        a.cfg.server.non_coherent = true;
+        break;
+      case MountOption::Kind::follow_interval:
+        a.follow_interval_ms = static_cast<unsigned>(m.number);
+        break;
+      case MountOption::Kind::threads:
+        a.cfg.server.threads = static_cast<unsigned>(m.number);
+        break;
+      case MountOption::Kind::famfs_abi:
+        a.famfs_abi = m.text;
+        break;
+      case MountOption::Kind::unknown:
+        if (!a.sloppy) {
+          return fail(Errc::invalid_argument, "-o {}: {}", o, m.text);
+        }
+        break;
+      }
+    }
   }
-  FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
-  FAMFS_TRY(probe.log());
-  // One mount per device per host. Another mount of this device is fine when its daemon runs
-  // as another host (another system UUID: how tests put several hosts on one machine).
-  auto host = core::get_system_uuid();
-  const std::string host_uuid = host ? host->str() : std::string();
+  if (a.writable && a.read_only) {
+    return fail(Errc::invalid_argument, "-o ro and writable exclude each other");
+  }
+  return {};
+}
+
+// One mount per device per host: the device's mount lock (fuse::lock_device_for_mount: keyed
+// on the device's identity, atomic, held for the mount's life), then mountinfo for a mount of
+// the same device whose daemon died (it no longer holds the lock). Another mount of the device
+// is fine when its daemon runs as another host (another system UUID: how tests put several
+// hosts on one machine).
+Result<core::UniqueFd> claim_device(const std::string& device_arg,
+                                    const std::string& device,
+                                    const std::string& host_uuid,
+                                    const std::string& mountpoint) {
+  FAMFS_TRY_ASSIGN(core::UniqueFd lock,
+                   fuse::lock_device_for_mount(device_arg, host_uuid, mountpoint));
   FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts());
   for (const auto& m : mounts) {
     if (m.fstype != core::k_fstype || core::real_path(m.source) != device) {
       continue;
     }
-    auto other = fuse::read_mount_status(m.mountpoint);
-    if (other && !host_uuid.empty() && other->count("host_uuid") != 0
-        && (*other)["host_uuid"] != host_uuid) {
-      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", a.device, m.mountpoint,
-                  (*other)["host_uuid"]);
+    auto other = [&] {
+      const DaemonDeadline deadline(m.mountpoint);
+      return fuse::read_mount_status(m.mountpoint);
+    }();
+    if (other && !host_uuid.empty() && !other->host_uuid.empty() && other->host_uuid != host_uuid) {
+      FAMFS_TRACE(1, "{} is also mounted on {} by host {}", device_arg, m.mountpoint,
+                  other->host_uuid);
       continue;
     }
-    return fail(
-        with_hint(make_error(Errc::busy, "{}: already mounted on {}", a.device, m.mountpoint),
-                  fmt::format("famfs umount {}", m.mountpoint)));
+    return Unexpected{
+        with_hint(make_error(Errc::busy, "{}: already mounted on {}", device_arg, m.mountpoint),
+                  fmt::format("famfs umount {}", m.mountpoint))};
   }
+  return lock;
+}
+
+Result<int> run_mount(Context& ctx, MountArgs& a) {
+  if (a.nofuse) {
+    return fail(with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
+                                            "the spelling is --foreground"));
+  }
+  FAMFS_TRY(apply_options(a));
+  if (a.fake) {
+    return k_exit_ok;
+  }
+  // The device first: a file system with a valid superblock and log.
+  const std::string device = core::real_path(a.device); // the mount source
+  DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
+  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
+  FAMFS_TRY(probe.log());
+  // Mounted anyway (the valid part is served), but not silently.
+  for (const auto& p : core::health_problems(probe)) {
+    print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
+  }
+  auto host = core::get_system_uuid();
+  const std::string host_uuid = host ? host->str() : std::string();
   FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
+  // Held (by the daemon, which inherits it) for as long as the mount is served.
+  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, device, host_uuid, mnt));
 
   // Data is writable on the master; a client reads unless --writable.
   bool writable = false;
@@ -85,33 +163,29 @@ Result<int> run_mount(Context& ctx, const MountArgs& a) {
   FAMFS_TRY_ASSIGN(auto img, writable ? core::Image::open(a.device, core::OpenMode::read_write)
                                       : std::move(probe));
 
-  fuse::DaemonConfig cfg;
+  fuse::DaemonConfig cfg = a.cfg;
   cfg.device = device;
   cfg.mountpoint = mnt;
-  cfg.foreground = a.foreground;
-  cfg.writable = writable;
   cfg.trace_level = 1 + ctx.verbose;
-  cfg.threads = a.threads;
-  cfg.role = role && *role == core::Role::master ? "master" : "client";
-  cfg.host_uuid = host_uuid;
-  cfg.non_coherent = a.non_coherent;
-  cfg.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
-  cfg.follow_batch = a.follow_batch;
-  const std::string says =
-      fmt::format("famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device,
-                  cfg.mountpoint, cfg.role, writable ? "read-write" : "read-only",
-                  a.non_coherent ? " (non-coherent memory)" : "");
-  if (a.foreground) {
+  cfg.server.writable = writable;
+  cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
+  cfg.server.host_uuid = host_uuid;
+  cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
+  cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
+  const std::string says = fmt::format(
+      "famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device, cfg.mountpoint,
+      core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
+      cfg.server.non_coherent ? " (non-coherent memory)" : "");
+  if (cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
     std::fflush(ctx.out);
   }
-  cfg.famfs_abi = a.famfs_abi;
   FAMFS_TRY_ASSIGN(auto started, fuse::mount_and_serve(img, cfg));
   daxmode.commit();
-  if (!a.foreground) {
+  if (!cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
   }
-  if (!a.foreground && ctx.verbose > 0) {
+  if (!cfg.foreground && ctx.verbose > 0) {
     fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
                cfg.mountpoint, writable ? "read-write" : "read-only data", started.pid,
                started.log_path);
@@ -134,21 +208,41 @@ RunFn add_mount(CLI::App& sub) {
   auto a = std::make_shared<MountArgs>();
   sub.add_option("DEVICE", a->device, "the famfs device or backing file")->required();
   sub.add_option("MOUNTPOINT", a->mountpoint, "an empty directory")->required();
-  sub.add_flag("-f,--foreground", a->foreground,
+  sub.add_flag("--foreground", a->cfg.foreground,
                "serve in this process until unmounted (trace to stderr)");
+  add_fuse_flags(sub, a->nofuse, "-f,--fuse"); // upstream's famfs mount -f is --fuse
+  auto* rd = sub.add_flag("-r,--read")
+                 ->description("accepted for upstream famfs scripts (metadata access by read); the "
+                               "metadata is always "
+                               "mapped");
+  sub.add_flag("-m,--mmap")
+      ->description("accepted for upstream famfs scripts (metadata access by mmap, the default)")
+      ->excludes(rd);
+  sub.add_option("-o,--options", a->options,
+                 "mount options, comma-separated, as in mount(8) and fstab: ro, writable, "
+                 "follow_interval=MS, threads=N, famfs_abi=ABI, set_daxmode, non_coherent; "
+                 "generic ones (rw, defaults, noauto, nofail, _netdev, user, ...) are ignored")
+      ->type_name("OPTS")
+      ->allow_extra_args(false);
+  // mount(8)'s helper flags (mount.famfs -s, -f), left out of --help.
+  sub.add_flag("--sloppy", a->sloppy)->group("");
+  sub.add_flag("--fake", a->fake)->group("");
   auto* w = sub.add_flag("--writable", a->writable,
                          "allow writes inside files on a client host (the master always may)");
   auto* ro =
       sub.add_flag("--read-only", a->read_only, "serve file data read-only, even on the master");
   w->excludes(ro);
-  sub.add_option("--threads", a->threads, "worker threads (default: one per CPU)")
+  sub.add_option("--threads", a->cfg.server.threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1U, 64U));
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));
-  sub.add_flag("--set-daxmode", a->set_daxmode,
+  sub.add_flag("--famfs-abi-any-minor", a->cfg.server.famfs_any_minor,
+               "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
+               "features claim it");
+  sub.add_flag("-M,--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if the mount fails)");
-  sub.add_flag("--non-coherent", a->non_coherent,
+  sub.add_flag("--non-coherent", a->cfg.server.non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");
   sub.add_option("--follow-interval", a->follow_interval_ms,
@@ -156,7 +250,7 @@ RunFn add_mount(CLI::App& sub) {
                  "when asked by famfs logplay")
       ->check(CLI::Range(0U, 3600000U));
   // A test knob, left out of --help: at most N new entries per follow step (0: all).
-  sub.add_option("--follow-batch", a->follow_batch)->group("");
+  sub.add_option("--follow-batch", a->cfg.server.follow_batch)->group("");
   return [a](Context& ctx) { return run_mount(ctx, *a); };
 }
 

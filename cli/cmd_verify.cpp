@@ -3,6 +3,7 @@
 // A famfs file is read straight from the device through its map; a file outside famfs (say, a
 // copy read back through a mount) is read with read(2).
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
 #include "core/file_data.hpp"
@@ -10,6 +11,7 @@
 #include "core/random_pattern.hpp"
 #include "core/unique_fd.hpp"
 #include "log/path.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
@@ -49,7 +51,10 @@ struct Item {
 // Reads a plain file and checks it against the pattern.
 Result<std::optional<std::uint64_t>>
 check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
-  core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  core::UniqueFd fd([&] {
+    const DaemonDeadline deadline(path);
+    return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  }());
   if (!fd) {
     return sys_error(errno, path);
   }
@@ -62,7 +67,10 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
   std::vector<std::byte> buf(1 << 20);
   std::uint64_t done = 0;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    const ssize_t n = [&] {
+      const DaemonDeadline deadline(path); // a read through a mount asks its daemon
+      return ::read(fd.get(), buf.data(), buf.size());
+    }();
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -175,8 +183,8 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
     if (it.error) {
       errors(*it.error);
     } else if (!o.quiet) {
-      fmt::print(ctx.out, "Success: verified {} in file {}\n",
-                 bytes_text(it.size, size_style(o.human)), it.path);
+      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.human),
+                 log::quote_name(it.path));
     }
   }
   if (!o.multi.empty() && !o.quiet) {
@@ -192,7 +200,10 @@ RunFn add_verify(CLI::App& sub) {
   auto o = std::make_shared<VerifyOptions>();
   sub.add_option("-S,--seed", o->seed, "the seed the file was randomized with (above 0)");
   sub.add_option("-f,--filename", o->file_opt, "the file (same as FILE)");
-  sub.add_option("-m,--multi", o->multi, "FILE,SEED: verify several files")->type_name("FILE,SEED");
+  // -M as in creat --multi; -m is upstream's spelling (its creat -m is the mode).
+  sub.add_option("-M,-m,--multi", o->multi, "FILE,SEED: verify several files")
+      ->type_name("FILE,SEED")
+      ->allow_extra_args(false);
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads for --multi (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace famfs::cli {
 
@@ -20,6 +21,7 @@ struct Context {
   int verbose = 0;     // count of -v
   std::FILE* out = stdout;
   std::FILE* err = stderr;
+  mutable std::vector<Error> errors; // every error print_error() printed, in order
 };
 
 // Runs a command after parsing; returns the exit code, or the error that stopped the command
@@ -52,22 +54,25 @@ private:
 
 // Declares -H/--human on `sub`: byte sizes in the command's text report in the short form
 // (1.5G, 512M, 4.0K; core/size_text.hpp) instead of exact bytes. JSON output keeps bytes.
-void add_human_flag(CLI::App& sub, bool& human);
-// The size style -H asks for.
-inline core::SizeStyle size_style(bool human) {
-  return human ? core::SizeStyle::human : core::SizeStyle::bytes;
-}
-// `n` bytes for a text report: "N bytes", or in SizeStyle::human the short form ("1.5G").
-std::string bytes_text(std::uint64_t n, core::SizeStyle style);
+void add_human_flag(CLI::App& sub, bool& human, const char* names = "-H,--human");
+// `n` bytes for a text report: "N bytes", or with `human` the short form ("1.5G").
+std::string bytes_text(std::uint64_t n, bool human);
 
-// Parses a size with an optional k/m/g/t suffix (powers of 1024), e.g. "8m", "4G", "0x1000".
-Result<std::uint64_t> parse_size(const std::string& text);
+// Declares upstream's --fuse (accepted: famfs always serves through FUSE) and -F/--nofuse (the
+// famfs v1 kernel module) on `sub`; `nofuse_refused()` is the error for the latter. Upstream's
+// mount also spells --fuse -f (`fuse_names`).
+void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names = "--fuse");
+Error nofuse_refused();
+
+// Every SIZE argument is read by core::parse_size (core/size_text.hpp): "8m", "4G", "0x1000".
+using core::parse_size;
 // Declares a SIZE option (parse_size() must accept it; parse it again when running).
 CLI::Option* add_size_option(CLI::App& sub,
                              const std::string& names,
                              std::string& value,
                              const std::string& help);
-// Parses an octal mode ("644", "0755"); refuses bits outside 07777.
+// Parses an octal mode ("644", "0755"); refuses bits outside 07777, and setuid, setgid and
+// sticky (log::mode_problem).
 Result<std::uint32_t> parse_mode(const std::string& text);
 
 // One registration function per subcommand file (cli/cmd_<name>.cpp): declares the options on
@@ -85,6 +90,8 @@ RunFn add_getmap(CLI::App& sub);
 RunFn add_check(CLI::App& sub);
 RunFn add_status(CLI::App& sub);
 RunFn add_flush(CLI::App& sub);
+RunFn add_chkread(CLI::App& sub);
+RunFn add_clone(CLI::App& sub);
 
 struct CommandInfo {
   const char* name;
@@ -92,6 +99,7 @@ struct CommandInfo {
   RunFn (*add)(CLI::App&);
   int usage_exit = k_exit_usage; // exit code for bad options (fsck(8) and check use 16)
   int media_exit = k_exit_media; // exit code for a media error (fsck(8) and check use 8)
+  bool hidden = false;           // left out of the command list (test tools: clone)
 };
 
 // The command table, in help order (cli/commands.cpp).

@@ -19,6 +19,9 @@ const std::vector<CommandInfo>& command_table() {
        k_fsck_operational},
       {"status", "show a mount's device, role, log use, daemon and health", &add_status},
       {"flush", "write back and invalidate the memory behind files", &add_flush},
+      {"chkread", "check that reading a file and mapping it give the same bytes", &add_chkread},
+      {"clone", "make a file that shares another's space (a cross-link, to test fsck)", &add_clone,
+       k_exit_usage, k_exit_media, true},
   };
   return k_table;
 }

@@ -8,26 +8,52 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <string>
 
 namespace famfs::cli {
 
+// How the mode of a dax device is read and changed: libdaxctl (core/daxdev.cpp) by default;
+// unit tests substitute a fake sysfs tree.
+struct DaxModeOps {
+  std::function<Result<std::string>(const std::string&)> mode_of =
+      [](const std::string& path) -> Result<std::string> {
+    FAMFS_TRY_ASSIGN(core::DaxInfo info, core::daxdev_info(path));
+    return info.mode;
+  };
+  std::function<Result<std::string>(const std::string&, const std::string&)> set_mode =
+      core::daxdev_set_mode;
+  std::function<Result<void>(const std::string&, const std::string&)> restore_mode =
+      core::daxdev_restore_mode;
+};
+
 class DaxModeSwitch {
 public:
-  // Switches `path` to devdax mode (--set-daxmode was given). For a path that is not a character
-  // device (a backing file, pmem) the option is an error: there is no mode to set.
-  Result<void> apply(const std::string& path) {
+  DaxModeSwitch() = default;
+  explicit DaxModeSwitch(DaxModeOps ops) : m_ops(std::move(ops)) {}
+  DaxModeSwitch(const DaxModeSwitch&) = delete;
+  DaxModeSwitch& operator=(const DaxModeSwitch&) = delete;
+
+  // Does nothing unless `wanted`. For a path that is not a character device (a backing file,
+  // pmem) the option is an error: there is no mode to set. The starting mode is recorded before
+  // anything changes, so a switch that fails half-way is undone too.
+  Result<void> apply(const std::string& path, bool wanted) {
+    if (!wanted) {
+      return {};
+    }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
-      return fail(Errc::unsupported,
-                  "{}: --set-daxmode applies only to dax character devices", path);
+      return fail(Errc::unsupported, "{}: --set-daxmode applies only to dax character devices",
+                  path);
     }
-    FAMFS_TRY_ASSIGN(std::string was, core::daxdev_set_mode(path, "devdax"));
-    if (was != "devdax") {
-      FAMFS_TRACE(1, "{}: switched from {} to devdax mode", path, was);
-      m_path = path;
-      m_original = was;
+    FAMFS_TRY_ASSIGN(std::string was, m_ops.mode_of(path));
+    if (was == "devdax") {
+      return {};
     }
+    m_path = path;
+    m_original = was;
+    FAMFS_TRY(m_ops.set_mode(path, "devdax"));
+    FAMFS_TRACE(1, "{}: switched from {} to devdax mode", path, was);
     return {};
   }
   // The command succeeded: keep the new mode.
@@ -37,7 +63,7 @@ public:
     if (m_path.empty()) {
       return;
     }
-    auto r = core::daxdev_restore_mode(m_path, m_original);
+    auto r = m_ops.restore_mode(m_path, m_original);
     if (r) {
       FAMFS_TRACE(1, "{}: restored {} mode after the failure", m_path, m_original);
     } else {
@@ -46,6 +72,7 @@ public:
   }
 
 private:
+  DaxModeOps m_ops;
   std::string m_path;
   std::string m_original;
 };

@@ -10,6 +10,7 @@ enum ExitStatus : int {
   k_exit_failure = 1, // the command could not do what was asked
   k_exit_usage = 2,   // bad options or arguments
   k_exit_media = 3,   // a media error: device memory could not be read or written (SIGBUS)
+  k_exit_partial = 4, // cp: everything famfs can hold was copied; some sources were skipped
 };
 
 // fsck(8) bits, used by famfs fsck.

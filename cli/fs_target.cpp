@@ -1,11 +1,18 @@
 #include "cli/fs_target.hpp"
 
+#include "cli/daemon_deadline.hpp"
 #include "core/mounts.hpp"
+#include "log/quote.hpp"
 
 #include <fmt/format.h>
 
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <random>
 
 namespace famfs::cli {
@@ -23,7 +30,10 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
     return path;
   }
   std::string rel;
-  auto m = core::famfs_mount_for(path, &rel);
+  auto m = [&] {
+    const DaemonDeadline deadline(path); // resolving the path asks the daemon
+    return core::famfs_mount_for(path, &rel);
+  }();
   if (!m) {
     return Unexpected{with_hint(std::move(m).error(),
                                 "give a path inside a mounted famfs, or use --device DEV with a "
@@ -43,11 +53,21 @@ Result<std::string> FsTarget::relpath(const std::string& path) {
   return rel;
 }
 
+Result<std::string> FsTarget::relpath_inside(const std::string& path) {
+  auto rel = relpath(path);
+  if (!rel && rel.error().code == Errc::not_found) {
+    Error e = std::move(rel).error();
+    e.code = Errc::invalid_argument;
+    return Unexpected{std::move(e)};
+  }
+  return rel;
+}
+
 std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std::string>& paths,
                                                            ErrorTally& failed) {
   std::vector<std::optional<std::string>> rels;
   for (const auto& p : paths) {
-    auto rel = relpath(p);
+    auto rel = relpath_inside(p);
     if (!rel) {
       failed(rel.error());
       rels.emplace_back();
@@ -60,12 +80,12 @@ std::vector<std::optional<std::string>> FsTarget::relpaths(const std::vector<std
 
 std::string FsTarget::display(const std::string& relpath) const {
   if (m_mountpoint.empty()) {
-    return relpath.empty() ? "/" : relpath;
+    return log::quote_name(relpath.empty() ? "/" : relpath);
   }
   if (relpath.empty()) {
-    return m_mountpoint;
+    return log::quote_name(m_mountpoint);
   }
-  return m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath;
+  return log::quote_name(m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath);
 }
 
 void add_device_option(CLI::App& sub, std::string& device, const char* what) {
@@ -78,13 +98,57 @@ void add_device_option(CLI::App& sub, std::string& device, const char* what) {
 
 void OwnerOptions::add_to(CLI::App& sub, const char* mode_help) {
   sub.add_option("-m,--mode", mode, mode_help);
-  sub.add_option("-u,--uid", uid, "owner uid (default: yours)");
-  sub.add_option("-g,--gid", gid, "owner gid (default: yours)");
+  sub.add_option("-u,--uid", uid, "owner: a uid or a user name (default: yours)")
+      ->type_name("USER");
+  sub.add_option("-g,--gid", gid, "group: a gid or a group name (default: yours)")
+      ->type_name("GROUP");
 }
 
+namespace {
+
+// A uid or gid given as a number or a name (`group` says which database to look in).
+Result<std::uint32_t> owner_id(const std::string& text, bool group, const char* option) {
+  if (text.empty()) {
+    return fail(Errc::invalid_argument, "{}: empty", option);
+  }
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (std::isdigit(static_cast<unsigned char>(text.front())) != 0) {
+    if (errno != 0 || *end != 0 || v > 0xfffffffeUL) {
+      return fail(Errc::invalid_argument, "{} {}: not a valid {}", option, text,
+                  group ? "gid" : "uid");
+    }
+    return static_cast<std::uint32_t>(v);
+  }
+  std::vector<char> buf(16384);
+  if (group) {
+    struct group g {};
+    struct group* found = nullptr;
+    if (::getgrnam_r(text.c_str(), &g, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+      return static_cast<std::uint32_t>(found->gr_gid);
+    }
+  } else {
+    struct passwd p {};
+    struct passwd* found = nullptr;
+    if (::getpwnam_r(text.c_str(), &p, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+      return static_cast<std::uint32_t>(found->pw_uid);
+    }
+  }
+  return fail(Errc::invalid_argument, "{} {}: no such {}", option, text, group ? "group" : "user");
+}
+
+} // namespace
+
 Result<core::Owner> OwnerOptions::get(std::uint32_t default_mode) const {
-  core::Owner o{default_mode, uid ? *uid : static_cast<std::uint32_t>(::geteuid()),
-                gid ? *gid : static_cast<std::uint32_t>(::getegid())};
+  core::Owner o{default_mode, static_cast<std::uint32_t>(::geteuid()),
+                static_cast<std::uint32_t>(::getegid())};
+  if (uid) {
+    FAMFS_TRY_ASSIGN(o.uid, owner_id(*uid, false, "--uid"));
+  }
+  if (gid) {
+    FAMFS_TRY_ASSIGN(o.gid, owner_id(*gid, true, "--gid"));
+  }
   if (mode) {
     FAMFS_TRY_ASSIGN(o.mode, parse_mode(*mode));
   }

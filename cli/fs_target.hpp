@@ -24,7 +24,11 @@ public:
   // command must be in the same file system (Errc::invalid_argument otherwise). Errc::not_found
   // when `path` is not inside a mounted famfs.
   Result<std::string> relpath(const std::string& path);
-  // relpath() of each of `paths`, in order; a path that does not resolve is reported to
+  // relpath(), for a path that must name something in the famfs: one outside every famfs mount
+  // (through .., a symlink, or plainly) is a usage error (Errc::invalid_argument, exit 2), the
+  // same mistake and exit code as a --device path escaping the root with "..".
+  Result<std::string> relpath_inside(const std::string& path);
+  // relpath_inside() of each of `paths`, in order; a path that does not resolve is reported to
   // `failed` and left empty.
   std::vector<std::optional<std::string>> relpaths(const std::vector<std::string>& paths,
                                                    ErrorTally& failed);
@@ -50,8 +54,8 @@ void add_device_option(CLI::App& sub, std::string& device, const char* what);
 // The owner options shared by creat, mkdir and cp (-m, -u, -g).
 struct OwnerOptions {
   std::optional<std::string> mode;
-  std::optional<std::uint32_t> uid;
-  std::optional<std::uint32_t> gid;
+  std::optional<std::string> uid; // a number or a user name
+  std::optional<std::string> gid; // a number or a group name
   // Declares -m (with `mode_help`), -u and -g.
   void add_to(CLI::App& sub, const char* mode_help);
   // The owner: -m (else `default_mode`), -u and -g (else the caller's effective uid and gid).

@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 #include "core/size_text.hpp"
+#include "log/quote.hpp"
+#include "log/records.hpp"
 
 #include <fmt/format.h>
 
@@ -9,10 +11,13 @@
 
 namespace famfs::cli {
 
+// Messages may carry names from the user or from a hostile log: control bytes are escaped
+// (log/quote.hpp), so nothing reaches the terminal raw.
 void print_error(const Context& ctx, const Error& e) {
-  fmt::print(ctx.err, "famfs {}: error: {}\n", ctx.command, e.message);
+  ctx.errors.push_back(e);
+  fmt::print(ctx.err, "famfs {}: error: {}\n", ctx.command, log::escape_controls(e.message));
   if (!e.hint.empty()) {
-    fmt::print(ctx.err, "hint: {}\n", e.hint);
+    fmt::print(ctx.err, "hint: {}\n", log::escape_controls(e.hint));
   }
 }
 
@@ -22,7 +27,7 @@ int report(const Context& ctx, const Error& e) {
 }
 
 void print_warning(const Context& ctx, const std::string& message) {
-  fmt::print(ctx.err, "famfs {}: warning: {}\n", ctx.command, message);
+  fmt::print(ctx.err, "famfs {}: warning: {}\n", ctx.command, log::escape_controls(message));
 }
 
 void ErrorTally::operator()(const Error& e) {
@@ -32,63 +37,24 @@ void ErrorTally::operator()(const Error& e) {
   }
 }
 
-void add_human_flag(CLI::App& sub, bool& human) {
-  sub.add_flag("-H,--human", human,
+void add_human_flag(CLI::App& sub, bool& human, const char* names) {
+  sub.add_flag(names, human,
                "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
 }
 
-std::string bytes_text(std::uint64_t n, core::SizeStyle style) {
-  return style == core::SizeStyle::human ? core::human_size(n) : fmt::format("{} bytes", n);
+void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names) {
+  sub.add_flag(fuse_names)
+      ->description("accepted for upstream famfs scripts: famfs always works through FUSE");
+  sub.add_flag("-F,--nofuse", nofuse, "refused: the famfs v1 kernel module is not supported");
 }
 
-Result<std::uint64_t> parse_size(const std::string& text) {
-  if (text.empty()) {
-    return fail(Errc::invalid_argument, "empty size");
-  }
-  if (text.front() == '-' || text.front() == '+' || text.front() == ' ') {
-    return fail(Errc::invalid_argument, "{}: not a size", text);
-  }
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 0);
-  if (errno != 0 || end == text.c_str()) {
-    return fail(Errc::invalid_argument, "{}: not a size", text);
-  }
-  std::string_view rest(end);
-  unsigned shift = 0;
-  if (!rest.empty()) {
-    switch (rest.front()) {
-    case 'k':
-    case 'K':
-      shift = 10;
-      break;
-    case 'm':
-    case 'M':
-      shift = 20;
-      break;
-    case 'g':
-    case 'G':
-      shift = 30;
-      break;
-    case 't':
-    case 'T':
-      shift = 40;
-      break;
-    default:
-      return fail(Errc::invalid_argument, "{}: not a size (suffixes are k, m, g, t)", text);
-    }
-    rest.remove_prefix(1);
-    if (rest == "iB" || rest == "ib" || rest == "B" || rest == "b") {
-      rest = {};
-    }
-    if (!rest.empty()) {
-      return fail(Errc::invalid_argument, "{}: not a size (suffixes are k, m, g, t)", text);
-    }
-  }
-  if (shift > 0 && v > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
-    return fail(Errc::invalid_argument, "{}: size too large", text);
-  }
-  return static_cast<std::uint64_t>(v) << shift;
+Error nofuse_refused() {
+  return make_error(Errc::unsupported, "--nofuse: the famfs v1 kernel module is not supported; "
+                                       "this famfs always works through FUSE");
+}
+
+std::string bytes_text(std::uint64_t n, bool human) {
+  return human ? core::human_size(n) : fmt::format("{} bytes", n);
 }
 
 CLI::Option* add_size_option(CLI::App& sub,
@@ -111,7 +77,11 @@ Result<std::uint32_t> parse_mode(const std::string& text) {
   if (text.empty() || errno != 0 || *end != 0 || v > 07777) {
     return fail(Errc::invalid_argument, "{}: not an octal mode", text);
   }
-  return static_cast<std::uint32_t>(v);
+  const auto mode = static_cast<std::uint32_t>(v);
+  if (auto why = log::mode_problem(mode); !why.empty()) {
+    return fail(Errc::invalid_argument, "-m {}: {}", text, why);
+  }
+  return mode;
 }
 
 } // namespace famfs::cli

@@ -232,4 +232,49 @@ Result<log::Fmap> Allocator::allocate_interleaved(u64 size, const Interleave& il
       "famfs never frees space; use fewer strips, or make a file system on a larger device")};
 }
 
+namespace {
+
+BucketStats range_stats(const Allocator& a, u64 from, u64 to) {
+  const u64 au = a.geometry().alloc_unit;
+  BucketStats b;
+  b.size = (to - from) * au;
+  u64 run = 0;
+  auto end_run = [&] {
+    if (run == 0) {
+      return;
+    }
+    b.free_fragments++;
+    b.largest_free = std::max(b.largest_free, run * au);
+    b.smallest_free = b.smallest_free == 0 ? run * au : std::min(b.smallest_free, run * au);
+    run = 0;
+  };
+  for (u64 u = from; u < to; ++u) {
+    if (a.in_use(u)) {
+      b.in_use += au;
+      end_run();
+    } else {
+      b.free += au;
+      run++;
+    }
+  }
+  end_run();
+  return b;
+}
+
+} // namespace
+
+Result<BucketReport> bucket_stats(const Allocator& a, u64 n) {
+  if (n == 0 || n > a.units()) {
+    return fail(Errc::invalid_argument, "{} buckets: give 1 to {} (the allocation units)", n,
+                a.units());
+  }
+  const u64 per = a.units() / n;
+  BucketReport r;
+  r.overhang = a.geometry().dev_size - n * per * a.geometry().alloc_unit;
+  for (u64 i = 0; i < n; ++i) {
+    r.buckets.push_back(range_stats(a, i * per, (i + 1) * per));
+  }
+  return r;
+}
+
 } // namespace famfs::core

@@ -105,7 +105,10 @@ private:
   bool find_run(u64 from, u64 limit, u64 n, u64& start) const;
   void set_range(u64 start, u64 n);
   void clear_range(u64 start, u64 n);
-  u64 units_for(u64 bytes) const { return (bytes + m_geo.alloc_unit - 1) / m_geo.alloc_unit; }
+  // Rounds up without wrapping (a size near 2^64 needs 2^64 / unit units, not 0).
+  u64 units_for(u64 bytes) const {
+    return bytes / m_geo.alloc_unit + (bytes % m_geo.alloc_unit != 0 ? 1 : 0);
+  }
   u64 next_random();
   Error full_error(u64 size, u64 need) const;
 
@@ -117,5 +120,22 @@ private:
   u64 m_rng = 0;
   std::vector<u64> m_bits; // bit i = unit i in use
 };
+
+// Upstream's fsck -B: the allocation bitmap cut into `n` equal ranges of whole allocation units
+// (the bytes after the last whole range are the overhang), with use and free fragments per
+// range. Errc::invalid_argument when `n` is 0 or more than the units.
+struct BucketStats {
+  u64 size = 0;   // bytes
+  u64 in_use = 0; // bytes
+  u64 free = 0;   // bytes
+  u64 free_fragments = 0;
+  u64 largest_free = 0;  // bytes; 0 without a free fragment
+  u64 smallest_free = 0; // bytes
+};
+struct BucketReport {
+  u64 overhang = 0; // bytes
+  std::vector<BucketStats> buckets;
+};
+Result<BucketReport> bucket_stats(const Allocator& a, u64 n);
 
 } // namespace famfs::core

@@ -1,4 +1,5 @@
 // Everything that talks to libdaxctl lives here.
+#include "core/dax_sysfs.hpp"
 #include "core/device.hpp"
 
 #include <daxctl/libdaxctl.h>
@@ -19,27 +20,6 @@ namespace {
 struct CtxDeleter {
   void operator()(daxctl_ctx* c) const { daxctl_unref(c); }
 };
-
-// The driver a dax device is bound to, from sysfs: device_dax (devdax), fsdev_dax (famfs),
-// kmem (system-ram) or none (unbound).
-std::string driver_mode(const std::string& devname) {
-  std::error_code ec;
-  auto link = std::filesystem::read_symlink("/sys/bus/dax/devices/" + devname + "/driver", ec);
-  if (ec) {
-    return "unbound";
-  }
-  auto drv = link.filename().string();
-  if (drv == "device_dax") {
-    return "devdax";
-  }
-  if (drv == "fsdev_dax") {
-    return "famfs";
-  }
-  if (drv == "kmem") {
-    return "system-ram";
-  }
-  return drv;
-}
 
 // The libdaxctl device behind a char device, or an error naming `path`.
 Result<daxctl_dev*> find_dev(daxctl_ctx* ctx, const std::string& path) {
@@ -187,7 +167,7 @@ Result<DaxInfo> daxdev_info(const std::string& path) {
   } else if (!daxctl_dev_is_enabled(dev)) {
     info.mode = "unbound";
   } else {
-    info.mode = driver_mode(daxctl_dev_get_devname(dev));
+    info.mode = dax_driver_mode(daxctl_dev_get_devname(dev));
   }
   return info;
 }

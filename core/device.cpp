@@ -1,5 +1,7 @@
 #include "core/device.hpp"
 
+#include "core/dax_sysfs.hpp"
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -68,21 +70,8 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
   } else if (S_ISCHR(st.st_mode)) {
     d.m_kind = DeviceKind::devdax;
     FAMFS_TRY_ASSIGN(DaxInfo info, daxdev_info(path));
-    if (info.mode == "system-ram") {
-      return fail(Errc::unsupported,
-                  "{}: dax device is in system-ram mode; switch it to devdax (--set-daxmode, "
-                  "or daxctl reconfigure-device --mode=devdax)",
-                  path);
-    }
-    if (info.mode == "unbound") {
-      return fail(Errc::unsupported,
-                  "{}: dax device is not bound to a driver (--set-daxmode binds it to devdax)",
-                  path);
-    }
-    if (info.mode != "devdax" && info.mode != "famfs") {
-      return fail(Errc::unsupported, "{}: dax device is bound to an unknown driver '{}'", path,
-                  info.mode);
-    }
+    // We map the device ourselves: devdax mode only (core/dax_sysfs.cpp).
+    FAMFS_TRY(dax_mode_mappable(path, info.mode));
     if (info.align != 0 && info.align % 0x200000 != 0) {
       return fail(Errc::unsupported, "{}: dax alignment {:#x} is not a multiple of 2 MiB", path,
                   info.align);
@@ -111,6 +100,37 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
     shrink_for_test(path, size);
   }
   return d;
+}
+
+Result<void> Device::reserve(std::uint64_t off, std::uint64_t len) const {
+  FAMFS_ASSERT(off <= size() && len <= size() - off);
+  if (m_kind != DeviceKind::file || len == 0) {
+    return {};
+  }
+  while (
+      ::fallocate(m_fd.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(off), static_cast<off_t>(len))
+      != 0) {
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    if (err == ENOSPC) {
+      return Unexpected{with_hint(
+          Error{Errc::no_space,
+                err,
+                fmt::format("{}: no space left on the backing file system (writing {} bytes at "
+                            "offset {:#x} of the sparse backing file)",
+                            m_path, len, off),
+                {}},
+          "free space on the file system that holds the backing file (famfs mkfs --size "
+          "checks that the whole file fits)")};
+    }
+    if (err == EOPNOTSUPP || err == ENOSYS) {
+      return {}; // nothing to reserve with; the write itself will tell
+    }
+    return sys_error(err, fmt::format("{}: reserving {} bytes at offset {:#x}", m_path, len, off));
+  }
+  return {};
 }
 
 Result<void> Device::persist(std::uint64_t off, std::uint64_t len) const {

@@ -33,6 +33,11 @@ public:
   std::span<std::byte> bytes() const { return m_map.bytes(); }
   std::byte* at(std::uint64_t off) const { return m_map.data() + off; }
 
+  // Allocates the backing store of [off, off+len) before it is written. A regular backing file
+  // is usually sparse: writing a hole when its file system (a tmpfs) is full raises SIGBUS,
+  // which would look like a media error. Here it is Errc::no_space, "no space left on the
+  // backing file system". Memory devices, and file systems without fallocate, need nothing.
+  Result<void> reserve(std::uint64_t off, std::uint64_t len) const;
   // Makes [off, off+len) durable and visible to other hosts: msync for files, cache-line
   // write-back (clwb, else clflushopt, else clflush) plus a fence for memory devices.
   Result<void> persist(std::uint64_t off, std::uint64_t len) const;

@@ -43,6 +43,10 @@ Result<void> write_pattern(const Device& dev, const log::Fmap& map, u64 size, u6
   PatternStream ps(seed);
   Result<void> r;
   log::for_each_piece(map, 0, size, [&](u64, log::Piece p) {
+    r = dev.reserve(p.dev_off, p.len);
+    if (!r) {
+      return false;
+    }
     ps.fill(std::span<std::byte>(dev.at(p.dev_off), p.len));
     r = dev.persist(p.dev_off, p.len);
     return bool(r);
@@ -100,7 +104,10 @@ Result<void> pread_full(int fd, std::byte* dst, u64 len, u64 off) {
 Result<void> copy_item(const Device& dev, const log::Fmap& map, u64 off, u64 len, int fd) {
   Result<void> r;
   log::for_each_piece(map, off, len, [&](u64 file_off, log::Piece p) {
-    r = pread_full(fd, dev.at(p.dev_off), p.len, file_off);
+    r = dev.reserve(p.dev_off, p.len);
+    if (r) {
+      r = pread_full(fd, dev.at(p.dev_off), p.len, file_off);
+    }
     if (r) {
       r = dev.persist(p.dev_off, p.len);
     }

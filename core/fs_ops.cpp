@@ -65,6 +65,18 @@ Result<u64> Session::parent_of(const std::vector<std::string>& parts, std::strin
   return parent;
 }
 
+namespace {
+
+// Only log::k_mode_bits are written: the rule of log::mode_problem, for every command.
+Result<void> check_mode(const Owner& owner, std::string_view rel) {
+  if (auto why = log::mode_problem(owner.mode); !why.empty()) {
+    return fail(Errc::invalid_argument, "{}: {}", rel, why);
+  }
+  return {};
+}
+
+} // namespace
+
 u64 Session::apply_queued(const log::LogEntry& e, Contents contents) {
   ReplayReport scratch;
   const Applied a = m_tree.apply(m_next_index, e, scratch);
@@ -92,6 +104,7 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   }
   FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(req.relpath));
   const std::string rel = log::join_path(parts);
+  FAMFS_TRY(check_mode(req.owner, rel));
   if (parts.empty()) {
     return fail(Errc::exists, "{}: is the file system root, a directory",
                 req.relpath.empty() ? "/" : req.relpath);
@@ -116,9 +129,9 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   f.flags = log::k_fm_all_hosts_rw;
   f.uid = req.owner.uid;
   f.gid = req.owner.gid;
-  f.mode = req.owner.mode & 07777;
+  f.mode = req.owner.mode;
   f.relpath = rel;
-  auto fmap = m_alloc.allocate(req.size, il);
+  auto fmap = req.fmap ? Result<log::Fmap>(*req.fmap) : m_alloc.allocate(req.size, il);
   if (!fmap) {
     return with_context(std::move(fmap).error(), rel);
   }
@@ -127,20 +140,28 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
   e.type = log::EntryType::file;
   e.body = f;
   if (auto v = log::validate_for_encoding(e); !v) {
-    m_alloc.release(f.fmap);
+    if (!req.fmap) {
+      m_alloc.release(f.fmap);
+    }
     return with_context(std::move(v).error(), rel);
   }
   const u64 index = apply_queued(e, req.contents);
   return FilePlan{rel, req.size, f.fmap, false, index};
 }
 
-Result<std::vector<std::string>>
-Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) {
+Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
+                                                  const Owner& owner,
+                                                  Parents parents,
+                                                  const std::optional<Owner>& parents_owner) {
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
   FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(relpath));
   const std::string rel = log::join_path(parts);
+  FAMFS_TRY(check_mode(owner, rel));
+  if (parents_owner) {
+    FAMFS_TRY(check_mode(*parents_owner, rel));
+  }
   std::vector<std::string> made;
   if (parts.empty()) {
     if (parents == Parents::yes) {
@@ -181,9 +202,10 @@ Session::add_dir(std::string_view relpath, const Owner& owner, Parents parents) 
                                  parts.begin() + static_cast<std::ptrdiff_t>(first_missing));
   for (std::size_t i = first_missing; i < parts.size(); ++i) {
     level.push_back(parts[i]);
+    const Owner& o = i + 1 < parts.size() && parents_owner ? *parents_owner : owner;
     log::LogEntry e;
     e.type = log::EntryType::mkdir;
-    e.body = log::MkdirEntry{owner.uid, owner.gid, owner.mode & 07777, log::join_path(level)};
+    e.body = log::MkdirEntry{o.uid, o.gid, o.mode, log::join_path(level)};
     made.push_back(log::join_path(level));
     apply_queued(e, Contents::as_allocated);
   }

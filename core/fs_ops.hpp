@@ -16,13 +16,15 @@
 #include "core/tree.hpp"
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace famfs::core {
 
-// Permission bits and owner of a new object, applied exactly as given (0 included).
+// Permission bits and owner of a new object, applied exactly as given (0 included). A mode with
+// bits beyond log::k_mode_bits (setuid, setgid, sticky, or not a mode) is refused.
 struct Owner {
   u32 mode = 0;
   u32 uid = 0;
@@ -42,6 +44,9 @@ struct FileRequest {
   u64 size = 0;        // 0: an existing file keeps its size; a new file is refused
   Owner owner;
   Interleave interleave; // all zero: contiguous
+  // Given: the new file gets this map as it is, nothing allocated (famfs clone's deliberate
+  // cross-link, for testing fsck).
+  std::optional<log::Fmap> fmap;
   Contents contents = Contents::as_allocated;
 };
 
@@ -67,16 +72,22 @@ public:
   static Result<Session> open(Image img, u64 seed);
 
   // Queues a file. Existing file of the same size (or size 0 asked): reused, nothing queued.
-  // Errors: the parent is missing or not a directory; the path is a directory; an existing file
-  // of another size (Errc::exists); size 0 for a new file; bad interleave parameters; no space
+  // Errors: a mode beyond log::k_mode_bits (Errc::invalid_argument); the parent is missing or
+  // not a directory; the path is a directory; an existing file of another size (Errc::exists);
+  // size 0 for a new file; bad interleave parameters; no space
   // (Errc::no_space, the bitmap unchanged). A failed request leaves the session unchanged.
   Result<FilePlan> add_file(const FileRequest& req);
 
   // Queues one directory, or with Parents::yes every missing level. Returns the relpaths
-  // queued (none when it already exists and Parents::yes). Errors: exists (Parents::no), a
-  // level is a file, a missing parent (Parents::no), the root without Parents::yes.
-  Result<std::vector<std::string>>
-  add_dir(std::string_view relpath, const Owner& owner, Parents parents);
+  // queued (none when it already exists and Parents::yes). Errors: a mode beyond
+  // log::k_mode_bits, exists (Parents::no), a
+  // level is a file, a missing parent (Parents::no), the root without Parents::yes. `owner` is
+  // the last level's; missing levels above it get `parents_owner` when given (GNU mkdir -p:
+  // -m applies to the last component only), else `owner`.
+  Result<std::vector<std::string>> add_dir(std::string_view relpath,
+                                           const Owner& owner,
+                                           Parents parents,
+                                           const std::optional<Owner>& parents_owner = {});
 
   // Records that the data of a file queued with Contents::to_write is written and persisted, so
   // its entry may be appended. A no-op for an existing file (nothing queued); Errc::internal

@@ -18,7 +18,8 @@
 //               its parent created earlier as a directory, no duplicate path; extents on a known
 //               device, inside it, outside the superblock and log, aligned to the allocation unit,
 //               at most 16 extents / 16 strips, covering the file size; no allocation unit claimed
-//               by two files (cross-links, naming both).
+//               by two files (cross-links, naming both); a mode of only permission bits 0777
+//               (log::mode_problem); files of size 0 are noted (info).
 // Statistics are gathered the way upstream's famfs_fsck_scan does, so the summary text matches
 // upstream's line for line on the same image.
 #pragma once
@@ -78,6 +79,9 @@ enum class ProblemKind {
   extent_bounds,    // past the end of the device
   extent_reserved,  // inside the superblock and log region
   extent_short,     // extents hold fewer bytes than the file size
+  entry_mode,       // a mode famfs does not accept (log::mode_problem): bits above 07777 (error),
+                    // setuid, setgid or sticky (warning: upstream's creat/mkdir -m can write them)
+  file_empty,       // a file of size 0 (info: valid in the format, but no famfs command makes one)
   cross_link,       // an allocation unit claimed by two files (`index` and `other`)
 };
 const char* to_string(ProblemKind k);
@@ -144,9 +148,14 @@ class Device;
 // reading metadata another host may have written (a no-op on regular files).
 void invalidate_metadata(const Device& dev);
 
+// How check_device() reads the superblock region and the log: through the device mapping (the
+// default), or with read(2) into memory (upstream's fsck -r, for devices whose mapping and
+// read path may disagree).
+enum class MetadataAccess { mmap, read };
+
 // Opens `path` read-only (a backing file or a device) and checks it. Errors only for what stops
-// the check from running (the device cannot be opened or mapped).
-Result<Report> check_device(const std::string& path);
+// the check from running (the device cannot be opened, mapped or read).
+Result<Report> check_device(const std::string& path, MetadataAccess access = MetadataAccess::mmap);
 
 // Upstream's summary text (spec §8.1): superblock, log stats, capacity (omitted when there are
 // collisions), log counts, then with Detail::verbose the struct-size block. Empty when !usable().

@@ -1,16 +1,19 @@
 // Whether a file system a reader has replayed part of is still the one it replayed: the checks
-// the mount daemon (fuse/server.cpp) and libfamfs (lib/) make before they trust new log entries.
+// the mount daemon (fuse/log_follower.cpp) and libfamfs (lib/) make before they trust new log
+// entries.
 // A clobber is another mkfs over the device, a log rewritten or shrunk under the reader, or a
 // superblock or log header that no longer validates. Space is never reused in famfs, so a
 // reader that has not seen a clobber may keep serving what it replayed.
 #pragma once
 
 #include "core/device.hpp"
+#include "core/image.hpp"
 #include "core/tree.hpp"
 #include "log/log_view.hpp"
 #include "log/uuid.hpp"
 
 #include <string>
+#include <vector>
 
 namespace famfs::core {
 
@@ -33,5 +36,12 @@ struct ReplayMark {
 // first on non-coherent memory.
 std::string
 clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogView>& view);
+
+// What makes a file system less than whole as a mount would see it, though nothing changed
+// under the reader: replay that stops at a damaged log entry (the files logged after it are
+// missing from the mount), and a device shorter than its superblock says (files past the end
+// cannot be read). One sentence per problem, empty when there is none; an unreadable log is the
+// one problem. famfs status reports these as not healthy, famfs mount warns; fsck says more.
+std::vector<std::string> health_problems(const Image& img);
 
 } // namespace famfs::core

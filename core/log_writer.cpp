@@ -20,6 +20,19 @@ Error log_full_error(const log::LogHeader& h, u64 needed) {
                    "make a file system with a larger --loglen");
 }
 
+Result<UniqueFd> lock_log(const std::string& device) {
+  UniqueFd lock(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!lock) {
+    return sys_error(errno, device);
+  }
+  while (::flock(lock.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      return sys_error(errno, device + ": flock");
+    }
+  }
+  return lock;
+}
+
 Result<LogWriter> LogWriter::open(const Image& img) {
   FAMFS_TRY_ASSIGN(Role role, img.role());
   if (role != Role::master) {
@@ -34,16 +47,7 @@ Result<LogWriter> LogWriter::open(const Image& img) {
   if (!img.device().writable()) {
     return fail(Errc::internal, "{}: device opened read-only", img.device().path());
   }
-  // A separate open file description, so that the lock is per LogWriter, not per process.
-  UniqueFd lock(::open(img.device().path().c_str(), O_RDONLY | O_CLOEXEC));
-  if (!lock) {
-    return sys_error(errno, img.device().path());
-  }
-  while (::flock(lock.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      return sys_error(errno, img.device().path() + ": flock");
-    }
-  }
+  FAMFS_TRY_ASSIGN(UniqueFd lock, lock_log(img.device().path()));
   LogWriter w;
   w.m_device = img.device().path();
   w.m_lock = std::move(lock);
@@ -96,6 +100,7 @@ Result<u64> LogWriter::append_batch(const Image& img, std::span<log::LogEntry> e
   if (n == 0) {
     return first;
   }
+  FAMFS_TRY(dev.reserve(log_off + log::entry_offset(first), n * log::k_log_entry_size));
   for (u64 k = 0; k < n; ++k) {
     log::LogEntry& e = entries[k];
     e.seqnum = first + k;

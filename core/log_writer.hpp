@@ -11,6 +11,11 @@
 
 namespace famfs::core {
 
+// Takes the log lock of `device` (flock(LOCK_EX) on an open file description of its own, so the
+// lock is per caller, not per process), waiting while another holds it. Released when the
+// descriptor closes. mkfs holds it too, so a new file system never lands under an append.
+Result<UniqueFd> lock_log(const std::string& device);
+
 // A locked append session. Holds flock(LOCK_EX) on the device (or backing file) for its
 // lifetime, so every famfs process on this host appends one at a time. Only the master may open
 // one. Re-reads the log header after locking, so it always appends after the newest entry.

@@ -1,7 +1,10 @@
 #include "core/mkfs.hpp"
 
 #include "core/device.hpp"
+#include "core/log_writer.hpp"
 #include "core/mounts.hpp"
+#include "core/signatures.hpp"
+#include "core/size_text.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 #include "core/unique_fd.hpp"
@@ -10,13 +13,16 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace famfs::core {
 
@@ -38,18 +44,65 @@ Result<void> check_log_len(u64 log_len) {
 
 namespace {
 
-Result<void> prepare_backing_file(const std::string& path, u64 size) {
+// A backing file this mkfs created: removed again unless keep() is called, so a failed mkfs
+// leaves nothing behind. A file that existed before is never removed (nor shrunk).
+class CreatedFile {
+public:
+  CreatedFile() = default;
+  CreatedFile(const CreatedFile&) = delete;
+  CreatedFile& operator=(const CreatedFile&) = delete;
+  ~CreatedFile() {
+    if (!m_path.empty()) {
+      ::unlink(m_path.c_str());
+    }
+  }
+  void set(std::string path) { m_path = std::move(path); }
+  void keep() { m_path.clear(); }
+
+private:
+  std::string m_path;
+};
+
+// Refuses to grow a backing file by `more` bytes when its file system has less free: the
+// mapping would otherwise fault (SIGBUS) on the first write past the free space.
+Result<void> check_free_space(const std::string& path, bool exists, u64 size, u64 more) {
+  // Built, not assigned: GCC 12 -O3 warns (-Wrestrict) on assigning a literal to a string here.
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  const std::string where = parent.empty() ? std::string(".") : parent;
+  const std::string& dir = exists ? path : where;
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) {
+    return sys_error(errno, dir);
+  }
+  const u64 avail = static_cast<u64>(vfs.f_bavail) * vfs.f_frsize;
+  if (more > avail) {
+    return Unexpected{
+        with_hint(make_error(Errc::no_space, "{}: {} is larger than the {} free on {}", path,
+                             size_words(size), size_words(avail), where),
+                  "free space there, or choose a smaller --size")};
+  }
+  return {};
+}
+
+// Creates `path` (remembered in `created`) or grows it, sparse, to `size`; never shrinks.
+Result<void> prepare_backing_file(const std::string& path, u64 size, CreatedFile& created) {
   struct stat st {};
   bool exists = ::stat(path.c_str(), &st) == 0;
   if (exists && !S_ISREG(st.st_mode)) {
     return fail(Errc::invalid_argument, "{}: --size applies only to regular backing files", path);
   }
-  if (exists && static_cast<u64>(st.st_size) >= size) {
+  const u64 have = exists ? static_cast<u64>(st.st_size) : 0;
+  if (exists && have >= size) {
     return {}; // never shrink
   }
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  FAMFS_TRY(check_free_space(path, exists, size, size - have));
+  // O_EXCL: only a file this call made is ever removed on failure.
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | (exists ? 0 : O_CREAT | O_EXCL), 0600));
   if (!fd) {
     return sys_error(errno, path);
+  }
+  if (!exists) {
+    created.set(path);
   }
   if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
     return sys_error(errno, path);
@@ -109,14 +162,46 @@ void zero_range(const Device& dev, u64 off, u64 len) {
   std::memset(dev.at(off), 0, len);
 }
 
+// `n` as a size argument in the largest unit that holds it exactly ("12m", "3k", "100").
+std::string size_arg(u64 n) {
+  static constexpr std::pair<unsigned, char> k_units[] = {
+      {40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
+  for (const auto& [shift, suffix] : k_units) {
+    if (n != 0 && n % (u64{1} << shift) == 0) {
+      return fmt::format("{}{}", n >> shift, suffix);
+    }
+  }
+  return fmt::format("{}", n);
+}
+
+// Another file system or a partition table on the device (libblkid): refused without
+// Force::yes; with it, their signatures are erased so that nothing reports them afterwards.
+// A devdax device is not a block device and carries nothing blkid knows.
+Result<void> handle_foreign(const Device& dev, const std::string& path, Force force) {
+  if (dev.kind() == DeviceKind::devdax) {
+    return {};
+  }
+  const Wipe wipe = force == Force::yes ? Wipe::yes : Wipe::no;
+  FAMFS_TRY_ASSIGN(auto found, foreign_signatures(dev.fd(), path, wipe));
+  if (!found.empty() && force == Force::no) {
+    std::string what = found.front();
+    for (std::size_t i = 1; i < found.size(); ++i) {
+      what += " and " + found[i];
+    }
+    return Unexpected{with_hint(make_error(Errc::exists, "{}: contains {}", path, what),
+                                "use --force to overwrite it (its data is lost)")};
+  }
+  return {};
+}
+
 Error too_small(const std::string& path, u64 size, u64 log_len) {
   const u64 need = min_device_size(log_len);
   return with_hint(
       make_error(Errc::invalid_argument,
-                 "{}: device of {} bytes is too small; a file system with a {}-byte log needs at "
-                 "least {} bytes (superblock, log and one allocation unit)",
-                 path, size, log_len, need),
-      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", need));
+                 "{}: device of {} bytes is too small; a file system with a {} log needs at "
+                 "least {} bytes ({}: superblock, log and one allocation unit)",
+                 path, size, size_arg(log_len), need, size_arg(need)),
+      fmt::format("grow a backing file with --size {}, or use a smaller --loglen", size_arg(need)));
 }
 
 } // namespace
@@ -132,6 +217,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{with_hint(make_error(Errc::busy, "{}: device is mounted on {}", path, mnt),
                                 fmt::format("unmount it first: famfs umount {}", mnt))};
   }
+  CreatedFile created; // removed on any failure below
   if (opts.create_size != 0 && !kill) {
     // Refuse a too-small --size before creating or growing anything.
     struct stat st {};
@@ -147,7 +233,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     if (std::max(have, opts.create_size) < min_device_size(opts.log_len)) {
       return Unexpected{too_small(path, std::max(have, opts.create_size), opts.log_len)};
     }
-    FAMFS_TRY(prepare_backing_file(path, opts.create_size));
+    FAMFS_TRY(prepare_backing_file(path, opts.create_size, created));
   }
   {
     struct stat st {};
@@ -171,6 +257,8 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{std::move(opened).error()};
   }
   Device dev = std::move(*opened);
+  // Under the log lock: a creat or cp appending to the old file system finishes first.
+  FAMFS_TRY_ASSIGN(UniqueFd log_lock, lock_log(path));
 
   const Existing existing = find_existing(dev);
   if (kill) {
@@ -191,6 +279,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
     return Unexpected{too_small(path, dev.size(), opts.log_len)};
   }
   FAMFS_TRY_ASSIGN(log::Uuid host, get_system_uuid());
+  FAMFS_TRY(handle_foreign(dev, path, opts.force));
 
   log::Superblock sb;
   sb.log_len = opts.log_len;
@@ -206,9 +295,14 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   //   2. the log is zeroed and given its header, and persisted;
   //   3. the backup superblock is written and persisted;
   //   4. the primary superblock is written and persisted last: only now is there a file system.
+  // A sparse backing file on a full file system: "no space", before anything is written.
+  FAMFS_TRY(dev.reserve(0, log::k_superblock_size));
+  FAMFS_TRY(dev.reserve(log::k_backup_sb_offset, log::k_superblock_size));
+  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size));
   FAMFS_TRY(zero_magics(dev, existing));
   auto logspan = dev.bytes().subspan(log::k_log_offset, opts.log_len);
   zero_range(dev, log::k_log_offset, opts.log_len);
+  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size)); // the punch freed it
   log::encode_log_header(log::make_log_header(opts.log_len), logspan);
   FAMFS_TRY(dev.persist(log::k_log_offset, opts.log_len));
   log::encode_superblock(sb, dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size));
@@ -221,6 +315,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   }
   FAMFS_TRACE(1, "mkfs {}: log {} bytes, {} slots", path, opts.log_len,
               log::slots_for(opts.log_len));
+  created.keep();
   return *written;
 }
 

@@ -27,7 +27,10 @@ Result<void> check_log_len(log::u64 log_len);
 
 // Formats `path`. Refuses (before writing anything) a bad log length, a device mounted anywhere,
 // a device too small for superblock + log + one allocation unit (naming the minimum), and an
-// existing famfs (a superblock magic in the primary or backup slot) without Force::yes.
+// existing famfs (a superblock magic in the primary or backup slot) without Force::yes, and a
+// create_size that needs more than the free space of the backing file's file system
+// (Errc::no_space: "100 TiB is larger than the 64 MiB free on /dev/shm"). A backing file that
+// mkfs created is removed again when it fails; one that existed before is never removed.
 // Then: zeroes the magics of an existing file system, writes and persists the zeroed log with
 // its header, then the backup superblock (0x1ff000), then the primary superblock last.
 // With Kill::yes and Force::yes it only zeroes the superblock magics (primary and backup) and

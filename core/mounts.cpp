@@ -1,9 +1,14 @@
 #include "core/mounts.hpp"
 
+#include <fmt/format.h>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
-#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -50,7 +55,7 @@ Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path) {
     while (ls >> tok && tok != "-") {
     }
     MountEntry m;
-    ls >> m.fstype >> m.source;
+    ls >> m.fstype >> m.source >> m.super_options;
     m.mountpoint = unescape(mnt);
     m.source = unescape(m.source);
     m.options = opts;
@@ -59,11 +64,30 @@ Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path) {
   return out;
 }
 
+Result<std::string> device_identity(const std::string& device) {
+  struct stat st {};
+  if (::stat(device.c_str(), &st) != 0) {
+    return sys_error(errno, device);
+  }
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    return fmt::format("dev-{}:{}", major(st.st_rdev), minor(st.st_rdev));
+  }
+  return fmt::format("file-{}:{}-{}", major(st.st_dev), minor(st.st_dev), st.st_ino);
+}
+
 Result<bool> device_is_mounted(const std::string& device, std::string* mountpoint) {
   FAMFS_TRY_ASSIGN(auto mounts, read_mounts());
   const std::string want = real_path(device);
+  const auto id = device_identity(device);
+  auto same = [&](const std::string& source) {
+    if (source == want || real_path(source) == want) {
+      return true;
+    }
+    auto other = id ? device_identity(source) : id;
+    return id && other && *other == *id;
+  };
   for (const auto& m : mounts) {
-    if (!m.source.empty() && m.source[0] == '/' && (m.source == want || real_path(m.source) == want)) {
+    if (!m.source.empty() && m.source[0] == '/' && same(m.source)) {
       if (mountpoint != nullptr) {
         *mountpoint = m.mountpoint;
       }

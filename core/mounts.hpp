@@ -12,16 +12,23 @@ namespace famfs::core {
 inline constexpr const char* k_fstype = "fuse.famfs";
 
 struct MountEntry {
-  std::string mountpoint; // unescaped
-  std::string fstype;     // "fuse.famfs", ...
-  std::string source;     // the device path for famfs mounts
-  std::string options;    // per-mount options ("rw,nosuid,...")
+  std::string mountpoint;    // unescaped
+  std::string fstype;        // "fuse.famfs", ...
+  std::string source;        // the device path for famfs mounts
+  std::string options;       // per-mount options ("rw,nosuid,...")
+  std::string super_options; // the file system's options ("rw,user_id=0,group_id=0,...")
 };
 
 // Every mount of this mount namespace (parsed from `mountinfo_path`, for tests).
 Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path = "/proc/self/mountinfo");
 
-// The mount whose source is `device` (compared by realpath), if any.
+// A device's identity, the same through every path and hard link that names it: "dev-M:m" (the
+// device number) for a character or block device, "file-M:m-INODE" (file system and inode) for
+// a backing file.
+Result<std::string> device_identity(const std::string& device);
+
+// The mount whose source is `device` (compared by realpath, then by device_identity, so a hard
+// link or another path to a mounted image counts), if any.
 Result<bool> device_is_mounted(const std::string& device, std::string* mountpoint = nullptr);
 
 // The famfs mount that contains `path` (an existing or not-yet-existing path; compared after

@@ -228,7 +228,7 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
   siblings.emplace_hint(at, n.name, n.ino);
   if (is_file) {
     const auto& f = std::get<log::FileEntry>(e.body);
-    n.mode = f.mode & 07777;
+    n.mode = f.mode & log::k_mode_bits; // fsck reports the other bits
     n.uid = f.uid;
     n.gid = f.gid;
     n.size = f.size;
@@ -237,7 +237,7 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     report.new_files++;
   } else {
     const auto& m = std::get<log::MkdirEntry>(e.body);
-    n.mode = m.mode & 07777;
+    n.mode = m.mode & log::k_mode_bits;
     n.uid = m.uid;
     n.gid = m.gid;
     m_nodes[*parent - 1].subdirs++; // kept here so that GETATTR's nlink is O(1)

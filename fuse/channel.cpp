@@ -223,7 +223,8 @@ Result<void> unmount(const std::string& mountpoint, Lazy lazy) {
   argv.push_back(mountpoint);
   FAMFS_TRY_ASSIGN(int rc, run_program(argv, -1, {}));
   if (rc != 0) {
-    return fail(Errc::busy, "{}: {} -u failed (exit status {})", mountpoint, k_fusermount, rc);
+    // Not necessarily busy: fusermount3 printed its reason above.
+    return fail(Errc::io, "{}: {} -u failed (exit status {})", mountpoint, k_fusermount, rc);
   }
   return {};
 }

@@ -1,5 +1,6 @@
 #include "fuse/daemon.hpp"
 
+#include "core/dax_sysfs.hpp"
 #include "core/mounts.hpp"
 #include "core/trace.hpp"
 #include "fuse/server.hpp"
@@ -10,12 +11,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -142,28 +145,22 @@ int serve_here(core::Image& img,
                Channel& ch,
                const DaemonConfig& cfg,
                const std::function<void()>& on_ready) {
-  ServerOptions opts;
-  opts.writable = cfg.writable;
-  opts.threads = cfg.threads;
-  opts.role = cfg.role;
-  opts.host_uuid = cfg.host_uuid;
-  opts.non_coherent = cfg.non_coherent;
-  opts.follow_interval = cfg.follow_interval;
-  opts.follow_batch = cfg.follow_batch;
-  img.device().set_non_coherent(cfg.non_coherent);
-  // famfs DAX fmaps need a devdax device; regular files and pmem keep the userspace data path.
-  opts.fmap_capable = img.device().kind() == core::DeviceKind::devdax;
-  opts.daxdev_path = cfg.device;
-  opts.famfs_abi = famfs_abi(cfg.famfs_abi);
-  if (opts.famfs_abi == nullptr) {
-    FAMFS_TRACE(0, "unknown famfs kernel ABI '{}'", cfg.famfs_abi);
-    return 1;
+  ServerOptions opts = cfg.server;
+  img.device().set_non_coherent(opts.non_coherent);
+  // famfs DAX fmaps need a dax device in famfs mode (fsdev_dax) on a 4 KiB / 2 MiB host; anything
+  // else keeps the userspace data path.
+  auto can_map = core::kernel_can_map(img.device().kind(), cfg.device);
+  opts.fmap_capable = can_map.has_value();
+  if (!can_map) {
+    FAMFS_TRACE(1, "famfs DAX fmaps will not be offered to the kernel: {}",
+                can_map.error().message);
   }
+  opts.daxdev_path = cfg.device;
   Server server(img, opts);
   const std::string pid_path = daemon_pid_path(cfg.mountpoint);
   write_pid_file(pid_path);
   FAMFS_TRACE(1, "famfs daemon pid {}: serving {} on {} ({})", ::getpid(), cfg.device,
-              cfg.mountpoint, cfg.writable ? "writable" : "read-only data");
+              cfg.mountpoint, opts.writable ? "writable" : "read-only data");
   auto r = server.run(ch, on_ready);
   ::unlink(pid_path.c_str());
   if (!r) {
@@ -185,7 +182,78 @@ Result<void> check_mount_answers(const std::string& mnt) {
   return {};
 }
 
+// Waits (up to 15 s) for the daemon `pid` to say on `ready` that the mount answers; otherwise
+// stops it and detaches the mount.
+Result<void> wait_until_ready(pid_t pid,
+                              const UniqueFd& ready,
+                              const std::string& mountpoint,
+                              const std::string& log_path) {
+  pollfd p{ready.get(), POLLIN, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, 15000);
+  } while (n < 0 && errno == EINTR);
+  char byte = 0;
+  ssize_t got = n > 0 ? ::read(ready.get(), &byte, 1) : 0;
+  if (got == 1) {
+    return {};
+  }
+  int status = 0;
+  const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
+  if (!exited) {
+    ::kill(pid, SIGTERM);
+  }
+  (void)unmount(mountpoint, Lazy::yes);
+  return Unexpected{
+      with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
+                           mountpoint, exited ? "exited" : "did not answer"),
+                fmt::format("see {}", log_path))};
+}
+
 } // namespace
+
+Result<UniqueFd> lock_device_for_mount(const std::string& device,
+                                       const std::string& host_uuid,
+                                       const std::string& mountpoint) {
+  FAMFS_TRY(make_runtime_dir());
+  FAMFS_TRY_ASSIGN(std::string id, core::device_identity(device));
+  const std::string path = fmt::format("{}/{}.{}.lock", runtime_dir(), id,
+                                       host_uuid.empty() ? "unknown-host" : host_uuid);
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) {
+    return sys_error(errno, path);
+  }
+  // A holder whose mount is gone is a daemon on its way out (umount(8) returns before the
+  // daemon exits): wait for it to let go, a few seconds at most.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno != EWOULDBLOCK) {
+      return sys_error(errno, path + ": flock");
+    }
+    std::string holder;
+    std::ifstream in(path);
+    std::getline(in, holder);
+    if (!holder.empty() && !is_mount_point(holder)
+        && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    if (holder.empty()) {
+      return fail(Errc::busy, "{}: another mount of this device is starting on this host", device);
+    }
+    return Unexpected{
+        with_hint(make_error(Errc::busy, "{}: already mounted on {} by this host", device, holder),
+                  fmt::format("famfs umount {}", holder))};
+  }
+  const std::string line = mountpoint + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), line.data(), line.size(), 0) < 0) {
+    FAMFS_TRACE(1, "{}: {}", path, std::strerror(errno));
+  }
+  return fd;
+}
 
 Result<std::string> check_mountpoint(const std::string& path) {
   struct stat st {};
@@ -291,35 +359,16 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
   // The parent keeps no handle on the connection: if the daemon dies, the mount fails fast.
   ch.close();
   ready_w.reset();
-  pollfd p{ready_r.get(), POLLIN, 0};
-  int n = 0;
-  do {
-    n = ::poll(&p, 1, 15000);
-  } while (n < 0 && errno == EINTR);
-  char byte = 0;
-  ssize_t got = n > 0 ? ::read(ready_r.get(), &byte, 1) : 0;
-  if (got != 1) {
-    int status = 0;
-    const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) {
-      ::kill(pid, SIGTERM);
-    }
-    (void)unmount(cfg.mountpoint, Lazy::yes);
-    return Unexpected{
-        with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
-                             cfg.mountpoint, exited ? "exited" : "did not answer"),
-                  fmt::format("see {}", log_path))};
-  }
+  FAMFS_TRY(wait_until_ready(pid, ready_r, cfg.mountpoint, log_path));
   FAMFS_TRY(check_mount_answers(cfg.mountpoint));
   return Started{pid, log_path};
 }
 
 namespace {
 
-// Reads the "key=value" lines of xattr `name` on a mount's root. Each try is one request to the
-// daemon; the first buffer is large enough for a status, so a logplay request is sent once.
-Result<std::map<std::string, std::string>> read_status_xattr(const std::string& mountpoint,
-                                                             std::string_view xattr) {
+// Reads the status xattr `name` of a mount's root. Each try is one request to the daemon; the
+// first buffer is large enough for a status, so a logplay request is sent once.
+Result<MountStatus> read_status_xattr(const std::string& mountpoint, std::string_view xattr) {
   const std::string name(xattr);
   std::string buf(4096, '\0');
   ssize_t n = -1;
@@ -338,31 +387,47 @@ Result<std::map<std::string, std::string>> read_status_xattr(const std::string& 
     return sys_error(err, mountpoint + ": reading its status");
   }
   buf.resize(static_cast<std::size_t>(n));
-  std::map<std::string, std::string> out;
-  std::size_t pos = 0;
-  while (pos < buf.size()) {
-    std::size_t end = buf.find('\n', pos);
-    if (end == std::string::npos) {
-      end = buf.size();
-    }
-    const std::string line = buf.substr(pos, end - pos);
-    if (auto eq = line.find('='); eq != std::string::npos) {
-      out[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    pos = end + 1;
-  }
-  return out;
+  return with_context(MountStatus::parse(buf), mountpoint);
 }
 
 } // namespace
 
-Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint) {
+Result<MountStatus> read_mount_status(const std::string& mountpoint) {
   return read_status_xattr(mountpoint, k_status_xattr);
 }
 
-Result<std::map<std::string, std::string>> ask_mount_to_follow(const std::string& mountpoint) {
+Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint) {
   return read_status_xattr(mountpoint, k_logplay_xattr);
 }
+
+namespace {
+
+// Only root, or the user who mounted it (the kernel's user_id=), may unmount a FUSE mount.
+Result<void> check_may_unmount(const core::MountEntry& m, const std::string& mountpoint) {
+  if (::geteuid() == 0) {
+    return {};
+  }
+  const std::string key = "user_id=";
+  std::size_t at = ("," + m.super_options).find("," + key);
+  if (at == std::string::npos) {
+    return {}; // unknown: let fusermount3 decide
+  }
+  const unsigned long owner = std::strtoul(m.super_options.c_str() + at + key.size(), nullptr, 10);
+  if (owner == ::getuid()) {
+    return {};
+  }
+  return Unexpected{with_hint(
+      Error{Errc::permission,
+            EPERM,
+            fmt::format("{}: permission denied: mounted by {}; only root or that user may "
+                        "unmount it",
+                        mountpoint,
+                        owner == 0 ? std::string("root") : fmt::format("uid {}", owner)),
+            {}},
+      fmt::format("run it as root: sudo famfs umount {}", mountpoint))};
+}
+
+} // namespace
 
 Result<Unmounted>
 unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait) {
@@ -372,6 +437,7 @@ unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::millisecond
   if (m == nullptr || m->fstype != core::k_fstype) {
     return fail(Errc::not_found, "{}: not a famfs mount point", mountpoint);
   }
+  FAMFS_TRY(check_may_unmount(*m, mountpoint));
   Unmounted out;
   const std::string pid_path = daemon_pid_path(resolved);
   pid_t pid = read_pid_file(pid_path);

@@ -4,13 +4,13 @@
 
 #include "core/image.hpp"
 #include "fuse/channel.hpp"
+#include "fuse/mount_status.hpp"
+#include "fuse/server_options.hpp"
 #include "log/result.hpp"
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <cstdint>
-#include <map>
 #include <string>
 
 namespace famfs::fuse {
@@ -24,28 +24,31 @@ std::string escape_mountpoint(const std::string& mountpoint);
 std::string daemon_log_path(const std::string& mountpoint);
 std::string daemon_pid_path(const std::string& mountpoint);
 
+// The lock that makes this host's mount of a device the only one: flock(LOCK_EX | LOCK_NB) on
+// runtime_dir()/<identity>.<host>.lock, where the identity is the device's, not its path's
+// (device number for dax and pmem devices, file system device and inode for a backing file, so
+// a hard link or another path to the same image takes the same lock) and <host> the system
+// UUID (several simulated hosts share one machine in tests). The descriptor holds the lock;
+// mount_and_serve's daemon inherits it, so the lock lasts as long as the mount is served. The
+// file names the mount point. Errc::busy, naming that mount point, when another holds it.
+Result<core::UniqueFd> lock_device_for_mount(const std::string& device,
+                                             const std::string& host_uuid,
+                                             const std::string& mountpoint);
+
 // Checks that `path` can be mounted on: it exists, is a directory, is empty and is not already
 // a mount point. Returns its resolved absolute path.
 Result<std::string> check_mountpoint(const std::string& path);
 
+// How to mount and serve: the daemon's own settings, and the server's, carried as they are from
+// the command line to the server.
 struct DaemonConfig {
   std::string device;     // resolved path: the mount source
   std::string mountpoint; // resolved path
   bool foreground = false;
-  bool writable = false; // WRITE allowed inside files
-  int trace_level = 1;   // the daemon's trace level (its log file, or stderr in the foreground)
-  unsigned threads = 0;  // 0: one per CPU
-  // This host, as the status xattr reports it (fuse/server.hpp k_status_xattr).
-  std::string role = "master"; // "master" or "client"
-  std::string host_uuid;
-  // --non-coherent: invalidate what is read of the log before reading it, flush after writes.
-  bool non_coherent = false;
-  // --follow-interval: how often the daemon looks for new log entries; 0: only when asked
-  // (famfs logplay). --follow-batch: at most this many entries per step (0: all; tests).
-  std::chrono::milliseconds follow_interval{200};
-  std::uint64_t follow_batch = 0;
-  // Numbering of the famfs kernel extension (fuse/kernel_abi.hpp k_famfs_abis, --famfs-abi).
-  std::string famfs_abi = "v7";
+  int trace_level = 1; // the daemon's trace level (its log file, or stderr in the foreground)
+  // The server's settings. The daemon adds what follows from the device: fmap_capable (a devdax
+  // device) and daxdev_path (`device`); --non-coherent also makes the device flush after writes.
+  ServerOptions server;
 };
 
 struct Started {
@@ -64,16 +67,16 @@ struct Unmounted {
   bool daemon_exited = true; // false: still serving files that stay open (lazy unmount)
 };
 
+// The status a mount's daemon reports (k_status_xattr), read through getxattr on its root.
+// Errc::not_found when the mount does not answer it; Errc::corrupt when it does not parse.
+Result<MountStatus> read_mount_status(const std::string& mountpoint);
+// Asks a mount's daemon to follow the log now (famfs logplay; k_logplay_xattr), whatever its
+// follow interval, and returns its status afterwards. Errors as read_mount_status.
+Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint);
+
 // Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
 // daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a
 // famfs mount (Errc::not_found), busy (Errc::busy).
-// The status a mount's daemon reports (the k_status_xattr "key=value" lines, parsed), read
-// through getxattr on its root. Errc::not_found when the mount does not answer it.
-Result<std::map<std::string, std::string>> read_mount_status(const std::string& mountpoint);
-// Asks a mount's daemon to follow the log now (famfs logplay; k_logplay_xattr), whatever its
-// follow interval, and returns its status afterwards. Errc::not_found as read_mount_status.
-Result<std::map<std::string, std::string>> ask_mount_to_follow(const std::string& mountpoint);
-
 Result<Unmounted>
 unmount_famfs(const std::string& mountpoint, Lazy lazy, std::chrono::milliseconds wait);
 

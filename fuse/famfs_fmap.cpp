@@ -98,6 +98,7 @@ encode_famfs_fmap(const log::Fmap& map,
   h.fmap_version = k_famfs_fmap_version;
   h.ext_type = inter ? k_famfs_ext_interleave : k_famfs_ext_simple;
   h.nextents = inter ? 1 : static_cast<std::uint32_t>(n);
+  h.fmap_size = static_cast<std::uint32_t>(size);
   h.file_size = file_size;
   put(out, h);
   if (inter) {
@@ -113,6 +114,9 @@ encode_famfs_fmap(const log::Fmap& map,
   }
   for (const auto& w : exts) {
     put(out, w);
+  }
+  if (abi.fixed_reply > out.size()) {
+    out.resize(abi.fixed_reply, std::byte{0});
   }
   return out;
 }

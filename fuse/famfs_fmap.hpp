@@ -20,7 +20,9 @@ namespace famfs::fuse {
 inline constexpr std::uint32_t k_famfs_fmap_version = 1;
 // The kernel posts a PAGE_SIZE buffer for the reply (FMAP_BUFSIZE); a longer reply is an EIO.
 inline constexpr std::size_t k_famfs_fmap_max_reply = 4096;
-// Offsets, lengths and chunk sizes must be PMD-aligned (2 MiB on x86-64).
+// Offsets, lengths and chunk sizes must be PMD-aligned. famfs maps are built for a 2 MiB PMD;
+// the daemon refuses the kernel data path on a host whose PMD (or page) differs
+// (core/dax_sysfs.hpp host_geometry_fits), so this constant holds wherever fmaps are offered.
 inline constexpr std::uint64_t k_famfs_pmd_size = 2ULL << 20;
 inline constexpr std::size_t k_daxdev_name_max = 256; // DAXDEV_NAME_MAX
 
@@ -34,7 +36,10 @@ struct FamfsFmapHeader {
   std::uint16_t fmap_version;
   std::uint32_t ext_type;
   std::uint32_t nextents;
-  std::uint32_t reserved0;
+  // Offset 12: reserved (zero) up to V10, which ignore it; the next revision (upstream famfs
+  // markdown/kabi-44.md, fuse-famfs-protocol.md §9) reads it as the whole message's size in
+  // bytes. We always write the size.
+  std::uint32_t fmap_size;
   std::uint64_t file_size;
   std::uint64_t reserved1;
 };
@@ -64,6 +69,7 @@ struct FamfsDaxdevOut {
 
 static_assert(sizeof(FamfsFmapHeader) == 32 && offsetof(FamfsFmapHeader, ext_type) == 4
               && offsetof(FamfsFmapHeader, nextents) == 8
+              && offsetof(FamfsFmapHeader, fmap_size) == 12
               && offsetof(FamfsFmapHeader, file_size) == 16);
 static_assert(sizeof(FamfsSimpleExt) == 24 && offsetof(FamfsSimpleExt, se_offset) == 8
               && offsetof(FamfsSimpleExt, se_len) == 16);
@@ -77,7 +83,8 @@ static_assert(sizeof(FamfsDaxdevOut) == 280 && offsetof(FamfsDaxdevOut, name) ==
 // message naming the broken limit when the kernel could not take the map: no extents, more than
 // abi.max_extents extents or abi.max_strips strips, a reply over 4096 bytes, a device index other than 0, an offset, length
 // or chunk size not 2 MiB-aligned (or a chunk over 4 GiB), or a map that cannot hold file_size
-// bytes.
+// bytes. The header's fmap_size is the message's size; under an ABI with a fixed reply size
+// (FamfsAbi::fixed_reply, RFC V1) the message is then padded with zeros to that size.
 Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& map,
                                                  std::uint64_t file_size,
                                                  const FamfsAbi& abi = k_default_famfs_abi,

@@ -5,6 +5,7 @@
 #include <linux/fuse.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace famfs::fuse {
@@ -25,9 +26,10 @@ inline constexpr std::uint32_t k_flags2_direct_io_allow_mmap = 1U << (36 - 32);
 
 // The famfs kernel extension (shared/spec/fuse-famfs-protocol.md §1, §2, §9): an INIT flags2 bit
 // saying "this server serves fmaps", and two opcodes. Their numbers moved between patch
-// revisions, so they live in one table selected by revision (`famfs mount --famfs-abi NAME`).
-// The server acknowledges the flag only over a devdax device (fuse/server.hpp fmap_capable) and
-// answers both opcodes ENOSYS unless it did.
+// revisions, so each revision is one row of a table (`famfs mount --famfs-abi NAME`): the next
+// revision is a new row, not a fork of the code. The server acknowledges the flag only over a
+// device the kernel can map (fuse/server.hpp fmap_capable), at a protocol minor where the bit can
+// mean famfs (famfs_init_decision below), and answers both opcodes ENOSYS unless it did.
 struct FamfsAbi {
   std::string_view name;
   std::uint32_t flags2_dax_fmap; // mask in fuse_init_{in,out}.flags2
@@ -35,17 +37,50 @@ struct FamfsAbi {
   std::uint32_t op_get_daxdev;
   std::uint32_t max_extents; // FUSE_FAMFS_MAX_EXTENTS: simple extents per fmap
   std::uint32_t max_strips;  // FUSE_FAMFS_MAX_STRIPS: strips per interleaved extent
+  // The highest protocol minor at which the bit and opcodes can mean famfs: above it upstream
+  // gave them other meanings (fuse-famfs-protocol.md §9).
+  std::uint32_t max_minor;
+  // Whether `--famfs-abi-any-minor` may lift max_minor: only where the collision is with a
+  // series that a famfs kernel might not carry, never where every such kernel offers the bit.
+  bool minor_overridable;
+  // Nonzero: GET_FMAP replies are padded with zeros to exactly this many bytes (the revision
+  // posts a fixed buffer and checks the length). Zero: replies have their natural length.
+  std::uint32_t fixed_reply;
+  // Whether READDIRPLUS may stay on with fmaps: a revision that fetches fmaps only at LOOKUP
+  // would otherwise see files whose entries came from READDIRPLUS without a map.
+  bool readdirplus;
 };
 
 // jagalactic/libfuse branch "famfs", March 2025 (RFC V1, kernel 6.14 era): INIT bit 42, opcodes
 // 53/54. Source: fuse-famfs-protocol.md §9 (JL). Same struct layouts; that RFC capped simple
-// extents at 2 and strips at 16.
-inline constexpr FamfsAbi k_famfs_abi_rfc2025 = {"rfc2025", 1U << (42 - 32), 53, 54, 2, 16};
+// extents at 2 and strips at 16, posted a fixed 4096-byte GET_FMAP buffer and fetched fmaps at
+// LOOKUP only (issue 22). Bit 42 is FUSE_REQUEST_TIMEOUT from protocol 7.43 (offered by every
+// such kernel) and opcode 53 is FUSE_COPY_FILE_RANGE_64 from 7.45: never famfs above 7.42.
+inline constexpr FamfsAbi k_famfs_abi_rfc2025 = {.name = "rfc2025",
+                                                 .flags2_dax_fmap = 1U << (42 - 32),
+                                                 .op_get_fmap = 53,
+                                                 .op_get_daxdev = 54,
+                                                 .max_extents = 2,
+                                                 .max_strips = 16,
+                                                 .max_minor = 42,
+                                                 .minor_overridable = false,
+                                                 .fixed_reply = 4096,
+                                                 .readdirplus = false};
 // "[PATCH V7 00/19] famfs: port into fuse" (2026-01-18, same wire as V10): FUSE_DAX_FMAP =
 // 1ULL << 43 (flags2 bit 11), FUSE_GET_FMAP = 54, FUSE_GET_DAXDEV = 55. Source:
-// fuse-famfs-protocol.md §1, §2 (K11, K12, K14, L2).
-// Limits 32 extents, 32 strips (L2, K13).
-inline constexpr FamfsAbi k_famfs_abi_v7 = {"v7", 1U << (43 - 32), 54, 55, 32, 32};
+// fuse-famfs-protocol.md §1, §2 (K11, K12, K14, L2). Limits 32 extents, 32 strips (L2, K13).
+// The series sits on protocol 7.45; 7.46 gave bit 43 to FUSE_HAS_IO_URING_BUFPOOL (§9), and
+// other in-flight series claim it too, so above 45 only with the explicit override.
+inline constexpr FamfsAbi k_famfs_abi_v7 = {.name = "v7",
+                                            .flags2_dax_fmap = 1U << (43 - 32),
+                                            .op_get_fmap = 54,
+                                            .op_get_daxdev = 55,
+                                            .max_extents = 32,
+                                            .max_strips = 32,
+                                            .max_minor = 45,
+                                            .minor_overridable = true,
+                                            .fixed_reply = 0,
+                                            .readdirplus = true};
 
 inline constexpr FamfsAbi k_famfs_abis[] = {k_famfs_abi_v7, k_famfs_abi_rfc2025};
 inline constexpr const FamfsAbi& k_default_famfs_abi = k_famfs_abi_v7;
@@ -59,5 +94,29 @@ constexpr const FamfsAbi* famfs_abi(std::string_view name) {
   }
   return nullptr;
 }
+
+// What INIT does about famfs (fuse/kernel_abi.cpp): whether to acknowledge the ABI's bit, which
+// INIT flags (64-bit, flags2 in the high half) to add to and drop from the reply, and why.
+struct FamfsInitDecision {
+  bool famfs = false;
+  std::uint64_t add_flags = 0;
+  std::uint64_t drop_flags = 0;
+  std::string reason; // for the trace
+};
+// The decision for a kernel at protocol 7.`kernel_minor` sending INIT flags `kernel_flags`
+// (flags | flags2 << 32), for a server that can (`fmap_capable`) or cannot serve fmaps, with or
+// without the explicit override `any_minor`. famfs iff the kernel offered the bit (with
+// FUSE_INIT_EXT), the server is capable and the minor is one where the bit means famfs.
+FamfsInitDecision famfs_init_decision(const FamfsAbi& abi,
+                                      std::uint32_t kernel_minor,
+                                      std::uint64_t kernel_flags,
+                                      bool fmap_capable,
+                                      bool any_minor);
+
+// The name of opcode `op` as a kernel at protocol 7.`minor` means it, for a server speaking
+// `abi`, for the numbers famfs revisions used (53..55): "COPY_FILE_RANGE_64" for 53 from 7.45,
+// "GET_FMAP(v7)" for `abi`'s opcode where its minor fits, else "op<N>". Minor 0 (before INIT):
+// `abi`'s names. Empty for every other opcode (protocol.cpp opcode_name names those).
+std::string famfs_opcode_label(std::uint32_t op, std::uint32_t minor, const FamfsAbi& abi);
 
 } // namespace famfs::fuse

@@ -152,13 +152,19 @@ struct Request {
 // Errc::invalid_argument otherwise.
 Result<InHeader> decode_header(std::span<const std::byte> bytes);
 
-// Decodes a whole request. Opcodes we do not know decode to Unknown (not an error); a body that
+// Decodes a whole request with the decoder of its opcode's row in the opcode table (fuse/ops.hpp).
+// Opcodes we do not know decode to Unknown (not an error); a body that
 // is too short, a name without its NUL, a WRITE whose size disagrees with its data, and the like
 // give Errc::invalid_argument (the server answers EINVAL when the header was readable).
 Result<Request> decode_request(std::span<const std::byte> bytes);
 
-// The name of an opcode for traces ("LOOKUP"), or "op<N>".
+// The name of an opcode for traces ("LOOKUP", "GET_FMAP(v7)"), or "op<N>"; read from the opcode
+// table (fuse/ops.cpp).
 std::string opcode_name(u32 opcode);
+// The same, as a kernel at protocol 7.`minor` (0: not negotiated yet) means it to a server
+// speaking famfs ABI `abi`: the numbers famfs revisions used are named by fuse/kernel_abi.hpp
+// famfs_opcode_label.
+std::string opcode_name(u32 opcode, u32 minor, const FamfsAbi& abi);
 
 // ---- Replies ----
 

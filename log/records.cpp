@@ -1,5 +1,6 @@
 #include "log/records.hpp"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -217,6 +218,32 @@ u64 Fmap::capacity() const {
 }
 
 u64 entry_crc(std::span<const std::byte> in) { return crc32(in.first(k_entry_crc_covered)); }
+
+std::string mode_problem(u32 mode) {
+  if ((mode & ~07777U) != 0) {
+    return fmt::format("mode {:#o} has bits outside 07777 (not a permission mode)", mode);
+  }
+  struct Bit {
+    u32 bit;
+    const char* name;
+  };
+  static constexpr Bit k_special[] = {{04000U, "setuid"}, {02000U, "setgid"}, {01000U, "sticky"}};
+  std::vector<const char*> names;
+  for (const Bit& b : k_special) {
+    if ((mode & b.bit) != 0) {
+      names.push_back(b.name);
+    }
+  }
+  if (names.empty()) {
+    return {};
+  }
+  std::string bits = names[0];
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    bits += fmt::format("{}{}", i + 1 == names.size() ? " and " : ", ", names[i]);
+  }
+  return fmt::format("mode {:#o} has the {} bit{} (famfs accepts permission bits 0 to 0777)", mode,
+                     bits, names.size() > 1 ? "s" : "");
+}
 
 Result<void> validate_for_encoding(const LogEntry& e) {
   auto check_path = [](const std::string& p) -> Result<void> {

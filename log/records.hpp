@@ -85,6 +85,16 @@ struct Fmap {
   u64 capacity() const;
 };
 
+// The mode bits famfs writes and serves on files and directories: read, write and execute for
+// user, group and other. setuid, setgid and sticky are refused (a setuid file in memory shared by
+// every host is a privilege hole wherever it is mounted without nosuid; with no delete, sticky
+// means nothing); bits above 07777 are not a permission mode at all.
+inline constexpr u32 k_mode_bits = 0777;
+
+// Why famfs does not accept `mode` ("mode 04755 has the setuid bit", "mode 037777777777 has bits
+// outside 07777"), or "" when only k_mode_bits are set.
+std::string mode_problem(u32 mode);
+
 struct FileEntry {
   u64 size = 0;
   u32 flags = k_fm_all_hosts_rw;

@@ -73,7 +73,7 @@ if [ "$quick" -eq 0 ]; then
     ctest --test-dir build/clang-asan --output-on-failure -j "$tjobs"
 
   # Only what the threaded tests need: the server's unit tests with several workers, and real
-  # mounts whose daemon (famfs mount -f) serves parallel readers and follows the log. Any report,
+  # mounts whose daemon (famfs mount --foreground) serves parallel readers and follows the log. Any report,
   # from a test or from a daemon it started, is left in tsan/ and fails the leg.
   leg "clang, thread sanitizer (famfs, famfs_unit, famfs_test_tool)"
   CXX=clang++ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=CI -DFAMFS_WERROR=ON \

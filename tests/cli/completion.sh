@@ -31,6 +31,7 @@ done
 for c in $("$FAMFS" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF { print $1 }'); do
   help=$("$FAMFS" "$c" --help)
   for w in $(complete_words famfs "$c" -); do
-    grep -qe "$w\b" <<<"$help" || die "$c: completion offers $w, which $c --help does not show"
+    # Whole words of the option column (-h,-?,--help): "?" is no word character for \b.
+    grep -qE -- "(^|[ ,])${w//\?/\\?}([ ,]|\$)" <<<"$help" || die "$c: completion offers $w, which $c --help does not show"
   done
 done

@@ -42,15 +42,15 @@ for w in 1 2 3 4; do
 done
 
 expect_exit 0 "$FAMFS" logplay --json "$img"
-[ "$(jq -r '"\(.entries) \(.files) \(.errors)"' "$T/out")" = "$total $total 0" ] ||
+[ "$(jq -r '"\(.entries_used) \(.files) \(.errors)"' "$T/out")" = "$total $total 0" ] ||
   die "logplay: $(cat "$T/out")"
 # Every file has its own allocation unit: 4,000 distinct offsets, none below the first data unit.
 mapfile -t names < <(for w in 1 2 3 4; do for ((i = 0; i < per; i++)); do echo "w$w-$i"; done; done)
 "$FAMFS" getmap --json --device "$img" "${names[@]}" >"$T/maps.json"
-[ "$(jq '[.[].extents[].offset] | unique | length' "$T/maps.json")" = "$total" ] || die "shared units"
-[ "$(jq '[.[].extents[] | select(.length != 2097152 or .offset < 10485760)] | length' "$T/maps.json")" = 0 ] ||
+[ "$(jq '[.files[].extents[].offset] | unique | length' "$T/maps.json")" = "$total" ] || die "shared units"
+[ "$(jq '[.files[].extents[] | select(.length != 2097152 or .offset < 10485760)] | length' "$T/maps.json")" = 0 ] ||
   die "odd extents"
-[ "$(jq '[.[] | select(.size < 1000 or .size > 1499)] | length' "$T/maps.json")" = 0 ] || die "sizes"
+[ "$(jq '[.files[] | select(.size < 1000 or .size > 1499)] | length' "$T/maps.json")" = 0 ] || die "sizes"
 # Each file holds its own data: a few files of every writer, checked against their seeds.
 vargs=()
 for w in 1 2 3 4; do

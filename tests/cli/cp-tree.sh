@@ -28,7 +28,7 @@ tree_equal() {
     if [ -f "$s/$f" ]; then
       extract "$img" "$rel/$f" "$T/x"
       cmp -s "$s/$f" "$T/x" || die "$rel/$f differs"
-      [ "$("$FAMFS" getmap --json --device "$img" "$rel/$f" | jq -r '.[0].mode')" = "$(stat -c %04a "$s/$f")" ] ||
+      [ "$("$FAMFS" getmap --json --device "$img" "$rel/$f" | jq -r '.files[0].mode')" = "$(stat -c %04a "$s/$f")" ] ||
         die "$rel/$f mode"
     fi
   done <"$T/want.list"

@@ -11,13 +11,13 @@ c() { "$FAMFS" creat --device "$img" "$@"; }
 # The first file lands at the first data unit, with mode/uid/gid exactly as given (0 included).
 expect_exit 0 c -s 4k -m 600 -u 0 -g 4321 f1
 "$FAMFS" getmap --json --device "$img" f1 >"$T/m.json"
-[ "$(jq -r '.[0] | "\(.size) \(.mode) \(.uid) \(.gid) \(.type)"' "$T/m.json")" = "4096 0600 0 4321 simple" ] ||
+[ "$(jq -r '.files[0] | "\(.size) \(.mode) \(.uid) \(.gid) \(.type)"' "$T/m.json")" = "4096 0600 0 4321 simple" ] ||
   die "f1 attributes: $(cat "$T/m.json")"
-[ "$(jq -r '.[0].extents[0] | "\(.offset) \(.length)"' "$T/m.json")" = "$((0xa00000)) $((0x200000))" ] ||
+[ "$(jq -r '.files[0].extents[0] | "\(.offset) \(.length)"' "$T/m.json")" = "$((0xa00000)) $((0x200000))" ] ||
   die "f1 placement"
 # The default owner is the caller.
 expect_exit 0 c -s 3m f2
-[ "$("$FAMFS" getmap --json --device "$img" f2 | jq -r '.[0] | "\(.mode) \(.uid) \(.gid)"')" = "0644 $(id -u) $(id -g)" ] ||
+[ "$("$FAMFS" getmap --json --device "$img" f2 | jq -r '.files[0] | "\(.mode) \(.uid) \(.gid)"')" = "0644 $(id -u) $(id -g)" ] ||
   die "f2 defaults"
 [ "$(nentries "$img")" = 2 ] || die "two entries"
 
@@ -39,7 +39,7 @@ expect_exit 0 "$FAMFS" verify --device "$img" -S 7 r1
 expect_exit 1 "$FAMFS" verify --device "$img" -S 42 r1
 # The bytes on the device are upstream's pattern: seed 42 begins 98 5f 52 e2 (spec appendix A).
 expect_exit 0 c -s 4k -r -S 42 golden
-off=$("$FAMFS" getmap --json --device "$img" golden | jq -r '.[0].extents[0].offset')
+off=$("$FAMFS" getmap --json --device "$img" golden | jq -r '.files[0].extents[0].offset')
 [ "$(dd if="$img" iflag=skip_bytes,count_bytes skip="$off" count=8 status=none | od -An -tx1 | tr -d ' \n')" = 985f52e27afb0c3d ] ||
   die "pattern bytes on the device"
 # -r without -S picks a seed and says which.
@@ -71,7 +71,7 @@ expect_stderr_contains "no file given"
 expect_exit 2 c newfile
 expect_stderr_contains "newfile: a new file needs a size greater than 0"
 expect_exit 2 c -S 1 -s 4k s1
-expect_stderr_contains "requires --randomize"
+expect_stderr_contains "--seed needs --randomize"
 expect_exit 2 c -s 0 z
 expect_stderr_contains "--size 0"
 expect_exit 2 c -r -S 0 -s 4k z
@@ -86,11 +86,11 @@ expect_exit 2 c -s 1q z
 expect_exit 1 c -s 4k dir
 expect_stderr_contains "famfs creat: error: dir: is a directory"
 # Outside famfs (no --device, a path that is in no famfs mount).
-expect_exit 1 "$FAMFS" creat -s 4k "$T/outside"
+expect_exit 2 "$FAMFS" creat -s 4k "$T/outside"
 expect_stderr_contains "not in a famfs file system"
 expect_stderr_contains "hint:"
 # A relative path outside famfs (test2).
-expect_exit 1 bash -c "cd '$T' && '$FAMFS' creat -s 4k relfile"
+expect_exit 2 bash -c "cd '$T' && '$FAMFS' creat -s 4k relfile"
 [ ! -e "$T/relfile" ] || die "a file was made outside famfs"
 expect_exit 0 "$FAMFS" verify --device "$img" -S 42 m1
 fsck_clean "$img"

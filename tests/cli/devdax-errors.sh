@@ -49,6 +49,7 @@ expect_stderr_contains "no superblock magic"
 expect_exit 2 "$FAMFS" mount --famfs-abi v6 "$T/dev.img" "$T/mnt"
 expect_exit 0 "$FAMFS" mount --help
 expect_stdout_contains "--famfs-abi"
+expect_stdout_contains "--famfs-abi-any-minor"
 expect_stdout_contains "--set-daxmode"
 expect_exit 0 "$FAMFS" mkfs --help
 expect_stdout_contains "--set-daxmode"

@@ -11,7 +11,7 @@ mkfs_img "$img" 256M
 "$FAMFS" mkdir --device "$img" d          # entry 0
 make_files "$img" 3                        # entries 1..3: f1 f2 f3
 # f3 claims f1's space: its first extent's offset (entry + 144) set to f1's, CRC restamped.
-off1=$("$FAMFS" getmap --json --device "$img" f1 | jq -r '.[0].extents[0].offset')
+off1=$("$FAMFS" getmap --json --device "$img" f1 | jq -r '.files[0].extents[0].offset')
 "$FAMFS_FSCK_IMAGE" put64 "$img" $(($(entry_at 3) + 144)) "$off1"
 "$FAMFS_FSCK_IMAGE" restamp "$img" 3
 

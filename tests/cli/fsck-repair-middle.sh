@@ -30,7 +30,7 @@ expect_stdout_contains "  3 files"
 verify_files "$img" 1 3 4
 expect_exit 1 "$FAMFS" verify --device "$img" -S 2 f2
 "$FAMFS" logplay --json "$img" >"$T/play.json"
-[ "$(jq -r .entries "$T/play.json")" = 4 ] || die "logplay: $(cat "$T/play.json")"
+[ "$(jq -r .entries_used "$T/play.json")" = 4 ] || die "logplay: $(cat "$T/play.json")"
 # New files go on after the INVALID entry.
 expect_exit 0 "$FAMFS" creat --device "$img" -s 1m -r -S 5 f5
 fsck_clean "$img"

@@ -13,14 +13,14 @@ make_files "$img" 2
 
 # Usage errors.
 expect_exit 16 "$FAMFS" fsck -n -y "$img"
-expect_stderr_contains "famfs fsck: error: -n excludes --repair"
+expect_stderr_contains "famfs fsck: error: -n and --repair cannot be used together"
 for opt in --force "--drop f1" "--backup $T/b.img" --no-backup; do
   # shellcheck disable=SC2086
   expect_exit 16 "$FAMFS" fsck $opt "$img"
-  expect_stderr_contains "requires --repair"
+  expect_stderr_contains "needs --repair"
 done
 expect_exit 16 "$FAMFS" fsck -y --backup "$T/b.img" --no-backup "$img"
-expect_stderr_contains "--backup excludes --no-backup"
+expect_stderr_contains "--backup and --no-backup cannot be used together"
 
 # Damage that -y would fix.
 damage "$img" $(($(entry_at 1) + 40))
@@ -66,7 +66,7 @@ expect_stderr_contains "not a famfs file system"
 expect_exit 8 "$FAMFS" fsck -y "$T/missing.img"
 
 # The default backup file: in the current directory, named after the file system, printed.
-uuid=$("$FAMFS" fsck --json "$img" | jq -r .superblock.filesystem_uuid || true)
+uuid=$("$FAMFS" fsck --json "$img" | jq -r .superblock.fs_uuid || true)
 mkdir "$T/cwd"
 (cd "$T/cwd" && expect_exit 1 "$FAMFS" fsck -y "$img")
 name=$(sed -nE 's/^Saved the superblock region and the log to (.*)$/\1/p' "$T/out")

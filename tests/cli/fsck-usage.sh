@@ -4,7 +4,7 @@ source "$(dirname "$0")/common.sh"
 
 expect_exit 0 "$FAMFS" fsck --help
 expect_exit 16 "$FAMFS" fsck
-expect_stderr_contains "famfs fsck: error: DEVICE is required"
+expect_stderr_contains "famfs fsck: error: missing DEVICE"
 expect_exit 16 "$FAMFS" fsck --no-such-option "$T/x"
 expect_exit 16 "$FAMFS" fsck "$T/a" "$T/b"
 

@@ -21,15 +21,15 @@ expect_file_eq "$T/want" "$T/out"
 expect_exit 0 "$FAMFS" getmap --device "$img" .meta/.log
 expect_stdout_contains "0x200000	8388608"
 expect_exit 0 "$FAMFS" getmap --json --device "$img" f .meta/.superblock
-[ "$(jq -r 'map(.file) | join(",")' "$T/out")" = "f,.meta/.superblock" ] || die "json files"
-[ "$(jq -r '.[1].extents[0] | "\(.offset) \(.length)"' "$T/out")" = "0 2097152" ] || die "sb map"
+[ "$(jq -r '.files | map(.file) | join(",")' "$T/out")" = "f,.meta/.superblock" ] || die "json files"
+[ "$(jq -r '.files[1].extents[0] | "\(.offset) \(.length)"' "$T/out")" = "0 2097152" ] || die "sb map"
 
 expect_exit 2 "$FAMFS" getmap
 expect_exit 1 "$FAMFS" getmap --device "$img" nosuch
 expect_stderr_contains "nosuch: no such file in famfs"
 expect_exit 1 "$FAMFS" getmap --device "$img" d
 expect_stderr_contains "d: is a directory; only files have maps"
-expect_exit 1 "$FAMFS" getmap "$FAMFS"
+expect_exit 2 "$FAMFS" getmap "$FAMFS"
 expect_stderr_contains "not in a famfs file system"
 # One bad file does not hide the good ones.
 expect_exit 1 "$FAMFS" getmap --device "$img" nosuch f
@@ -42,5 +42,5 @@ expect_exit 0 "$FAMFS" getmap --device "$T/big.img" il
 expect_stdout_contains "Interleave_Param chunk_size: 2097152"
 expect_stdout_contains "Interleaved extent has 3 strips:"
 expect_exit 0 "$FAMFS" getmap --json --device "$T/big.img" il
-[ "$(jq -r '.[0] | "\(.type) \(.chunk_size) \(.strips | length)"' "$T/out")" = "interleaved 2097152 3" ] ||
+[ "$(jq -r '.files[0] | "\(.type) \(.chunk_size) \(.strips | length)"' "$T/out")" = "interleaved 2097152 3" ] ||
   die "interleaved json: $(cat "$T/out")"

@@ -24,9 +24,39 @@ done
 expect_exit 2 "$FAMFS" help nosuch
 [ "$(cat "$T/err")" = "famfs help: error: nosuch: no such command
 hint: run 'famfs help' for the list of commands" ] || die "help nosuch: $(cat "$T/err")"
-expect_exit 2 "$FAMFS" nosuch
-expect_stderr_contains "famfs: error: "
-expect_stderr_contains "hint: run 'famfs --help'"
+expect_exit 0 "$FAMFS" help help
+expect_stdout_contains "Usage: famfs help"
+
+# An unknown command is named, with the nearest known one when there is one.
+expect_exit 2 "$FAMFS" create "$T/x"
+[ "$(cat "$T/err")" = "famfs: error: unknown command 'create'; did you mean 'creat'?
+hint: run 'famfs help' for the list of commands" ] || die "create: $(cat "$T/err")"
+expect_exit 2 "$FAMFS" -v moutn "$T/x"
+expect_stderr_contains "unknown command 'moutn'; did you mean 'mount'?"
+expect_exit 2 "$FAMFS" xyzzyplugh
+[ "$(head -1 "$T/err")" = "famfs: error: unknown command 'xyzzyplugh'" ] || die "$(cat "$T/err")"
+expect_exit 2 "$FAMFS"
+expect_stderr_contains "famfs: error: no command given"
+
+# Parser errors in the house style, not CLI11's wording.
 expect_exit 2 "$FAMFS" mkfs --nosuch "$T/x"
-expect_stderr_contains "famfs mkfs: error: "
-expect_stderr_contains "hint: run 'famfs mkfs --help'"
+[ "$(cat "$T/err")" = "famfs mkfs: error: unknown option --nosuch
+hint: run 'famfs mkfs --help'" ] || die "mkfs --nosuch: $(cat "$T/err")"
+expect_exit 2 "$FAMFS" creat -r -S abc -s 4k "$T/x"
+expect_stderr_contains "famfs creat: error: --seed: abc: not a valid value"
+expect_exit 2 "$FAMFS" mount --threads 99 "$T/x" "$T/y"
+expect_stderr_contains "famfs mount: error: --threads: 99: not in range 1 to 64"
+expect_exit 2 "$FAMFS" mount --writable --read-only "$T/x" "$T/y"
+expect_stderr_contains "famfs mount: error: --writable and --read-only cannot be used together"
+expect_exit 2 "$FAMFS" mount "$T/x"
+expect_stderr_contains "famfs mount: error: missing MOUNTPOINT"
+if grep -rqE "Could not convert|is required|not expected|Value " "$T/err"; then
+  die "CLI11 wording: $(cat "$T/err")"
+fi
+# --help shows no parser notes (validator ranges, Excludes:, Needs:).
+for c in $cmds; do
+  "$FAMFS" "$c" --help >"$T/h" || die "$c --help"
+  if grep -qE "Excludes:|Needs:|Requires:| in \[|:UINT|:TEXT|:SIZE" "$T/h"; then
+    die "famfs $c --help shows parser notes: $(grep -E 'Excludes:|Needs:| in \[|:UINT' "$T/h")"
+  fi
+done

@@ -31,7 +31,7 @@ grep -qE $'^\t\t0x[0-9a-f]+\t2.0M$' "$T/out" || die "getmap -H extent: $(cat "$T
 expect_exit 0 "$FAMFS" getmap --device "$img" f
 expect_stdout_contains "size:    1572864"
 expect_exit 0 "$FAMFS" getmap --human --json --device "$img" f
-[ "$(jq '.[0].size' "$T/out")" = 1572864 ] || die "getmap -H --json: $(cat "$T/out")"
+[ "$(jq '.files[0].size' "$T/out")" = 1572864 ] || die "getmap -H --json: $(cat "$T/out")"
 expect_exit 0 "$FAMFS" verify -H --device "$img" -S 7 f
 expect_stdout_contains "Success: verified 1.5M in file f"
 expect_exit 0 "$FAMFS" verify --device "$img" -S 7 f

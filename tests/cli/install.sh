@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `cmake --install` puts the binary, famfs(1) and a famfs-<command>(1) page for every command,
+# `cmake --install` puts the binary, its helper-name links (mkfs.famfs, ...), famfs(1) and a famfs-<command>(1) page for every command,
 # and the bash completion (the same script `famfs completion` prints) under the prefix.
 source "$(dirname "$0")/common.sh"
 : "${FAMFS_BUILD_DIR:?FAMFS_BUILD_DIR must name the build tree}"
@@ -23,6 +23,15 @@ comp=$(find "$T/inst" -path '*/bash-completion/completions/famfs' -type f)
 [ -n "$comp" ] || die "bash completion not installed"
 "$FAMFS" completion >"$T/want.bash"
 cmp "$T/want.bash" "$comp" || die "the installed completion is not what famfs completion prints"
+# The names mkfs(8), fsck(8) and mount(8) look for: links to the binary in bin and sbin.
+for n in mkfs.famfs fsck.famfs mount.famfs; do
+  [ "$(readlink -f "$T/inst/bin/$n")" = "$(readlink -f "$inst_famfs")" ] || die "bin/$n is not famfs"
+done
+for n in mkfs.famfs fsck.famfs mount.famfs mount.fuse.famfs; do
+  [ -L "$T/inst/sbin/$n" ] || die "sbin/$n is not a link"
+  [ "$(readlink -f "$T/inst/sbin/$n")" = "$(readlink -f "$inst_famfs")" ] || die "sbin/$n is not famfs"
+done
+"$T/inst/sbin/fsck.famfs" --help | grep -q "^Usage: famfs fsck" || die "sbin/fsck.famfs is not fsck"
 
 # libfamfs: the library with its soname, the header, famfs.pc, famfs_map(3) and the Python
 # module; a program builds against the installed copy through pkg-config, and the module finds

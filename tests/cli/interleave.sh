@@ -18,13 +18,13 @@ bucket=$((2 << 30))
 # 100 MiB over 3 strips, chunk 2 MiB: 50 units, stripe 3 units, 17 stripes: strips of 17 units.
 expect_exit 0 "$FAMFS" creat --device "$img" -N 3 -B 4 -s 100m -r -S 5 il
 "$FAMFS" getmap --json --device "$img" il >"$T/m.json"
-[ "$(jq -r '.[0] | "\(.type) \(.chunk_size) \(.strips | length)"' "$T/m.json")" = "interleaved 2097152 3" ] ||
+[ "$(jq -r '.files[0] | "\(.type) \(.chunk_size) \(.strips | length)"' "$T/m.json")" = "interleaved 2097152 3" ] ||
   die "map: $(cat "$T/m.json")"
-[ "$(jq '[.[0].strips[] | select(.length != 17 * 2097152)] | length' "$T/m.json")" = 0 ] ||
+[ "$(jq '[.files[0].strips[] | select(.length != 17 * 2097152)] | length' "$T/m.json")" = 0 ] ||
   die "strip length"
-[ "$(jq --argjson b "$bucket" '[.[0].strips[] | (.offset / $b | floor)] | unique | length' "$T/m.json")" = 3 ] ||
+[ "$(jq --argjson b "$bucket" '[.files[0].strips[] | (.offset / $b | floor)] | unique | length' "$T/m.json")" = 3 ] ||
   die "strips share a bucket"
-[ "$(jq --argjson b "$bucket" '[.[0].strips[] | select(((.offset + .length - 1) / $b | floor) != (.offset / $b | floor))] | length' "$T/m.json")" = 0 ] ||
+[ "$(jq --argjson b "$bucket" '[.files[0].strips[] | select(((.offset + .length - 1) / $b | floor) != (.offset / $b | floor))] | length' "$T/m.json")" = 0 ] ||
   die "a strip crosses a bucket"
 expect_exit 0 "$FAMFS" verify --device "$img" -S 5 il
 extract "$img" il "$T/il.bytes"
@@ -34,17 +34,17 @@ expect_exit 0 "$FAMFS" verify -S 5 "$T/il.bytes"
 # A 4 MiB chunk: 9 MiB is 5 units, stripes of 2 strips x 2 units, 2 stripes: strips of 4
 # units. A file smaller than one chunk is placed contiguously.
 expect_exit 0 "$FAMFS" creat --device "$img" -N 2 -B 2 -C 4m -s 9m -r -S 6 il4
-[ "$("$FAMFS" getmap --json --device "$img" il4 | jq -r '.[0] | "\(.chunk_size) \(.strips | map(.length) | unique)"')" = "4194304 [8388608]" ] ||
+[ "$("$FAMFS" getmap --json --device "$img" il4 | jq -r '.files[0] | "\(.chunk_size) \(.strips | map(.length) | unique)"')" = "4194304 [8388608]" ] ||
   die "il4 map"
 extract "$img" il4 "$T/il4.bytes"
 expect_exit 0 "$FAMFS" verify -S 6 "$T/il4.bytes"
 expect_exit 0 "$FAMFS" creat --device "$img" -N 2 -B 2 -C 4m -s 1m small
-[ "$("$FAMFS" getmap --json --device "$img" small | jq -r '.[0].type')" = simple ] || die "small"
+[ "$("$FAMFS" getmap --json --device "$img" small | jq -r '.files[0].type')" = simple ] || die "small"
 
 # cp with interleave: the copy reads back equal.
 head -c $((37 << 20)) /dev/urandom >"$T/src"
 expect_exit 0 "$FAMFS" cp --device "$img" -N 4 -B 4 -t 3 --verify "$T/src" ilcp
-[ "$("$FAMFS" getmap --json --device "$img" ilcp | jq -r '.[0].strips | length')" = 4 ] || die "ilcp"
+[ "$("$FAMFS" getmap --json --device "$img" ilcp | jq -r '.files[0].strips | length')" = 4 ] || die "ilcp"
 extract "$img" ilcp "$T/ilcp.bytes"
 expect_file_eq "$T/src" "$T/ilcp.bytes"
 

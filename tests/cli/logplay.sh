@@ -22,7 +22,7 @@ expect_file_eq "$T/want" "$T/out"
 expect_exit 0 "$FAMFS" logplay -n "$img"
 expect_stdout_contains "famfs logplay: dry run"
 expect_exit 0 "$FAMFS" logplay --json --dry-run "$img"
-[ "$(jq -r '"\(.entries) \(.files) \(.directories) \(.errors) \(.dry_run) \(.mountpoint)"' "$T/out")" = "4 2 2 0 true null" ] ||
+[ "$(jq -r '"\(.entries_used) \(.files) \(.directories) \(.errors) \(.dry_run) \(.mountpoint)"' "$T/out")" = "4 2 2 0 true null" ] ||
   die "json: $(cat "$T/out")"
 expect_exit 0 "$FAMFS" -v logplay --json "$img"
 [ "$(jq -r '.created | join(",")' "$T/out")" = "a,a/b,a/f,g" ] || die "json -v: $(cat "$T/out")"
@@ -38,7 +38,7 @@ expect_stderr_contains "directory is not in a mounted famfs"
 cp "$img" "$T/bad.img"
 printf 'X' | dd of="$T/bad.img" conv=notrunc oflag=seek_bytes seek=$((0x200000 + 48 + 544 * 2 + 60)) status=none
 expect_exit 1 "$FAMFS" logplay --json "$T/bad.img"
-[ "$(jq -r '"\(.entries) \(.stopped) \(.errors)"' "$T/out")" = "2 true 1" ] || die "bad: $(cat "$T/out")"
+[ "$(jq -r '"\(.entries_used) \(.stopped) \(.errors)"' "$T/out")" = "2 true 1" ] || die "bad: $(cat "$T/out")"
 expect_stderr_contains "log entry 2 at device offset 0x200470: checksum mismatch"
 # Writers refuse to allocate past a damaged entry.
 expect_exit 1 "$FAMFS" creat --device "$T/bad.img" -s 1 x

@@ -11,7 +11,7 @@ mkfs_img "$img" 64M
 "$FAMFS" creat --device "$img" -r -S 1 -s 1m low
 "$FAMFS" creat --device "$img" -s 40m pad
 "$FAMFS" creat --device "$img" -r -S 2 -s 1m high
-high_off=$("$FAMFS" getmap --json --device "$img" high | jq '.[0].extents[0].offset')
+high_off=$("$FAMFS" getmap --json --device "$img" high | jq '.files[0].extents[0].offset')
 [ "$high_off" -ge $((24 << 20)) ] || die "high is at $high_off, below the cut"
 cp "$img" "$T/good.img"
 

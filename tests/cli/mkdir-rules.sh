@@ -38,3 +38,12 @@ expect_exit 1 m e1 d1 e2
 # tests/fuse/tools-roundtrip.sh).
 [ "$(nentries "$img")" = 11 ] || die "entries: $(nentries "$img")"
 fsck_clean "$img"
+# -p with -m/-u/-g: the last component gets them, the parents made get 0755 and the caller's ids
+# (GNU mkdir; getmap shows files only, so read the mode back from the shadow tree).
+expect_exit 0 m -p -m 700 -u 4321 -g 77 p1/p2/p3
+mkdir "$T/sh"
+"$FAMFS" logplay -S "$T/sh" "$img" >/dev/null
+[ "$(stat -c '%a %u %g' "$T/sh/root/p1/p2/p3")" = "700 4321 77" ] || die "last: $(stat -c '%a %u %g' "$T/sh/root/p1/p2/p3")"
+for p in p1 p1/p2; do
+  [ "$(stat -c '%a %u %g' "$T/sh/root/$p")" = "755 $(id -u) $(id -g)" ] || die "$p: $(stat -c '%a %u %g' "$T/sh/root/$p")"
+done

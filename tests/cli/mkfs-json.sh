@@ -18,15 +18,15 @@ mkimg "$T/dev.img" 64M
 expect_exit 0 "$FAMFS" mkfs --json "$T/dev.img"
 cp "$T/out" "$T/mkfs.json"
 [ "$(json_get .exit_code "$T/mkfs.json")" = 0 ] || die "exit_code"
-[ "$(json_get .superblock.role "$T/mkfs.json")" = Owner ] || die "role"
+[ "$(json_get .superblock.role "$T/mkfs.json")" = master ] || die "role"
 [ "$(json_get .log.slots "$T/mkfs.json")" = 15420 ] || die "slots"
 [ "$(json_get .capacity.allocated_bytes "$T/mkfs.json")" = 10485760 ] || die "allocated"
 
 expect_exit 0 "$FAMFS" fsck --json "$T/dev.img"
 cp "$T/out" "$T/fsck.json"
 [ "$(json_get .clean "$T/fsck.json")" = true ] || die "clean"
-[ "$(json_get .superblock.filesystem_uuid "$T/fsck.json")" = \
-  "$(json_get .superblock.filesystem_uuid "$T/mkfs.json")" ] || die "uuid"
+[ "$(json_get .superblock.fs_uuid "$T/fsck.json")" = \
+  "$(json_get .superblock.fs_uuid "$T/mkfs.json")" ] || die "uuid"
 
 # Damage: the log header magic. exit 4, and the problem is in the JSON.
 printf '\x00' | dd of="$T/dev.img" bs=1 seek=$((0x200000)) conv=notrunc status=none

@@ -21,3 +21,11 @@ expect_exit 2 "$FAMFS" mkfs --size 1x "$T/other.img"
 mkdir "$T/dir"
 expect_exit 2 "$FAMFS" mkfs --size 64m "$T/dir"
 expect_stderr_contains "--size applies only to regular backing files"
+
+# A device whose size is not a multiple of 2 MiB: the partial allocation unit at its end cannot be
+# allocated, so fsck does not count it as free.
+expect_exit 0 "$FAMFS" mkfs --size 65m "$T/odd.img"
+expect_exit 0 "$FAMFS" fsck "$T/odd.img"
+expect_stdout_contains "  Device capacity:        68157440"
+expect_stdout_contains "  Bitmap capacity:        67108864"
+expect_stdout_contains "  Free space:             56623104"

@@ -6,8 +6,8 @@ source "$(dirname "$0")/common.sh"
 mkimg "$T/dev.img" $((12 * 1024 * 1024 - 4096))
 expect_exit 2 "$FAMFS" mkfs "$T/dev.img"
 expect_stderr_contains "famfs mkfs: error: $T/dev.img: device of 12578816 bytes is too small"
-expect_stderr_contains "needs at least 12582912 bytes"
-expect_stderr_contains "hint: grow a backing file with --size 12582912"
+expect_stderr_contains "needs at least 12582912 bytes (12m: superblock, log and one allocation unit)"
+expect_stderr_contains "hint: grow a backing file with --size 12m"
 cmp -s -n $((12 * 1024 * 1024 - 4096)) "$T/dev.img" /dev/zero || die "refused mkfs wrote"
 
 expect_exit 2 "$FAMFS" mkfs --loglen 16m "$T/dev.img"

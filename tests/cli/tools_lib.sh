@@ -11,7 +11,7 @@ mkfs_img() {
 
 # nentries IMG: entries in the log (from logplay --json).
 nentries() {
-  "$FAMFS" logplay --json "$1" | jq -r .entries
+  "$FAMFS" logplay --json "$1" | jq -r .entries_used
 }
 
 # extract IMG RELPATH OUT: rebuilds a file's bytes straight from the backing file, following its
@@ -24,7 +24,7 @@ extract() {
     read -r size type chunk
     while read -r line; do ext+=("$line"); done
   } < <("$FAMFS" getmap --json --device "$img" "$rel" |
-    jq -r '.[0] | "\(.size) \(.type) \(.chunk_size // 0)", ((.extents // .strips)[] | "\(.offset) \(.length)")')
+    jq -r '.files[0] | "\(.size) \(.type) \(.chunk_size // 0)", ((.extents // .strips)[] | "\(.offset) \(.length)")')
   : >"$out"
   if [ "$type" = simple ]; then
     local left=$size off len n
@@ -54,4 +54,10 @@ extract() {
 # fsck_clean IMG: famfs fsck exits 0.
 fsck_clean() {
   expect_exit 0 "$FAMFS" fsck "$1"
+}
+
+# check RELPATH HOSTFILE: the famfs file RELPATH on $img holds exactly HOSTFILE's bytes.
+check() { # famfs-relpath host-file
+  extract "$img" "$1" "$T/got"
+  cmp -s "$T/got" "$2" || die "$1 differs from $2"
 }

@@ -39,7 +39,7 @@ expect_exit 2 v -m a,1 -t -1
 expect_exit 2 v -m a,1 -t 257
 
 # A damaged byte in the middle is found at its 4-byte word.
-off=$("$FAMFS" getmap --json --device "$img" b | jq -r '.[0].extents[0].offset')
+off=$("$FAMFS" getmap --json --device "$img" b | jq -r '.files[0].extents[0].offset')
 printf '\x00\x00\x00\x00\x00' | dd of="$img" conv=notrunc oflag=seek_bytes seek=$((off + 1000001)) status=none
 expect_exit 1 v -S 2 b
 expect_stderr_contains "at offset 1000000 of 3145728 bytes"

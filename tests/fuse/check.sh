@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# famfs check: clean on a fresh mount with files, finds a mismatch made on purpose (a chmod and a
-# chown held only by the mount), reports it as JSON, and refuses bad arguments.
+# famfs check: clean on a fresh mount with files, finds a mismatch made on purpose (entries
+# logged with --device that a mount which does not follow the log has not applied), reports it
+# as JSON, and refuses bad arguments.
 source "$(dirname "$0")/common.sh"
 
 mkimg "$T/dev.img" 256M
@@ -16,12 +17,14 @@ expect_exit 0 "$FAMFS" check --data "$T/mnt"
 expect_stdout_contains "2 directories"
 expect_stdout_contains "files' data compared"
 
-# The mount now shows attributes that the log does not have.
-chmod 0600 "$T/mnt/script"
-chown 123:456 "$T/mnt/dir"
+# The log now has entries that the mount does not show (it follows only when asked).
+"$FAMFS" umount "$T/mnt"
+famfs_mount "$T/dev.img" "$T/mnt" --follow-interval 0
+"$FAMFS" mkdir --device "$T/dev.img" later
+"$FAMFS" creat --device "$T/dev.img" -s 4k dir/later
 expect_exit 1 "$FAMFS" check "$T/mnt"
-expect_stdout_contains "script: mode 0600 in the mount, 0"
-expect_stdout_contains "dir: owner 123:456 in the mount"
+expect_stdout_contains "later: in the log but missing from the mount"
+expect_stdout_contains "dir/later: in the log but missing from the mount"
 expect_exit 1 "$FAMFS" check --json "$T/mnt"
 python3 -m json.tool "$T/out" >/dev/null
 [ "$(jq '.problems | length' "$T/out")" -eq 2 ] || die "expected 2 problems in JSON"

@@ -41,6 +41,16 @@ expect_eperm() {
   }
 }
 
+# bad_entry_image IMG: a fresh famfs with files a, b and c logged in that order, where a flipped
+# byte of b's path breaks entry 1's checksum: replay stops there and only a is served.
+bad_entry_image() {
+  fuse_mkfs "$1" 64M
+  "$TT" file "$1" a 10 0644 0 0 simple $DATA0+$AU
+  "$TT" file "$1" b 10 0644 0 0 simple $((DATA0 + AU))+$AU
+  "$TT" file "$1" c 10 0644 0 0 simple $((DATA0 + 2 * AU))+$AU
+  printf 'X' | dd of="$1" bs=1 seek=$((0x200000 + 48 + 544 + 40)) conv=notrunc status=none
+}
+
 # famfs_mount DEV MNT [options...]: mounts in the foreground daemon mode, in the background,
 # logging to $T/fuse.log, and waits (10 s) for the mount to appear. With FAMFS_HOST=FILE set
 # (e.g. `FAMFS_HOST="$T/hostB" famfs_mount ...`) the mount runs as the host whose system UUID
@@ -54,7 +64,7 @@ famfs_mount() {
   if [ -n "${FAMFS_HOST:-}" ]; then
     host=(--system-uuid-file "$FAMFS_HOST")
   fi
-  "$FAMFS" "${host[@]}" mount -f "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
+  "$FAMFS" "${host[@]}" mount --foreground "$@" "$dev" "$mnt" >>"$T/fuse.log" 2>&1 &
   local pid=$!
   FAMFS_MOUNT_PID=$pid
   at_exit "famfs_cleanup_mount '$mnt' $pid"

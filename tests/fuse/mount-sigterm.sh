@@ -19,7 +19,7 @@ for sig in TERM INT; do
   [ -z "$(ls -A "$T/mnt")" ] || die "mount point not empty"
 done
 # The foreground daemon too; its exit status is 0.
-"$FAMFS" mount -f "$T/dev.img" "$T/mnt" 2>"$T/fg.log" &
+"$FAMFS" mount --foreground "$T/dev.img" "$T/mnt" 2>"$T/fg.log" &
 fg=$!
 for ((i = 0; i < 100; i++)); do
   grep -qF " $(realpath "$T/mnt") " /proc/self/mountinfo && break

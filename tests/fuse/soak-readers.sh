@@ -56,7 +56,7 @@ writer() {
       "$FAMFS" creat -s $((256 * 1024 + i * 1000)) -r -S $((i + 1)) "$mnt/new/$name" ||
         die "writer: creat $name"
       "$FAMFS" getmap --json --device "$img" "new/$name" >"$T/w.json" || die "writer: getmap"
-      read -r off size < <(jq -r '.[0] | "\(.extents[0].offset) \(.size)"' "$T/w.json")
+      read -r off size < <(jq -r '.files[0] | "\(.extents[0].offset) \(.size)"' "$T/w.json")
       dd if="$img" iflag=skip_bytes,count_bytes skip="$off" count="$size" bs=1M status=none \
         >"$T/ref/$name"
       echo "new/$name $T/ref/$name" >>"$T/published"

@@ -22,7 +22,7 @@ expect_exit 1 "$FAMFS" verify -S 43 "$M/f"
 [ "$(attrs "$M/owned")" = "600 1234 5678" ] || die "owned: $(attrs "$M/owned")"
 
 # --multi with one file outside famfs: that one fails, the good one is made.
-expect_exit 1 "$FAMFS" creat --multi "$M/good,4k" --multi "$T/outside,4k"
+expect_exit 2 "$FAMFS" creat --multi "$M/good,4k" --multi "$T/outside,4k"
 expect_stderr_contains "$T/outside: not in a famfs file system"
 [ -f "$M/good" ] || die "good not created"
 [ ! -e "$T/outside" ] || die "outside created"
@@ -32,10 +32,12 @@ for i in 1 2 3 4 5 6; do multi+=(-M "$M/s$i,8m,$((100 + i))"); done
 "$FAMFS" creat "${multi[@]}"
 cmp -s "$M/s1" "$M/s2" && die "distinct seeds gave the same data"
 
-# mkdir -p with attributes: every level gets them.
+# mkdir -p with attributes: the last level gets them, the parents made 0755 and the caller's
+# ids (GNU mkdir; upstream famfs gives every level the attributes).
 "$FAMFS" mkdir -p -m 700 -u 12 -g 34 "$M/a/b/c/d"
-for d in a a/b a/b/c a/b/c/d; do
-  [ "$(attrs "$M/$d")" = "700 12 34" ] || die "$d: $(attrs "$M/$d")"
+[ "$(attrs "$M/a/b/c/d")" = "700 12 34" ] || die "a/b/c/d: $(attrs "$M/a/b/c/d")"
+for d in a a/b a/b/c; do
+  [ "$(attrs "$M/$d")" = "755 $(id -u) $(id -g)" ] || die "$d: $(attrs "$M/$d")"
 done
 expect_exit 1 "$FAMFS" mkdir "$M/a"
 expect_exit 1 "$FAMFS" mkdir "$M"

@@ -191,7 +191,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opts.writable = (opts_byte & 1U) != 0;
   opts.fmap_capable = (opts_byte & 2U) != 0;
   opts.famfs_abi = (opts_byte & 4U) != 0 ? &fuse::k_famfs_abi_rfc2025 : &fuse::k_famfs_abi_v7;
-  opts.role = (opts_byte & 1U) != 0 ? "master" : "client";
+  opts.role = (opts_byte & 1U) != 0 ? core::Role::master : core::Role::client;
   core::set_trace_level((opts_byte & 16U) != 0 ? 3 : 0);
   if ((opts_byte & 32U) != 0) {
     opts.follow_interval = std::chrono::milliseconds(0);

@@ -171,6 +171,34 @@ TEST_CASE("core::fs_ops: files and directories, appended and replayed", "[core]"
   }
 }
 
+TEST_CASE("core::fs_ops: only permission bits 0777 are written", "[core]") {
+  Fs fs;
+  Image img = fs.open();
+  auto s = Session::open(fs.open(), 1);
+  REQUIRE(s);
+  for (u32 mode : {04755U, 02755U, 01777U, 07777U, 0xffffffffU}) {
+    INFO("mode " << std::oct << mode);
+    auto d = s->add_dir("d", owner(mode), Parents::no);
+    REQUIRE_FALSE(d);
+    CHECK(d.error().code == Errc::invalid_argument);
+    FileRequest f = file("f", 4096);
+    f.owner = owner(mode);
+    auto r = s->add_file(f);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::invalid_argument);
+    CHECK_THAT(r.error().message, Catch::Contains("f: mode 0"));
+  }
+  CHECK(s->queued() == 0);
+  CHECK(s->allocator().used_units() == s->allocator().reserved_units());
+  REQUIRE(s->add_dir("d", owner(0777), Parents::no));
+  REQUIRE(s->add_file(file("f", 4096)));
+  CHECK(log::mode_problem(0) == "");
+  CHECK(log::mode_problem(0777) == "");
+  CHECK(log::mode_problem(06755)
+        == "mode 06755 has the setuid and setgid bits (famfs accepts "
+           "permission bits 0 to 0777)");
+}
+
 TEST_CASE("core::fs_ops: the bitmap rebuilt from the log equals the session's", "[core]") {
   Fs fs(512 * k_mib);
   Image img = fs.open();

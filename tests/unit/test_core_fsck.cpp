@@ -226,6 +226,49 @@ TEST_CASE("core::check_image: extents past the device end, in the log, misaligne
   }
 }
 
+TEST_CASE("core::check_image: a partial allocation unit at the end is not free", "[core]") {
+  ImageBuilder b(65 * k_mib); // 32.5 units of 2 MiB
+  Report r = b.check();
+  CHECK(r.errors() == 0);
+  CHECK(r.stats.bitmap_capacity == 64 * k_mib);
+  CHECK_THAT(summary_text(r, Detail::summary),
+             Catch::Contains("  Free space:             56623104\n"));
+}
+
+TEST_CASE("core::check_image: modes and empty files", "[core]") {
+  SECTION("bits beyond 07777 are an error, setuid/setgid/sticky a warning") {
+    ImageBuilder b;
+    b.file("all-bits", 4096, std::vector<Extent>{{0, 0xa00000, 0x200000}}, 0xffffffffU);
+    b.file("setuid", 4096, std::vector<Extent>{{0, 0xc00000, 0x200000}}, 04755);
+    b.mkdir("sticky", 01777);
+    b.file("plain", 4096, std::vector<Extent>{{0, 0xe00000, 0x200000}}, 0777);
+    Report r = b.check();
+    CHECK(r.errors() == 1);
+    CHECK(r.warnings() == 2);
+    const auto modes = r.of_kind(ProblemKind::entry_mode);
+    REQUIRE(modes.size() == 3);
+    CHECK(modes[0]->severity == Severity::error);
+    CHECK(modes[0]->index == 0);
+    CHECK_THAT(modes[0]->message, Catch::Contains("log entry 0 (all-bits): mode 037777777777 has "
+                                                  "bits outside 07777"));
+    CHECK(modes[1]->severity == Severity::warning);
+    CHECK_THAT(modes[1]->message, Catch::Contains("mode 04755 has the setuid bit"));
+    CHECK_THAT(modes[1]->message, Catch::Contains("served as 0755"));
+    CHECK(modes[2]->index == 2);
+    CHECK_THAT(modes[2]->message, Catch::Contains("mode 01777 has the sticky bit"));
+  }
+  SECTION("a file of size 0 is noted, not an error (the format allows it)") {
+    ImageBuilder b;
+    b.file("zero", 0, std::vector<Extent>{{0, 0xa00000, 0x200000}});
+    Report r = b.check();
+    CHECK(r.errors() == 0);
+    CHECK(r.warnings() == 0);
+    const auto z = r.of_kind(ProblemKind::file_empty);
+    REQUIRE(z.size() == 1);
+    CHECK(z[0]->severity == Severity::info);
+  }
+}
+
 TEST_CASE("core::check_image: path rules", "[core]") {
   SECTION("duplicate path") {
     ImageBuilder b;

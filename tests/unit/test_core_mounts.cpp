@@ -23,23 +23,26 @@ struct MountinfoRow {
 
 std::vector<MountinfoRow> mountinfo_rows() {
   return {
-      {"no optional fields", "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw",
-       {"/", "ext4", "/dev/sda1", "rw,relatime"}},
+      {"no optional fields",
+       "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw",
+       {"/", "ext4", "/dev/sda1", "rw,relatime", "rw"}},
       {"optional fields before the separator",
        "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 shared:7 - ext3 /dev/root rw",
-       {"/mnt/parent", "ext3", "/dev/root", "rw,noatime"}},
-      {"a famfs mount", "90 22 0:52 / /mnt/famfs rw,nosuid,nodev - fuse.famfs /dev/dax0.0 rw",
-       {"/mnt/famfs", "fuse.famfs", "/dev/dax0.0", "rw,nosuid,nodev"}},
+       {"/mnt/parent", "ext3", "/dev/root", "rw,noatime", "rw"}},
+      {"a famfs mount",
+       "90 22 0:52 / /mnt/famfs rw,nosuid,nodev - fuse.famfs /dev/dax0.0 rw,user_id=0",
+       {"/mnt/famfs", "fuse.famfs", "/dev/dax0.0", "rw,nosuid,nodev", "rw,user_id=0"}},
       {"octal escapes in the mount point and the source",
        "91 22 0:53 / /mnt/my\\040fs\\011x rw - fuse.famfs /tmp/a\\040b.img rw",
-       {"/mnt/my fs\tx", "fuse.famfs", "/tmp/a b.img", "rw"}},
-      {"a backslash too near the end is kept", "92 22 0:54 / /m\\04 rw - tmpfs none rw",
-       {"/m\\04", "tmpfs", "none", "rw"}},
+       {"/mnt/my fs\tx", "fuse.famfs", "/tmp/a b.img", "rw", "rw"}},
+      {"a backslash too near the end is kept",
+       "92 22 0:54 / /m\\04 rw - tmpfs none rw",
+       {"/m\\04", "tmpfs", "none", "rw", "rw"}},
   };
 }
 
 MountEntry famfs_at(std::string mountpoint, std::string source = "/dev/dax0.0") {
-  return MountEntry{std::move(mountpoint), k_fstype, std::move(source), "rw"};
+  return MountEntry{std::move(mountpoint), k_fstype, std::move(source), "rw", "rw"};
 }
 
 struct ContainingRow {
@@ -83,6 +86,7 @@ TEST_CASE("core::read_mounts: mountinfo fields, one row per rule", "[core]") {
     CHECK(got.fstype == rows[i].want.fstype);
     CHECK(got.source == rows[i].want.source);
     CHECK(got.options == rows[i].want.options);
+    CHECK(got.super_options == rows[i].want.super_options);
   }
   auto missing = read_mounts(dir.file("absent"));
   REQUIRE_FALSE(missing);
@@ -93,7 +97,7 @@ TEST_CASE("core::famfs_mount_containing: the deepest famfs mount, one row per ru
   for (const auto& row : containing_rows()) {
     INFO(row.rule);
     std::vector<MountEntry> mounts = {famfs_at("/mnt/f"), famfs_at("/mnt/f/inner", "/dev/dax1.0"),
-                                      MountEntry{"/data", "ext4", "/dev/sda2", "rw"}};
+                                      MountEntry{"/data", "ext4", "/dev/sda2", "rw", "rw"}};
     if (row.want_mountpoint == "/") {
       mounts.push_back(famfs_at("/"));
     }

@@ -109,11 +109,13 @@ struct Bytes {
     }
   }
   // fuse_famfs_fmap_header at 0 (32 bytes).
-  void header(u64 ext_type, u64 nextents, u64 file_size) {
+  // fmap_size (offset 12) is the message's size: the whole buffer unless given.
+  void header(u64 ext_type, u64 nextents, u64 file_size, u64 fmap_size = 0) {
     put(0, 0, 1);        // file_type REG
     put(2, 1, 2);        // fmap_version
     put(4, ext_type, 4); // ext_type
     put(8, nextents, 4); // nextents
+    put(12, fmap_size != 0 ? fmap_size : b.size(), 4); // fmap_size (kabi-44; reserved before)
     put(16, file_size, 8);
   }
   // fuse_famfs_simple_ext at `at` (24 bytes).
@@ -160,26 +162,114 @@ TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and ca
     CHECK(k.server().data_path() == "userspace");
     CHECK(k.call(54, root_file(k, "s").first, {}).first == ENOSYS);
   }
-  SECTION("rfc2025 numbering: bit 10 and opcodes 53/54; the V7 bit means nothing") {
+  SECTION("rfc2025 numbering at 7.42: bit 10 and opcodes 53/54; the V7 bit means nothing") {
     ServerOptions o = capable();
     o.famfs_abi = famfs_abi("rfc2025");
     REQUIRE(o.famfs_abi != nullptr);
     {
       FakeKernel k(*f.img, o);
-      auto out = k.init(45, k_init_flags, k_v7_bit);
+      auto out = k.init(42, k_init_flags, k_v7_bit);
       CHECK((out.flags2 & (k_v7_bit | (1U << 10))) == 0);
     }
     FakeKernel k(*f.img, o);
-    auto out = k.init(45, k_init_flags, 1U << 10);
+    auto out = k.init(42, k_init_flags | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO, 1U << 10);
     CHECK((out.flags2 & (1U << 10)) != 0);
     CHECK((out.flags2 & k_v7_bit) == 0);
+    // RFC V1 fetched fmaps at LOOKUP only: no READDIRPLUS under that ABI.
+    CHECK((out.flags & (FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO)) == 0);
     auto [err, p] = k.call(53, root_file(k, "s").first, {});
     CHECK(err == 0);
-    CHECK(p.size() == 32 + 2 * 24);
+    // RFC V1 posts a fixed 4096-byte buffer: the reply is padded to it with zeros.
+    Bytes want(4096);
+    want.header(0, 2, 5 * k_mib + 7, 32 + 2 * 24);
+    want.ext(32, k_data + 2 * k_au, 2 * k_au);
+    want.ext(56, k_data, k_au);
+    CHECK(p == want.b);
     auto [err2, p2] = k.call(54, 0, {}); // GET_DAXDEV in this numbering
     CHECK(err2 == 0);
     CHECK(p2.size() == 280);
   }
+  SECTION("rfc2025 at 7.45: bit 42 is FUSE_REQUEST_TIMEOUT, 53 is COPY_FILE_RANGE_64") {
+    ServerOptions o = capable();
+    o.famfs_abi = famfs_abi("rfc2025");
+    o.famfs_any_minor = true; // cannot lift this row's limit
+    FakeKernel k(*f.img, o);
+    auto out = k.init(45, k_init_flags | FUSE_DO_READDIRPLUS, 1U << 10);
+    CHECK((out.flags2 & (1U << 10)) == 0);
+    CHECK((out.flags & FUSE_DO_READDIRPLUS) != 0);
+    CHECK(!k.server().famfs_negotiated());
+    CHECK(k.call(53, root_file(k, "s").first, {}).first == ENOSYS);
+  }
+  SECTION("v7 above 7.45: bit 43 is someone else's unless overridden") {
+    {
+      FakeKernel k(*f.img, capable());
+      auto out = k.init(46, k_init_flags, k_v7_bit);
+      CHECK((out.flags2 & k_v7_bit) == 0);
+      CHECK(!k.server().famfs_negotiated());
+    }
+    ServerOptions o = capable();
+    o.famfs_any_minor = true;
+    FakeKernel k(*f.img, o);
+    auto out = k.init(46, k_init_flags | FUSE_DO_READDIRPLUS, k_v7_bit);
+    CHECK((out.flags2 & k_v7_bit) != 0);
+    CHECK((out.flags & FUSE_DO_READDIRPLUS) != 0); // V7 fetches fmaps at OPEN: READDIRPLUS stays
+    CHECK(k.server().famfs_negotiated());
+  }
+}
+
+TEST_CASE("famfs fmap: the INIT decision, row by row", "[fuse]") {
+  struct Row {
+    const char* abi;
+    u32 minor;
+    u32 flags2;
+    bool init_ext;
+    bool capable;
+    bool any_minor;
+    bool famfs;
+  };
+  constexpr u32 b42 = 1U << 10;
+  constexpr u32 b43 = 1U << 11;
+  const Row rows[] = {
+      {"v7", 45, b43, true, true, false, true},
+      {"v7", 38, b43, true, true, false, true},
+      {"v7", 45, b43, false, true, false, false}, // flags2 invalid without FUSE_INIT_EXT
+      {"v7", 45, b43, true, false, false, false}, // device the kernel cannot map
+      {"v7", 45, b42, true, true, false, false},  // the other row's bit
+      {"v7", 46, b43, true, true, false, false},  // FUSE_HAS_IO_URING_BUFPOOL from 7.46
+      {"v7", 46, b43, true, true, true, true},    // explicit override
+      {"rfc2025", 42, b42, true, true, false, true},
+      {"rfc2025", 43, b42, true, true, false, false}, // FUSE_REQUEST_TIMEOUT from 7.43
+      {"rfc2025", 45, b42, true, true, false, false},
+      {"rfc2025", 45, b42, true, true, true, false}, // no override for this row
+      {"rfc2025", 42, b43, true, true, false, false},
+  };
+  for (const auto& r : rows) {
+    const FamfsAbi* abi = famfs_abi(r.abi);
+    REQUIRE(abi != nullptr);
+    const u64 flags = (r.init_ext ? u64{FUSE_INIT_EXT} : 0) | (u64{r.flags2} << 32);
+    auto d = famfs_init_decision(*abi, r.minor, flags, r.capable, r.any_minor);
+    INFO(r.abi << " 7." << r.minor << " flags2 " << r.flags2 << ": " << d.reason);
+    CHECK(d.famfs == r.famfs);
+    CHECK(d.add_flags == (r.famfs ? (u64{abi->flags2_dax_fmap} << 32) | FUSE_INIT_EXT : 0));
+    CHECK(d.drop_flags
+          == (r.famfs && !abi->readdirplus ? u64{FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO} : 0));
+  }
+}
+
+TEST_CASE("famfs fmap: opcodes 53-55 are named as the kernel's minor means them", "[fuse]") {
+  const FamfsAbi& rfc = k_famfs_abi_rfc2025;
+  const FamfsAbi& v7 = k_famfs_abi_v7;
+  CHECK(opcode_name(53, 45, rfc) == "COPY_FILE_RANGE_64");
+  CHECK(opcode_name(53, 45, v7) == "COPY_FILE_RANGE_64");
+  CHECK(opcode_name(53, 42, rfc) == "GET_FMAP(rfc2025)");
+  CHECK(opcode_name(53, 42, v7) == "op53");
+  CHECK(opcode_name(54, 42, rfc) == "GET_DAXDEV(rfc2025)");
+  CHECK(opcode_name(54, 43, rfc) == "op54");
+  CHECK(opcode_name(54, 45, v7) == "GET_FMAP(v7)");
+  CHECK(opcode_name(55, 45, v7) == "GET_DAXDEV(v7)");
+  CHECK(opcode_name(54, 46, v7) == "op54");
+  CHECK(opcode_name(54, 0, v7) == "GET_FMAP(v7)");
+  CHECK(opcode_name(FUSE_LOOKUP, 45, v7) == "LOOKUP");
 }
 
 TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "[fuse]") {
@@ -262,7 +352,7 @@ TEST_CASE("famfs fmap: over the revision's extent cap, GET_FMAP is EIO", "[fuse]
   ServerOptions o = capable();
   o.famfs_abi = famfs_abi("rfc2025"); // at most 2 simple extents
   FakeKernel k(*f.img, o);
-  k.init(45, k_init_flags, 1U << 10);
+  k.init(42, k_init_flags, 1U << 10);
   CHECK(k.call(53, root_file(k, "three").first, {}).first == EIO);
   CHECK(k.call(53, root_file(k, "s").first, {}).first == 0);
 }

@@ -171,7 +171,7 @@ TEST_CASE("follow: follow_batch leaves the tree at a prefix of the log, step by 
   const std::vector<u64> steps{2, 2, 1, 0};
   std::size_t visible = 0;
   for (u64 step : steps) {
-    CHECK(s.refresh(true) == step);
+    CHECK(s.refresh(RetryBadEntry::yes) == step);
     visible += step;
     CHECK(s.applied_entries() == 5 + visible);
     for (std::size_t i = 0; i < paths.size(); ++i) {

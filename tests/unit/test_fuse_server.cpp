@@ -27,6 +27,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 using namespace famfs;
@@ -385,7 +386,7 @@ TEST_CASE("fuse::Server: WRITE stays inside the file and reaches the device", "[
   }
 }
 
-TEST_CASE("fuse::Server: SETATTR keeps attributes in memory and refuses size changes", "[fuse]") {
+TEST_CASE("fuse::Server: SETATTR refuses size, mode, owner and time changes", "[fuse]") {
   Fixture f;
   FakeKernel k(*f.img, writable());
   k.init();
@@ -398,20 +399,46 @@ TEST_CASE("fuse::Server: SETATTR keeps attributes in memory and refuses size cha
   CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
   sa.size = 5 * k_mib; // no change: allowed
   CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == 0);
+  const auto before = k.getattr(in->nodeid);
+  // Each change alone is refused: the log cannot keep it.
   sa = {};
-  sa.valid = FATTR_MODE | FATTR_UID | FATTR_MTIME;
+  sa.valid = FATTR_MODE;
   sa.mode = S_IFREG | 0600;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  sa = {};
+  sa.valid = FATTR_UID;
   sa.uid = 42;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  sa = {};
+  sa.valid = FATTR_GID;
+  sa.gid = 42;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  sa = {};
+  sa.valid = FATTR_MTIME;
   sa.mtime = 1234567;
-  auto [err, p] = k.call_of(FUSE_SETATTR, in->nodeid, sa);
-  REQUIRE(err == 0);
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  sa = {};
+  sa.valid = FATTR_ATIME | FATTR_ATIME_NOW;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == EPERM);
+  // Setting what is already there changes nothing: allowed.
+  sa = {};
+  sa.valid = FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_MTIME;
+  sa.mode = before.mode;
+  sa.uid = before.uid;
+  sa.gid = before.gid;
+  sa.mtime = before.mtime;
+  sa.mtimensec = before.mtimensec;
+  CHECK(k.call_of(FUSE_SETATTR, in->nodeid, sa).first == 0);
   auto a = k.getattr(in->nodeid);
-  CHECK(a.mode == (S_IFREG | 0600));
-  CHECK(a.uid == 42);
+  CHECK(a.mode == before.mode);
+  CHECK(a.uid == before.uid);
   CHECK(a.gid == 100);
-  CHECK(a.mtime == 1234567);
+  CHECK(a.mtime == before.mtime);
   CHECK(a.size == 5 * k_mib);
   auto meta = k.lookup(1, ".meta");
+  sa = {};
+  sa.valid = FATTR_MODE;
+  sa.mode = S_IFREG | 0600;
   CHECK(k.call_of(FUSE_SETATTR, meta->nodeid, sa).first == EPERM);
 }
 
@@ -711,7 +738,7 @@ TEST_CASE("fuse::Server: a bad log entry stops replay; the valid prefix is serve
   CHECK_FALSE(k.lookup(1, "a"));
   CHECK_FALSE(k.lookup(1, "b"));
   bytes[slot + 40] ^= std::byte{0x20}; // repaired: replay resumes
-  k.server().refresh(true);
+  k.server().refresh(RetryBadEntry::yes);
   CHECK(k.lookup(1, "b"));
 }
 
@@ -732,6 +759,42 @@ TEST_CASE("fuse::Server: INTERRUPT gets no reply; DESTROY ends the serving loop"
   }
   CHECK(k.finished());
   CHECK(k.result());
+}
+
+TEST_CASE("fuse::Server: a handler that throws gets ENOMEM or EIO; the daemon goes on", "[fuse]") {
+  Fixture f;
+  ServerOptions o = writable();
+  std::atomic<int> thrown{0};
+  // The hook runs just before each handler: GETATTR of node 1 runs out of memory, STATFS meets
+  // another exception, FORGET (never answered) throws too.
+  o.before_handler = [&](const Request& r) {
+    if (r.header.opcode == FUSE_GETATTR && r.header.nodeid == 1) {
+      thrown.fetch_add(1);
+      throw std::bad_alloc();
+    }
+    if (r.header.opcode == FUSE_STATFS) {
+      thrown.fetch_add(1);
+      throw std::runtime_error("a broken invariant");
+    }
+    if (r.header.opcode == FUSE_FORGET) {
+      thrown.fetch_add(1);
+      throw std::bad_alloc();
+    }
+  };
+  FakeKernel k(*f.img, o);
+  k.init();
+  fuse_getattr_in gi{};
+  CHECK(k.call_of(FUSE_GETATTR, 1, gi).first == ENOMEM);
+  CHECK(k.call(FUSE_STATFS, 1, {}).first == EIO);
+  fuse_forget_in fi{};
+  fi.nlookup = 1;
+  REQUIRE(k.post(FUSE_FORGET, 1, FakeKernel::bytes_of(fi)));
+  // Still serving, on the same thread: the next reply is LOOKUP's, not one for FORGET.
+  auto d = k.lookup(1, "d");
+  REQUIRE(d);
+  CHECK(k.call_of(FUSE_GETATTR, d->nodeid, gi).first == 0);
+  CHECK(thrown.load() == 3);
+  CHECK_FALSE(k.finished());
 }
 
 namespace {
@@ -895,7 +958,8 @@ TEST_CASE("fuse::Server: worker threads answer concurrent requests", "[fuse][thr
       }
     }
   });
-  // Attributes and xattrs: SETATTR changes d/simple's mode while others read its attributes.
+  // Attributes and xattrs: SETATTR (refused: it would change d/simple's mode) while others read
+  // its attributes.
   threads.emplace_back([&] {
     Client& c = clients[4];
     for (int i = 0; i < 60; ++i) {
@@ -903,7 +967,8 @@ TEST_CASE("fuse::Server: worker threads answer concurrent requests", "[fuse][thr
       sa.valid = FATTR_MODE | FATTR_MTIME;
       sa.mode = static_cast<u32>(S_IFREG | (0600 + (i % 8)));
       sa.mtime = static_cast<u64>(i);
-      c.ok(FUSE_SETATTR, s->nodeid, FakeKernel::bytes_of(sa));
+      auto set = c.call(FUSE_SETATTR, s->nodeid, FakeKernel::bytes_of(sa));
+      c.expect(!set || set->first == EPERM, "SETATTR: not refused");
       c.ok(FUSE_GETATTR, s->nodeid, FakeKernel::bytes_of(fuse_getattr_in{}));
       c.ok(FUSE_STATFS, 1, {});
       fuse_getxattr_in gi{};

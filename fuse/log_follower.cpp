@@ -1,0 +1,346 @@
+// A step has two phases. The first (look) holds the shared lock: it probes what it reads under a
+// guard, reads the log header once and runs the clobber check once; readers go on meanwhile. The
+// second (apply) runs only when the log has grown: it holds the exclusive lock and reads the
+// header once more, because another thread may have applied entries since (an older header
+// would look like a log that shrank). Whatever changes between the phases is caught by the next
+// step's clobber check.
+#include "fuse/log_follower.hpp"
+
+#include "core/media_guard.hpp"
+#include "core/trace.hpp"
+#include "fuse/channel.hpp"
+#include "log/records.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace famfs::fuse {
+
+// ---- Health ----
+
+void Health::mark_clobbered(const std::string& why) {
+  std::lock_guard lock(m_mutex);
+  if (m_clobbered.load()) {
+    return;
+  }
+  m_clobber_reason = why;
+  m_clobbered.store(true);
+  FAMFS_TRACE(0,
+              "CLOBBERED: {}; file data is no longer served (OPEN, READ, WRITE and GET_FMAP "
+              "fail with EIO); unmount this file system",
+              why);
+}
+
+std::string Health::clobber_reason() const {
+  std::lock_guard lock(m_mutex);
+  return m_clobber_reason;
+}
+
+bool Health::note_problem(const std::string& problem) {
+  std::lock_guard lock(m_mutex);
+  if (problem == m_last_problem) {
+    return false;
+  }
+  m_last_problem = problem;
+  return true;
+}
+
+void Health::clear_problem() {
+  std::lock_guard lock(m_mutex);
+  m_last_problem.clear();
+}
+
+// ---- Following ----
+
+LogFollower::LogFollower(core::Image& img, const ServerOptions& opts)
+    : m_img(img), m_opts(opts), m_dev_size(img.device().size()) {
+  const auto& sb = img.superblock();
+  m_tree.add_meta(sb.log_offset, sb.log_len);
+  m_tree.set_bounds(sb.log_offset + sb.log_len, m_dev_size); // a bad map: traced, not served
+  m_mark.fs_uuid = sb.fs_uuid;
+  {
+    std::unique_lock lock(m_tree_mutex);
+    account_new_nodes();
+  }
+  // The whole log at mount time, batch after batch.
+  while (step(RetryBadEntry::yes) > 0) {
+  }
+}
+
+u64 LogFollower::step(RetryBadEntry retry) {
+  if (m_health.clobbered()) {
+    return 0; // nothing more is applied once the media changed under us
+  }
+  const Look l = look(Probe::through_end);
+  if (!l.readable || l.applied >= l.size) {
+    return 0;
+  }
+  if (retry == RetryBadEntry::no && m_stuck_next_index.load() == l.size) {
+    return 0; // stopped at a bad entry and the log has not grown since
+  }
+  return apply();
+}
+
+void LogFollower::check() {
+  if (!m_health.clobbered()) {
+    (void)look(Probe::last_applied); // frozen tree, but still watching for clobbering
+  }
+}
+
+u64 LogFollower::applied() const {
+  std::shared_lock lock(m_tree_mutex);
+  return m_tree.applied();
+}
+
+LogFollower::Look LogFollower::look(Probe what) {
+  const Findings f = inspect(what);
+  if (f.lost) {
+    metadata_lost(*f.lost, f.look.applied);
+    return f.look;
+  }
+  m_health.mark_metadata_readable();
+  if (!f.clobber.empty()) {
+    m_health.mark_clobbered(f.clobber);
+  } else if (!f.unreadable.empty() && m_health.note_problem(f.unreadable)) {
+    FAMFS_TRACE(1, "log unreadable; serving the {} entries replayed so far: {}", f.look.applied,
+                f.unreadable);
+  }
+  return f.look;
+}
+
+LogFollower::Findings LogFollower::inspect(Probe what) const {
+  Findings f;
+  std::shared_lock lock(m_tree_mutex);
+  f.look.applied = m_tree.applied();
+  const auto& sb = m_img.superblock();
+  // The superblock and the log are read straight from the mapping: touch what is read under a
+  // guard first. Only the superblock, the log header and the entries from the last applied one
+  // on are read, so only those are probed. On non-coherent memory each read drops our cached
+  // copy first, for exactly what it reads (read_superblock, Image::log, invalidate_entries).
+  for (auto [off, len] : {std::pair{u64{0}, log::k_superblock_size},
+                          std::pair{sb.log_offset, log::k_log_header_size}}) {
+    if (auto p = probe(off, len); !p) {
+      f.lost = std::move(p).error();
+      return f;
+    }
+  }
+  auto view = m_img.log(); // the one header read of this phase
+  if (view) {
+    const u64 crc_index = m_mark.crc_index;
+    const u64 first = crc_index != core::k_no_index ? crc_index : m_tree.applied();
+    const u64 slots = (sb.log_len - log::k_log_header_size) / log::k_log_entry_size;
+    const u64 end = what == Probe::through_end      ? std::min(view->size(), slots)
+                    : crc_index != core::k_no_index ? crc_index + 1
+                                                    : first;
+    if (end > first) {
+      auto p =
+          probe(sb.log_offset + log::entry_offset(first), (end - first) * log::k_log_entry_size);
+      if (!p) {
+        f.lost = std::move(p).error();
+        return f;
+      }
+    }
+  }
+  f.clobber = find_clobber(view);
+  if (f.clobber.empty() && !view) {
+    f.unreadable = view.error().message;
+  }
+  f.look.readable = f.clobber.empty() && view.has_value();
+  f.look.size = view ? view->size() : 0;
+  return f;
+}
+
+Result<void> LogFollower::probe(u64 off, u64 len) const {
+  return core::guarded_probe(m_img.device().at(off), len);
+}
+
+void LogFollower::metadata_lost(const Error& e, u64 applied) {
+  m_health.mark_metadata_lost();
+  if (m_health.note_problem(e.message)) {
+    m_health.count_media_error(); // once per lost place, not once per poll
+    FAMFS_TRACE(0, "log: {}; serving the {} entries replayed so far", e.message, applied);
+  }
+}
+
+u64 LogFollower::apply() {
+  std::unique_lock lock(m_tree_mutex);
+  auto view = m_img.log(); // the one header read of this phase
+  if (!view) {
+    return 0; // the next step reports it
+  }
+  m_mark.log_seen = true;
+  const u64 size = view->size();
+  const u64 from = m_tree.applied();
+  if (size <= from) {
+    return 0; // another thread applied them (or the log shrank: the next step says so)
+  }
+  const u64 count =
+      m_opts.follow_batch > 0 ? std::min(size - from, m_opts.follow_batch) : size - from;
+  const u64 nodes_before = m_tree.node_count();
+  invalidate_entries(from, count);
+  // The created paths are only traced (-vv): without that, replay builds no string per entry.
+  const core::ReplayReport report = m_tree.catch_up(
+      *view, count,
+      core::trace_level() >= 2 ? core::Tree::KeepCreated::yes : core::Tree::KeepCreated::no);
+  account_new_nodes();
+  const std::vector<u64> changed_dirs = dirs_changed_since(nodes_before);
+  m_mark.remember(*view, m_tree.applied());
+  trace_replay(report, size);
+  const u64 applied = m_tree.applied() - from;
+  lock.unlock();
+  notify_attrs_changed(changed_dirs);
+  return applied;
+}
+
+std::vector<u64> LogFollower::dirs_changed_since(u64 nodes_before) const {
+  // A new subdirectory changes its parent's nlink, which the kernel may hold for the attribute
+  // timeout: the step tells it (after the lock is released).
+  std::vector<u64> changed;
+  for (u64 ino = nodes_before + 1; ino <= m_tree.node_count(); ++ino) {
+    const core::Node* n = m_tree.get(ino);
+    if (n != nullptr && n->kind == core::NodeKind::dir) {
+      changed.push_back(n->parent);
+    }
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  return changed;
+}
+
+void LogFollower::trace_replay(const core::ReplayReport& report, u64 size) {
+  for (const auto& path : report.created) {
+    FAMFS_TRACE(2, "log: {}", path);
+  }
+  if (report.entries > 0) {
+    FAMFS_TRACE(1, "log: applied {} entries ({} files, {} directories); {} of {} in the tree",
+                report.entries, report.new_files, report.new_dirs, m_tree.applied(), size);
+  }
+  const std::size_t n = report.problems.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool is_stop = report.stopped && i + 1 == n;
+    if (!is_stop) {
+      FAMFS_TRACE(1, "log: {}", report.problems[i]);
+    }
+  }
+  if (report.stopped) {
+    m_stuck_next_index.store(size);
+    if (m_health.note_problem(report.problems.back())) {
+      FAMFS_TRACE(1, "log: replay stopped at entry {}; serving the valid prefix: {}",
+                  m_tree.applied(), report.problems.back());
+    }
+  } else {
+    m_stuck_next_index.store(~0ULL);
+    m_health.clear_problem();
+  }
+}
+
+std::string LogFollower::find_clobber(const Result<log::LogView>& view) const {
+  if (view && m_mark.crc_index != core::k_no_index && m_mark.crc_index < view->size()) {
+    invalidate_entries(m_mark.crc_index, 1); // clobber_reason reads it again
+  }
+  return core::clobber_reason(m_img.device(), m_mark, view);
+}
+
+void LogFollower::invalidate_entries(u64 first, u64 count) const {
+  if (!m_opts.non_coherent || count == 0) {
+    return;
+  }
+  const u64 log_offset = m_img.superblock().log_offset;
+  m_img.device().invalidate(log_offset + log::entry_offset(first), count * log::k_log_entry_size);
+}
+
+void LogFollower::notify_attrs_changed(const std::vector<u64>& inos) const {
+  const int fd = m_notify_fd.load();
+  if (fd < 0) {
+    return;
+  }
+  for (u64 ino : inos) {
+    const std::vector<std::byte> msg = encode_notify_inval_inode(ino);
+    const iovec iov{const_cast<std::byte*>(msg.data()), msg.size()};
+    // ENOENT (the kernel holds nothing for this inode) counts as done.
+    if (auto w = write_reply(fd, std::span<const iovec>(&iov, 1)); !w) {
+      FAMFS_TRACE(1, "notifying the kernel that node {} changed: {}", ino, w.error().message);
+    }
+  }
+}
+
+// ---- STATFS accounting ----
+
+namespace {
+
+u64 alloc_unit(const log::Superblock& sb) {
+  return sb.alloc_unit == 0 ? log::k_alloc_unit : sb.alloc_unit;
+}
+
+} // namespace
+
+FsCounts LogFollower::counts() const {
+  FsCounts c;
+  c.unit = alloc_unit(m_img.superblock());
+  {
+    std::shared_lock lock(m_tree_mutex);
+    c.blocks = m_dev_size / c.unit;
+    c.bfree = c.blocks - std::min(c.blocks, m_used_au_count);
+    c.files = m_tree.node_count();
+  }
+  // Inodes: every log slot can become one; the free ones are the slots left. The log header is
+  // only read when the last step found the metadata readable (not clobbered, no media error).
+  if (!m_health.clobbered() && !m_health.metadata_lost()) {
+    if (auto view = m_img.log(); view) {
+      c.ffree = view->header().last_index + 1 - view->header().next_index;
+    }
+  }
+  c.files += c.ffree;
+  return c;
+}
+
+void LogFollower::account_new_nodes() {
+  const u64 au = alloc_unit(m_img.superblock());
+  for (u64 ino = m_accounted_nodes + 1; ino <= m_tree.node_count(); ++ino) {
+    const core::Node* n = m_tree.get(ino);
+    if (n == nullptr || n->kind != core::NodeKind::file) {
+      continue;
+    }
+    for (const auto& e : n->fmap.extents) {
+      if (e.offset >= m_dev_size) {
+        continue;
+      }
+      const u64 end = e.offset + std::min(e.len, m_dev_size - e.offset);
+      add_used(e.offset / au, (end + au - 1) / au);
+    }
+  }
+  m_accounted_nodes = m_tree.node_count();
+}
+
+void LogFollower::add_used(u64 first, u64 end) {
+  // An interval set, so that a hostile log (thousands of entries each claiming the whole device)
+  // costs O(log n) per extent, not one step per allocation unit.
+  if (first >= end) {
+    return;
+  }
+  auto it = m_used_au.upper_bound(first);
+  if (it != m_used_au.begin() && std::prev(it)->second >= first) {
+    --it;
+    // The common case (files allocated one after another): the new units touch only this
+    // interval, which grows in place.
+    const auto next = std::next(it);
+    if (next == m_used_au.end() || next->first > end) {
+      if (end > it->second) {
+        m_used_au_count += end - it->second;
+        it->second = end;
+      }
+      return;
+    }
+  }
+  while (it != m_used_au.end() && it->first <= end) {
+    first = std::min(first, it->first);
+    end = std::max(end, it->second);
+    m_used_au_count -= it->second - it->first;
+    it = m_used_au.erase(it);
+  }
+  m_used_au.emplace(first, end);
+  m_used_au_count += end - first;
+}
+
+} // namespace famfs::fuse
