@@ -19,6 +19,7 @@ option(FAMFS_WERROR "Treat warnings as errors" OFF)
 set(FAMFS_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address,undefined")
 option(FAMFS_BUILD_TESTS "Build the tests" ON)
 option(FAMFS_FUSE_TESTS "Register the tests that make real FUSE mounts" ON)
+option(FAMFS_VM_TESTS "Register the multi-host tests in QEMU guests (label vm, scripts/vm.sh)" OFF)
 
 add_library(famfs_settings INTERFACE)
 target_compile_features(famfs_settings INTERFACE cxx_std_20)

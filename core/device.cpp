@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -138,7 +139,7 @@ Result<void> Device::persist(std::uint64_t off, std::uint64_t len) const {
   if (len == 0) {
     return {};
   }
-  if (m_kind == DeviceKind::file) {
+  if (m_kind != DeviceKind::devdax) {
     if (m_non_coherent) {
       flush_range(at(off), len);
     }
@@ -162,7 +163,22 @@ void Device::invalidate(std::uint64_t off, std::uint64_t len) const {
   if (m_on_invalidate) {
     m_on_invalidate(off, len);
   }
+  if (m_kind == DeviceKind::pmem) {
+    drop_cached_pages(off, len);
+    return;
+  }
   invalidate_range(at(off), len);
+}
+
+void Device::drop_cached_pages(std::uint64_t off, std::uint64_t len) const {
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t start = off / page * page;
+  const std::uint64_t end = std::min(size(), (off + len + page - 1) / page * page);
+  // The kernel keeps pages that are mapped: unmap ours first (MAP_SHARED: dirty pages stay in
+  // the page cache and are written back, nothing is lost), then drop the clean ones.
+  (void)::madvise(at(start), end - start, MADV_DONTNEED);
+  (void)::posix_fadvise(m_fd.get(), static_cast<off_t>(start), static_cast<off_t>(end - start),
+                        POSIX_FADV_DONTNEED);
 }
 
 } // namespace famfs::core

@@ -38,12 +38,18 @@ public:
   // which would look like a media error. Here it is Errc::no_space, "no space left on the
   // backing file system". Memory devices, and file systems without fallocate, need nothing.
   Result<void> reserve(std::uint64_t off, std::uint64_t len) const;
-  // Makes [off, off+len) durable and visible to other hosts: msync for files, cache-line
-  // write-back (clwb, else clflushopt, else clflush) plus a fence for memory devices.
+  // Makes [off, off+len) durable and visible to other hosts: msync for files and pmem block
+  // devices (mapped through this host's page cache, which other hosts never see), cache-line
+  // write-back (clwb, else clflushopt, else clflush) plus a fence for devdax.
   Result<void> persist(std::uint64_t off, std::uint64_t len) const;
-  // Drops cached copies of [off, off+len) before reading memory that another, non-coherent host
-  // may have written (clflushopt/clflush plus fence; a no-op for regular files).
+  // Drops cached copies of [off, off+len) before reading memory that another host may have
+  // written: CPU cache lines (clflushopt/clflush plus fence) for devdax; this host's page cache
+  // pages for a pmem block device (unmapped here, then dropped with POSIX_FADV_DONTNEED, so the
+  // next access reads the memory); a no-op for regular files.
   void invalidate(std::uint64_t off, std::uint64_t len) const;
+  // Whether reads see this host's page cache rather than the memory (a pmem block device): then
+  // every read of memory that another host writes must invalidate() first.
+  bool page_cached() const { return m_kind == DeviceKind::pmem; }
   // When set, persist() and invalidate() flush caches even on regular files (--non-coherent).
   void set_non_coherent(bool on) { m_non_coherent = on; }
   // Test hook: called with (off, len) of every range invalidate() drops from the caches (only
@@ -53,6 +59,8 @@ public:
   void set_invalidate_observer(InvalidateObserver f) { m_on_invalidate = std::move(f); }
 
 private:
+  void drop_cached_pages(std::uint64_t off, std::uint64_t len) const;
+
   std::string m_path;
   DeviceKind m_kind = DeviceKind::file;
   UniqueFd m_fd;

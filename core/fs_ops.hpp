@@ -79,8 +79,8 @@ public:
   Result<FilePlan> add_file(const FileRequest& req);
 
   // Queues one directory, or with Parents::yes every missing level. Returns the relpaths
-  // queued (none when it already exists and Parents::yes). Errors: a mode beyond
-  // log::k_mode_bits, exists (Parents::no), a
+  // queued (none when it already exists and Parents::yes). Errors: a mode beyond log::k_mode_bits
+  // (in `owner` or `parents_owner`), exists (Parents::no), a
   // level is a file, a missing parent (Parents::no), the root without Parents::yes. `owner` is
   // the last level's; missing levels above it get `parents_owner` when given (GNU mkdir -p:
   // -m applies to the last component only), else `owner`.

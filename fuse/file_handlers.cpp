@@ -100,6 +100,11 @@ Outcome Handlers::do_read(const Request& r) {
 
 Outcome Handlers::read_reply(const Request& r, const std::vector<log::Piece>& pieces) {
   const core::Device& dev = m_img.device();
+  if (dev.page_cached()) { // a pmem block device: read the memory, not this host's old pages
+    for (const auto& p : pieces) {
+      dev.invalidate(p.dev_off, p.len);
+    }
+  }
   if (pieces.size() > k_max_zero_copy_pieces) {
     u64 total = 0;
     for (const auto& p : pieces) {

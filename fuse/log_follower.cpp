@@ -243,7 +243,9 @@ std::string LogFollower::find_clobber(const Result<log::LogView>& view) const {
 }
 
 void LogFollower::invalidate_entries(u64 first, u64 count) const {
-  if (!m_opts.non_coherent || count == 0) {
+  // A pmem block device is read through this host's page cache: invalidate as on non-coherent
+  // memory, or the entries other hosts appended stay hidden behind old pages.
+  if (!(m_opts.non_coherent || m_img.device().page_cached()) || count == 0) {
     return;
   }
   const u64 log_offset = m_img.superblock().log_offset;

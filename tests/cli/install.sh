@@ -31,14 +31,14 @@ for n in mkfs.famfs fsck.famfs mount.famfs mount.fuse.famfs; do
   [ -L "$T/inst/sbin/$n" ] || die "sbin/$n is not a link"
   [ "$(readlink -f "$T/inst/sbin/$n")" = "$(readlink -f "$inst_famfs")" ] || die "sbin/$n is not famfs"
 done
-"$T/inst/sbin/fsck.famfs" --help | grep -q "^Usage: famfs fsck" || die "sbin/fsck.famfs is not fsck"
+"$T/inst/sbin/fsck.famfs" --help | grep "^Usage: famfs fsck" >/dev/null || die "sbin/fsck.famfs is not fsck"
 
 # libfamfs: the library with its soname, the header, famfs.pc, famfs_map(3) and the Python
 # module; a program builds against the installed copy through pkg-config, and the module finds
 # the installed library on its own.
 so=$(find "$T/inst" -name 'libfamfs.so.0' | head -1)
 [ -n "$so" ] || die "libfamfs.so.0 not installed"
-objdump -p "$so" | grep -q 'SONAME *libfamfs.so.0' || die "libfamfs.so.0 lacks its soname"
+objdump -p "$so" | grep 'SONAME *libfamfs.so.0' >/dev/null || die "libfamfs.so.0 lacks its soname"
 [ -f "$T/inst/include/famfs/famfs.h" ] || die "famfs/famfs.h not installed"
 pc=$(find "$T/inst" -name famfs.pc | head -1)
 [ -n "$pc" ] || die "famfs.pc not installed"
