@@ -35,8 +35,6 @@ namespace famfs::cli {
 
 namespace {
 
-using log::u64;
-
 enum CheckBits : int {
   k_check_files = 1,
   k_check_superblock = 2,
@@ -65,9 +63,9 @@ public:
   Checker(const CheckOptions& o, std::string mnt) : m_opts(o), m_mnt(std::move(mnt)) {}
 
   std::vector<Finding> findings;
-  u64 files = 0;
-  u64 dirs = 0;
-  u64 data_checked = 0;
+  std::uint64_t files = 0;
+  std::uint64_t dirs = 0;
+  std::uint64_t data_checked = 0;
 
   void add(int bit, std::string path, std::string what) {
     findings.push_back(Finding{bit, std::move(path), std::move(what)});
@@ -111,7 +109,7 @@ public:
 
   void compare(const core::Tree& tree, const core::Image& img) {
     // Every node of the log's tree must be in the mount, with the same attributes.
-    std::vector<u64> stack{core::k_root_ino};
+    std::vector<std::uint64_t> stack{core::k_root_ino};
     while (!stack.empty()) {
       const core::Node* n = tree.get(stack.back());
       stack.pop_back();
@@ -151,7 +149,7 @@ public:
       if (is_dir) {
         continue;
       }
-      if (static_cast<u64>(st.st_size) != n->size) {
+      if (static_cast<std::uint64_t>(st.st_size) != n->size) {
         add(k_check_files, rel,
             fmt::format("size {} in the mount, {} in the log", st.st_size, n->size));
         continue;
@@ -189,7 +187,7 @@ private:
     }
     core::Digest d;
     std::vector<std::byte> buf(1 << 20);
-    u64 total = 0;
+    std::uint64_t total = 0;
     for (;;) {
       const ssize_t got = [&] {
         const DaemonDeadline deadline(path);
@@ -206,7 +204,7 @@ private:
         break;
       }
       d.update(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(got)));
-      total += static_cast<u64>(got);
+      total += static_cast<std::uint64_t>(got);
     }
     data_checked++;
     if (total != n.size) {
@@ -224,7 +222,7 @@ private:
   std::map<std::string, Seen> m_seen;
 };
 
-int run_check(Context& ctx, const CheckOptions& o) {
+Result<int> run_check(Context& ctx, const CheckOptions& o) {
   std::string rel;
   auto mount = [&] {
     const DaemonDeadline deadline(o.path);

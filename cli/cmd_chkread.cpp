@@ -23,7 +23,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct ChkreadArgs {
+struct ChkreadOptions {
   std::vector<std::string> files;
   bool superblock = false;
   bool log = false;
@@ -46,7 +46,7 @@ Result<std::vector<std::byte>> read_whole(int fd, const std::string& path, std::
 }
 
 // What -s or -l find in one copy.
-std::string decoded(const ChkreadArgs& a, std::span<const std::byte> bytes) {
+std::string decoded(const ChkreadOptions& a, std::span<const std::byte> bytes) {
   if (a.superblock) {
     auto sb = log::parse_superblock(bytes);
     return sb ? fmt::format("superblock of file system {}", sb->fs_uuid.str())
@@ -56,7 +56,7 @@ std::string decoded(const ChkreadArgs& a, std::span<const std::byte> bytes) {
   return v ? fmt::format("log with {} entries", v->size()) : "log: " + v.error().message;
 }
 
-Result<void> chkread(const Context& ctx, const ChkreadArgs& a, const std::string& path) {
+Result<void> chkread(const Context& ctx, const ChkreadOptions& a, const std::string& path) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     return sys_error(errno, path);
@@ -85,7 +85,7 @@ Result<void> chkread(const Context& ctx, const ChkreadArgs& a, const std::string
   return {};
 }
 
-int run_chkread(Context& ctx, const ChkreadArgs& a) {
+Result<int> run_chkread(Context& ctx, const ChkreadOptions& a) {
   ErrorTally failed(ctx);
   for (const auto& f : a.files) {
     if (auto r = chkread(ctx, a, f); !r) {
@@ -98,7 +98,7 @@ int run_chkread(Context& ctx, const ChkreadArgs& a) {
 } // namespace
 
 RunFn add_chkread(CLI::App& sub) {
-  auto a = std::make_shared<ChkreadArgs>();
+  auto a = std::make_shared<ChkreadOptions>();
   auto* s = sub.add_flag("-s,--superblock", a->superblock,
                          "also decode the file as a superblock (.meta/.superblock)");
   sub.add_flag("-l,--log", a->log, "also decode the file as the log (.meta/.log)")->excludes(s);

@@ -14,44 +14,31 @@ namespace famfs::cli {
 
 namespace {
 
-struct CloneArgs {
+struct CloneOptions {
   std::string src;
   std::string dst;
   std::string device;
 };
 
-int run_clone(Context& ctx, const CloneArgs& a) {
+Result<int> run_clone(Context& ctx, const CloneOptions& a) {
   FsTarget target(a.device);
-  auto src = target.relpath(a.src);
-  if (!src) {
-    return report(ctx, src.error());
-  }
-  auto dst = target.relpath(a.dst);
-  if (!dst) {
-    return report(ctx, dst.error());
-  }
-  auto ws = open_write_session(target);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  const core::Node* n = ws->session.tree().resolve(*src);
+  FAMFS_TRY_ASSIGN(auto src, target.relpath(a.src));
+  FAMFS_TRY_ASSIGN(auto dst, target.relpath(a.dst));
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target));
+  const core::Node* n = session.tree().resolve(src);
   if (n == nullptr || n->kind != core::NodeKind::file || n->meta) {
-    return report(ctx, make_error(Errc::not_found, "{}: no such famfs file", a.src));
+    return fail(Errc::not_found, "{}: no such famfs file", a.src);
   }
-  if (ws->session.tree().resolve(*dst) != nullptr) {
-    return report(ctx, make_error(Errc::exists, "{}: exists", a.dst));
+  if (session.tree().resolve(dst) != nullptr) {
+    return fail(Errc::exists, "{}: exists", a.dst);
   }
   core::FileRequest req;
-  req.relpath = *dst;
+  req.relpath = dst;
   req.size = n->size;
   req.owner = core::Owner{n->mode, n->uid, n->gid};
   req.fmap = n->fmap;
-  if (auto p = ws->session.add_file(req); !p) {
-    return report(ctx, p.error());
-  }
-  if (auto c = ws->session.commit_all(); !c) {
-    return report(ctx, c.error());
-  }
+  FAMFS_TRY(session.add_file(req));
+  FAMFS_TRY(session.commit_all());
   print_warning(ctx, fmt::format("{} now shares its space with {}: the file system is "
                                  "cross-linked (famfs fsck reports it)",
                                  a.dst, a.src));
@@ -61,7 +48,7 @@ int run_clone(Context& ctx, const CloneArgs& a) {
 } // namespace
 
 RunFn add_clone(CLI::App& sub) {
-  auto a = std::make_shared<CloneArgs>();
+  auto a = std::make_shared<CloneOptions>();
   add_device_option(sub, a->device, "SRC and DST");
   sub.add_option("SRC", a->src, "a famfs file")->required();
   sub.add_option("DST", a->dst, "the new file, sharing SRC's space")->required();

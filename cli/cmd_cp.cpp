@@ -49,8 +49,8 @@ struct CpOptions {
   std::vector<std::string> paths; // sources..., dest
   bool recursive = false;
   unsigned threads = 1;
-  OwnerArgs owner; // without -m, each copy keeps its source's mode
-  InterleaveArgs interleave;
+  OwnerOptions owner; // without -m, each copy keeps its source's mode
+  InterleaveOptions interleave;
   bool verify = false;
   bool compare = false;     // -c: compare the sources with their famfs copies, write nothing
   bool dereference = false; // -L: follow symbolic links in the sources
@@ -63,9 +63,10 @@ struct Action {
   enum class Kind { dir, file } kind = Kind::file;
   std::string src; // host path
   std::string rel; // destination relpath
-  uint64_t size = 0;
+  std::uint64_t size = 0;
   log::Fmap fmap;
   bool queued = false; // a log entry is queued for it (new file or directory)
+  core::FilePlan plan; // files: what the session planned (marked written once copied)
 };
 
 class Planner {
@@ -79,11 +80,11 @@ public:
       : m_ctx(ctx), m_opts(o), m_session(s), m_owner(file_owner), m_il(il), m_target(target) {}
 
   std::vector<Action> actions;
-  uint64_t total_bytes = 0;
+  std::uint64_t total_bytes = 0;
   int skipped_rc = k_exit_ok; // exit status from skipped sources
-  uint64_t skipped = 0;       // sources famfs cannot hold (or -n kept), reported one by one
-  uint64_t files = 0;
-  uint64_t dirs = 0;
+  std::uint64_t skipped = 0;  // sources famfs cannot hold (or -n kept), reported one by one
+  std::uint64_t files = 0;
+  std::uint64_t dirs = 0;
 
   // Plans copying `src` to `rel`. A fatal error stops the command.
   Result<void> plan(const std::string& src, const std::string& rel, bool top) {
@@ -104,7 +105,7 @@ public:
                       "{}: not a regular file or directory; famfs holds only those", src));
       return {};
     }
-    const auto size = static_cast<uint64_t>(st.st_size);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size == 0) {
       // Upstream refuses empty files too (creat and cp), so its readers never meet one.
       skip(make_error(Errc::unsupported, "{}: is empty; famfs files hold at least one byte", src));
@@ -115,7 +116,7 @@ public:
       return {};
     }
     if (m_opts.no_clobber) {
-      FAMFS_TRY_ASSIGN(auto parts, core::relpath_parts(rel));
+      FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(rel));
       if (m_session.tree().resolve(log::join_path(parts)) != nullptr) {
         return {}; // -n: an existing destination is left as it is
       }
@@ -128,6 +129,7 @@ public:
       req.owner.mode = static_cast<std::uint32_t>(st.st_mode & 0777);
     }
     req.interleave = m_il;
+    req.contents = core::Contents::to_write;
     auto p = m_session.add_file(req);
     if (!p) {
       Error e = std::move(p).error();
@@ -136,7 +138,7 @@ public:
       }
       return Unexpected{std::move(e)};
     }
-    actions.push_back(Action{Action::Kind::file, src, p->relpath, size, p->fmap, !p->existing});
+    actions.push_back(Action{Action::Kind::file, src, p->relpath, size, p->fmap, !p->existing, *p});
     total_bytes += size;
     files++;
     return {};
@@ -163,7 +165,7 @@ private:
   }
 
   Result<void> plan_dir(const std::string& src, const std::string& rel, std::uint32_t mode) {
-    FAMFS_TRY_ASSIGN(auto parts, core::relpath_parts(rel));
+    FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(rel));
     const core::Node* existing = m_session.tree().resolve(log::join_path(parts));
     if (existing != nullptr && existing->kind == core::NodeKind::file) {
       return fail(Errc::exists, "{}: cannot copy a directory onto the file {}", src,
@@ -174,7 +176,7 @@ private:
       owner.mode = mode;
       FAMFS_TRY_ASSIGN(auto made, m_session.add_dir(rel, owner, core::Parents::no));
       for (const auto& m : made) {
-        actions.push_back(Action{Action::Kind::dir, src, m, 0, {}, true});
+        actions.push_back(Action{Action::Kind::dir, src, m, 0, {}, true, {}});
         dirs++;
       }
     }
@@ -230,8 +232,8 @@ std::string base_name(const std::string& src) {
 // A progress bar on stderr when it is a terminal.
 class Progress {
 public:
-  Progress(uint64_t total, bool on) : m_total(total), m_on(on && total > 0) {}
-  void update(uint64_t done) {
+  Progress(std::uint64_t total, bool on) : m_total(total), m_on(on && total > 0) {}
+  void update(std::uint64_t done) {
     if (!m_on) {
       return;
     }
@@ -256,21 +258,21 @@ public:
   Progress& operator=(const Progress&) = delete;
 
 private:
-  uint64_t m_total;
+  std::uint64_t m_total;
   bool m_on;
   std::chrono::steady_clock::time_point m_last{};
 };
 
-Result<uint64_t> digest_source(const std::string& path, uint64_t size) {
+Result<std::uint64_t> digest_source(const std::string& path, std::uint64_t size) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     return sys_error(errno, path);
   }
   core::Digest d;
   std::vector<std::byte> buf(4 << 20);
-  uint64_t done = 0;
+  std::uint64_t done = 0;
   while (done < size) {
-    ssize_t n = ::pread(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), size - done),
+    ssize_t n = ::pread(fd.get(), buf.data(), std::min<std::uint64_t>(buf.size(), size - done),
                         static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) {
       continue;
@@ -282,7 +284,7 @@ Result<uint64_t> digest_source(const std::string& path, uint64_t size) {
       return fail(Errc::io, "{}: the source ended early", path);
     }
     d.update(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
-    done += static_cast<uint64_t>(n);
+    done += static_cast<std::uint64_t>(n);
   }
   return d.value();
 }
@@ -294,7 +296,7 @@ int compare_copies(Context& ctx,
                    const core::Device& dev,
                    const FsTarget& target) {
   int rc = k_exit_ok;
-  uint64_t same = 0;
+  std::uint64_t same = 0;
   for (const auto& a : actions) {
     if (a.kind != Action::Kind::file) {
       continue;
@@ -324,11 +326,11 @@ int compare_copies(Context& ctx,
 
 // cp -c (upstream's compare mode): every destination must exist with the source's size (as a
 // restarted copy would find it); nothing is written.
-int run_compare(Context& ctx,
-                const std::vector<Action>& actions,
-                const core::Device& dev,
-                const FsTarget& target,
-                int rc) {
+Result<int> run_compare(Context& ctx,
+                        const std::vector<Action>& actions,
+                        const core::Device& dev,
+                        const FsTarget& target,
+                        int rc) {
   for (const auto& a : actions) {
     if (a.queued) {
       print_error(ctx, make_error(Errc::not_found, "{}: not in famfs; nothing to compare {} with",
@@ -344,8 +346,8 @@ int run_compare(Context& ctx,
 
 // Flush entries after this much unlogged data (or this many files): an interrupted copy loses
 // at most that much work, and a big tree still costs about one entry write per file.
-constexpr uint64_t k_commit_bytes = 256ULL << 20;
-constexpr uint64_t k_commit_files = 256;
+constexpr std::uint64_t k_commit_bytes = 256ULL << 20;
+constexpr std::uint64_t k_commit_files = 256;
 
 // GNU cp's rule: a directory is never copied into itself or below itself (the copy would read
 // what it writes and grow until the device is full). `rel` is where `src` would go.
@@ -367,73 +369,52 @@ check_not_into_itself(const std::string& src, const std::string& rel, const FsTa
   return {};
 }
 
-int run_cp(Context& ctx, const CpOptions& o) {
+Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
-    return report(
-        ctx, make_error(Errc::invalid_argument, "need a source and a destination (SRC... DEST)"));
+    return fail(Errc::invalid_argument, "need a source and a destination (SRC... DEST)");
   }
   auto owner = o.owner.get(0); // mode 0: replaced by each source's own
   if (!owner) {
-    return report(ctx, owner.error());
+    return fail(owner.error());
   }
-  auto il = o.interleave.get();
-  if (!il) {
-    return report(ctx, il.error());
-  }
+  FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
   FsTarget target(o.device);
-  auto dest_rel = target.relpath_inside(dest);
-  if (!dest_rel) {
-    return report(ctx, dest_rel.error());
-  }
-  auto dest_parts = core::relpath_parts(*dest_rel);
-  if (!dest_parts) {
-    return report(ctx, dest_parts.error());
-  }
-  const std::string drel = log::join_path(*dest_parts);
+  FAMFS_TRY_ASSIGN(auto dest_rel, target.relpath_inside(dest));
+  FAMFS_TRY_ASSIGN(auto dest_parts, log::split_user_path(dest_rel));
+  const std::string drel = log::join_path(dest_parts);
 
   // Interleave parameters are checked once, against this file system, before any source is.
-  auto ws = open_write_session(target, &*il);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  core::Session& session = ws->session;
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target, &il));
 
   const core::Node* dnode = session.tree().resolve(drel);
   const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
   if (!dest_is_dir) {
     if (sources.size() > 1) {
-      return report(ctx, make_error(dnode == nullptr ? Errc::not_found : Errc::exists,
-                                    "{}: {}; copying several sources needs an existing directory",
-                                    dest, dnode == nullptr ? "does not exist" : "is a file"));
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists,
+                  "{}: {}; copying several sources needs an existing directory", dest,
+                  dnode == nullptr ? "does not exist" : "is a file");
     }
     if (dest.back() == '/') {
-      return report(ctx,
-                    make_error(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
-                               dnode == nullptr ? "no such directory" : "is not a directory"));
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
+                  dnode == nullptr ? "no such directory" : "is not a directory");
     }
   }
-  Planner planner(ctx, o, session, *owner, *il, target);
+  Planner planner(ctx, o, session, *owner, il, target);
   for (const auto& src : sources) {
     std::string rel = drel;
     if (dest_is_dir) {
       rel = drel.empty() ? base_name(src) : drel + "/" + base_name(src);
     }
     if (o.recursive) {
-      if (auto r = check_not_into_itself(src, rel, target); !r) {
-        return report(ctx, r.error());
-      }
+      FAMFS_TRY(check_not_into_itself(src, rel, target));
     }
-    if (auto r = planner.plan(src, rel, true); !r) {
-      return report(ctx, r.error());
-    }
+    FAMFS_TRY(planner.plan(src, rel, true));
   }
-  if (auto space = session.check_log_space(); !space) {
-    return report(ctx, space.error());
-  }
+  FAMFS_TRY(session.check_log_space());
 
-  const core::Device& dev = ws->image->device();
+  const core::Device& dev = session.image().device();
   if (o.compare) {
     return run_compare(ctx, planner.actions, dev, target, planner.skipped_rc);
   }
@@ -441,9 +422,9 @@ int run_cp(Context& ctx, const CpOptions& o) {
   // after its data is persisted. Queued entries are appended in batches.
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
-  uint64_t copied = 0;
-  uint64_t pending = 0;       // queued entries whose work is done, not yet appended
-  uint64_t pending_bytes = 0; // data behind them
+  std::uint64_t copied = 0;
+  std::uint64_t pending = 0;       // queued entries whose work is done, not yet appended
+  std::uint64_t pending_bytes = 0; // data behind them
   auto flush = [&]() -> Result<void> {
     FAMFS_TRY(session.commit(pending));
     pending = 0;
@@ -455,18 +436,19 @@ int run_cp(Context& ctx, const CpOptions& o) {
       core::UniqueFd fd(::open(a.src.c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) {
         (void)flush();
-        return report(ctx, sys_error(errno, a.src));
+        return fail(sys_error(errno, a.src));
       }
       core::CopyOptions co;
       co.threads = o.threads;
-      const uint64_t base = copied;
-      co.progress = [&](uint64_t d) { progress.update(base + d); };
+      const std::uint64_t base = copied;
+      co.progress = [&](std::uint64_t d) { progress.update(base + d); };
       auto c = core::copy_into(dev, a.fmap, a.size, fd.get(), co);
       if (!c) {
         // Files copied so far are complete: log them, then stop.
         (void)flush();
-        return report(ctx, with_context(c.error(), a.src));
+        return fail(with_context(c.error(), a.src));
       }
+      FAMFS_TRY(session.mark_written(a.plan));
       copied += a.size;
       pending_bytes += a.size;
       if (ctx.verbose > 0) {
@@ -477,14 +459,10 @@ int run_cp(Context& ctx, const CpOptions& o) {
       pending++;
     }
     if (pending_bytes >= k_commit_bytes || pending >= k_commit_files) {
-      if (auto r = flush(); !r) {
-        return report(ctx, r.error());
-      }
+      FAMFS_TRY(flush());
     }
   }
-  if (auto r = flush(); !r) {
-    return report(ctx, r.error());
-  }
+  FAMFS_TRY(flush());
   int rc = planner.skipped_rc;
   if (planner.skipped > 0) {
     print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "

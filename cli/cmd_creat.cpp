@@ -27,12 +27,12 @@ namespace {
 struct CreatOptions {
   std::string file;
   std::string size;
-  OwnerArgs owner;
+  OwnerOptions owner;
   bool randomize = false;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> multi;
   unsigned threads = default_threads();
-  InterleaveArgs interleave;
+  InterleaveOptions interleave;
   std::string device;
   bool human = false;
 };
@@ -94,26 +94,17 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
   return items;
 }
 
-int run_creat(Context& ctx, const CreatOptions& o) {
+Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   if (o.file.empty() && o.multi.empty()) {
-    return report(ctx, make_error(Errc::invalid_argument, "no file given (FILE or --multi)"));
+    return fail(Errc::invalid_argument, "no file given (FILE or --multi)");
   }
   if (o.seed && *o.seed == 0) {
-    return report(ctx, make_error(Errc::invalid_argument, "--seed 0: the seed must be above 0"));
+    return fail(Errc::invalid_argument, "--seed 0: the seed must be above 0");
   }
-  auto owner = o.owner.get(0644);
-  if (!owner) {
-    return report(ctx, owner.error());
-  }
-  auto il = o.interleave.get();
-  if (!il) {
-    return report(ctx, il.error());
-  }
-  auto parsed = items_of(o);
-  if (!parsed) {
-    return report(ctx, parsed.error());
-  }
-  std::vector<Item> items = std::move(*parsed);
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0644));
+  FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
+  FAMFS_TRY_ASSIGN(auto parsed, items_of(o));
+  std::vector<Item> items = std::move(parsed);
 
   ErrorTally errors(ctx);
   auto item_failed = [&](Item& it, const Error& e) {
@@ -140,11 +131,7 @@ int run_creat(Context& ctx, const CreatOptions& o) {
   if (target.device().empty()) {
     return errors.exit_code(); // no path resolved; each failure was reported
   }
-  auto ws = open_write_session(target, &*il);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  core::Session& session = ws->session;
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target, &il));
   for (auto& it : items) {
     if (it.failed) {
       continue;
@@ -152,22 +139,21 @@ int run_creat(Context& ctx, const CreatOptions& o) {
     core::FileRequest req;
     req.relpath = it.relpath;
     req.size = it.size;
-    req.owner = *owner;
-    req.interleave = *il;
+    req.owner = owner;
+    req.interleave = il;
+    req.contents = it.seed ? core::Contents::to_write : core::Contents::as_allocated;
     auto plan = session.add_file(req);
     if (!plan) {
       if (plan.error().code == Errc::no_space) {
         // The whole command fits or nothing is made.
-        return report(ctx, plan.error());
+        return fail(plan.error());
       }
       item_failed(it, plan.error());
       continue;
     }
     it.plan = std::move(*plan);
   }
-  if (auto space = session.check_log_space(); !space) {
-    return report(ctx, space.error());
-  }
+  FAMFS_TRY(session.check_log_space());
   // Randomize before the entries are appended: a new file appears with its data in place.
   std::mutex mu;
   std::vector<std::size_t> seeded;
@@ -176,7 +162,7 @@ int run_creat(Context& ctx, const CreatOptions& o) {
       seeded.push_back(i);
     }
   }
-  const core::Device& dev = ws->image->device();
+  const core::Device& dev = session.image().device();
   parallel_for(seeded.size(), o.threads, [&](std::size_t k) {
     Item& it = items[seeded[k]];
     auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
@@ -186,15 +172,14 @@ int run_creat(Context& ctx, const CreatOptions& o) {
     }
   });
   // A file whose data could not be written is left out of the batch: drop the whole command
-  // rather than log a file without its data.
+  // rather than log a file without its data (the session would refuse the entry anyway).
   for (std::size_t k : seeded) {
     if (items[k].failed) {
       return errors.exit_code();
     }
+    FAMFS_TRY(session.mark_written(items[k].plan));
   }
-  if (auto c = session.commit_all(); !c) {
-    return report(ctx, c.error());
-  }
+  FAMFS_TRY(session.commit_all());
   for (const auto& it : items) {
     if (it.failed) {
       continue;

@@ -19,33 +19,27 @@ namespace famfs::cli {
 
 namespace {
 
-struct FlushArgs {
+struct FlushOptions {
   std::vector<std::string> files;
   bool human = false;
 };
 
-int run_flush(Context& ctx, const FlushArgs& a) {
+Result<int> run_flush(Context& ctx, const FlushOptions& a) {
   ErrorTally failed(ctx);
   FsTarget target("");
   const auto rels = target.relpaths(a.files, failed);
   if (target.device().empty()) {
     return k_exit_failure;
   }
-  auto img = core::Image::open(target.device(), core::OpenMode::read_only);
-  if (!img) {
-    return report(ctx, img.error());
-  }
-  img->device().set_non_coherent(true); // flush and invalidate even on a backing file
-  auto tree = core::load_tree(*img);
-  if (!tree) {
-    return report(ctx, tree.error());
-  }
-  const std::uint64_t dev_size = img->device().size();
+  FAMFS_TRY_ASSIGN(auto img, core::Image::open(target.device(), core::OpenMode::read_only));
+  img.device().set_non_coherent(true); // flush and invalidate even on a backing file
+  FAMFS_TRY_ASSIGN(auto tree, core::load_tree(img));
+  const std::uint64_t dev_size = img.device().size();
   for (std::size_t i = 0; i < a.files.size(); ++i) {
     if (!rels[i]) {
       continue;
     }
-    const core::Node* n = tree->resolve(*rels[i]);
+    const core::Node* n = tree.resolve(*rels[i]);
     if (n == nullptr) {
       failed(make_error(Errc::not_found, "{}: no such file in the log", a.files[i]));
       continue;
@@ -63,12 +57,12 @@ int run_flush(Context& ctx, const FlushArgs& a) {
         ok = false;
         return false;
       }
-      if (auto r = img->device().persist(p.dev_off, p.len); !r) {
+      if (auto r = img.device().persist(p.dev_off, p.len); !r) {
         failed(with_context(r.error(), a.files[i]));
         ok = false;
         return false;
       }
-      img->device().invalidate(p.dev_off, p.len);
+      img.device().invalidate(p.dev_off, p.len);
       bytes += p.len;
       return true;
     });
@@ -90,7 +84,7 @@ int run_flush(Context& ctx, const FlushArgs& a) {
 } // namespace
 
 RunFn add_flush(CLI::App& sub) {
-  auto a = std::make_shared<FlushArgs>();
+  auto a = std::make_shared<FlushOptions>();
   sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
   add_human_flag(sub, a->human);
   return [a](Context& ctx) { return run_flush(ctx, *a); };

@@ -44,7 +44,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct FsckArgs {
+struct FsckOptions {
   std::string target;
   bool json = false;
   bool human = false;
@@ -60,7 +60,7 @@ struct FsckArgs {
   core::SizeStyle sizes() const { return human ? core::SizeStyle::human : core::SizeStyle::bytes; }
 };
 
-int operational(const Context& ctx, const FsckArgs& a, const Error& e) {
+int operational(const Context& ctx, const FsckOptions& a, const Error& e) {
   print_error(ctx, e);
   if (a.json) {
     core::JsonWriter j;
@@ -153,7 +153,7 @@ void print_buckets(const Context& ctx, const core::BucketReport& b, core::SizeSt
   }
 }
 
-int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
+Result<int> run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
   core::RepairRequest req;
   req.device = device;
   req.options.force = a.force ? core::Force::yes : core::Force::no;
@@ -204,7 +204,10 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
       }
       fmt::print(ctx.out, "\nAfter repair:\n");
     }
-    fmt::print(ctx.out, "{}", core::summary_text(o.after, ctx.verbose > 0, a.sizes()));
+    fmt::print(ctx.out, "{}",
+               core::summary_text(o.after,
+                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
+                                  a.sizes()));
     std::string left = core::problems_text(o.after, min);
     if (!left.empty()) {
       fmt::print(ctx.out, "Problems:\n{}\n", left);
@@ -242,7 +245,7 @@ int run_repair(Context& ctx, const FsckArgs& a, const std::string& device) {
   return code;
 }
 
-int run_fsck(Context& ctx, const FsckArgs& a) {
+Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
   if (a.nofuse) {
     return operational(ctx, a, nofuse_refused());
   }
@@ -292,7 +295,9 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
   if (a.json) {
     fmt::print(ctx.out, "{}", core::report_json(r, code));
   } else if (r.usable()) {
-    fmt::print(ctx.out, "{}", core::summary_text(r, ctx.verbose > 0, a.sizes()));
+    fmt::print(ctx.out, "{}",
+               core::summary_text(
+                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes()));
     const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
     std::string problems = core::problems_text(r, min);
     if (!problems.empty()) {
@@ -322,7 +327,7 @@ int run_fsck(Context& ctx, const FsckArgs& a) {
 } // namespace
 
 RunFn add_fsck(CLI::App& sub) {
-  auto a = std::make_shared<FsckArgs>();
+  auto a = std::make_shared<FsckOptions>();
   // Upstream's fsck -h is --human; help is -? and --help.
   sub.set_help_flag("-?,--help", "print this help and exit");
   sub.add_flag("--json", a->json, "print the report as JSON");

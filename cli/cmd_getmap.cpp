@@ -30,13 +30,13 @@ struct GetmapOptions {
   std::string device;
 };
 
-int run_getmap(Context& ctx, const GetmapOptions& o);
+Result<int> run_getmap(Context& ctx, const GetmapOptions& o);
 
 // getmap -q: the command with its output and messages thrown away.
-int run_quiet(Context& ctx, const GetmapOptions& o) {
+Result<int> run_quiet(Context& ctx, const GetmapOptions& o) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> null(std::fopen("/dev/null", "w"), &std::fclose);
   if (!null) {
-    return report(ctx, sys_error(errno, "/dev/null"));
+    return fail(sys_error(errno, "/dev/null"));
   }
   Context quiet = ctx;
   quiet.out = null.get();
@@ -46,7 +46,7 @@ int run_quiet(Context& ctx, const GetmapOptions& o) {
   return run_getmap(quiet, loud);
 }
 
-int run_getmap(Context& ctx, const GetmapOptions& o) {
+Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
   if (o.quiet) {
     return run_quiet(ctx, o);
   }
@@ -55,15 +55,9 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
   const auto rels = target.relpaths(o.files, failed);
   std::optional<core::Tree> tree;
   if (!target.device().empty()) {
-    auto img = core::Image::open(target.device(), core::OpenMode::read_only);
-    if (!img) {
-      return report(ctx, img.error());
-    }
-    auto t = core::load_tree(*img);
-    if (!t) {
-      return report(ctx, t.error());
-    }
-    tree = std::move(*t);
+    FAMFS_TRY_ASSIGN(auto img, core::Image::open(target.device(), core::OpenMode::read_only));
+    FAMFS_TRY_ASSIGN(auto t, core::load_tree(img));
+    tree = std::move(t);
   }
   core::JsonWriter j;
   j.begin_object();
@@ -73,7 +67,7 @@ int run_getmap(Context& ctx, const GetmapOptions& o) {
       continue;
     }
     const std::string& path = o.files[i];
-    auto parts = core::relpath_parts(*rels[i]);
+    auto parts = log::split_user_path(*rels[i]);
     if (!parts) {
       failed(parts.error());
       continue;

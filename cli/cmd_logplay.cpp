@@ -43,44 +43,35 @@ struct LogplayOptions {
 };
 
 // famfs logplay --shadow DIR: the shadow tree of the log on `device`.
-int run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device) {
-  auto img = core::Image::open(device, core::OpenMode::read_only);
-  if (!img) {
-    return report(ctx, img.error());
-  }
-  auto view = img->log();
-  if (!view) {
-    return report(ctx, view.error());
-  }
-  auto r = core::write_shadow_tree(*view, o.shadow, o.dry_run);
-  if (!r) {
-    return report(ctx, r.error());
-  }
+Result<int> run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device) {
+  FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
+  FAMFS_TRY_ASSIGN(auto view, img.log());
+  FAMFS_TRY_ASSIGN(auto r, core::write_shadow_tree(view, o.shadow, o.dry_run));
   if (o.json) {
     core::JsonWriter j;
     j.begin_object();
     j.member("device", device);
-    j.member("shadow_root", r->root);
+    j.member("shadow_root", r.root);
     j.member("dry_run", o.dry_run);
-    j.member("exit_code", r->problems.empty() ? k_exit_ok : k_exit_failure);
-    j.member("entries_used", view->size());
-    j.member("files", r->files);
-    j.member("directories", r->directories);
-    j.member("existed", r->existed);
-    j.member("errors", static_cast<std::uint64_t>(r->problems.size()));
-    write_message_problems(j, r->problems);
+    j.member("exit_code", r.problems.empty() ? k_exit_ok : k_exit_failure);
+    j.member("entries_used", view.size());
+    j.member("files", r.files);
+    j.member("directories", r.directories);
+    j.member("existed", r.existed);
+    j.member("errors", static_cast<std::uint64_t>(r.problems.size()));
+    write_message_problems(j, r.problems);
     j.end_object();
     fmt::print(ctx.out, "{}", j.str());
   } else {
     fmt::print(ctx.out,
                "famfs logplay: shadow tree of {} in {}: {} files; {} directories; {} "
                "already there; {} errors\n",
-               device, r->root, r->files, r->directories, r->existed, r->problems.size());
+               device, r.root, r.files, r.directories, r.existed, r.problems.size());
   }
-  for (const auto& p : r->problems) {
+  for (const auto& p : r.problems) {
     print_error(ctx, make_error(Errc::corrupt, "{}", p));
   }
-  return r->problems.empty() ? k_exit_ok : k_exit_failure;
+  return r.problems.empty() ? k_exit_ok : k_exit_failure;
 }
 
 // Asks the mount's daemon to follow the log now, then lists the mount root; returns the names
@@ -114,14 +105,13 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
   return names;
 }
 
-int run_logplay(Context& ctx, const LogplayOptions& o) {
+Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
   if (!o.daxdev.empty() && o.shadow.empty()) {
-    return report(ctx, make_error(Errc::invalid_argument, "--daxdev: only with --shadow DIR"));
+    return fail(Errc::invalid_argument, "--daxdev: only with --shadow DIR");
   }
   if (o.daxdev.empty() == o.target.empty()) {
-    return report(
-        ctx, make_error(Errc::invalid_argument, "{}",
-                        o.target.empty() ? "missing TARGET" : "give TARGET or --daxdev, not both"));
+    return fail(Errc::invalid_argument, "{}",
+                o.target.empty() ? "missing TARGET" : "give TARGET or --daxdev, not both");
   }
   if (!o.daxdev.empty()) {
     return run_shadow(ctx, o, o.daxdev);
@@ -131,7 +121,7 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
   struct stat st {};
   std::optional<DaemonDeadline> deadline(std::in_place, o.target);
   if (::stat(o.target.c_str(), &st) != 0) {
-    return report(ctx, sys_error(errno, o.target));
+    return fail(sys_error(errno, o.target));
   }
   if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
     auto m = core::famfs_mount_for(o.target);
@@ -140,9 +130,9 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
       device = m->source;
       mnt = m->mountpoint;
     } else if (S_ISDIR(st.st_mode)) {
-      return report(ctx, with_hint(make_error(Errc::not_found,
-                                              "{}: directory is not in a mounted famfs", o.target),
-                                   "give a famfs mount point, a device or a backing file"));
+      return fail(with_hint(
+          make_error(Errc::not_found, "{}: directory is not in a mounted famfs", o.target),
+          "give a famfs mount point, a device or a backing file"));
     }
   }
   if (mnt.empty()) {
@@ -154,31 +144,22 @@ int run_logplay(Context& ctx, const LogplayOptions& o) {
   if (!o.shadow.empty()) {
     return run_shadow(ctx, o, device);
   }
-  auto img = core::Image::open(device, core::OpenMode::read_only);
-  if (!img) {
-    return report(ctx, img.error());
-  }
+  FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
   core::ReplayReport rep;
-  auto tree = core::load_tree(*img, &rep);
-  if (!tree) {
-    return report(ctx, tree.error());
-  }
+  FAMFS_TRY_ASSIGN(auto tree, core::load_tree(img, &rep));
   std::vector<std::string> problems = rep.problems;
   std::uint64_t not_visible = 0;
   if (!mnt.empty() && !o.dry_run) {
     std::optional<std::uint64_t> applied;
-    auto names = poke_mount(mnt, applied);
-    if (!names) {
-      return report(ctx, names.error());
-    }
+    FAMFS_TRY_ASSIGN(auto names, poke_mount(mnt, applied));
     if (applied && *applied < rep.entries) {
       problems.push_back(fmt::format("the mount on {} has applied {} of the {} log entries", mnt,
                                      *applied, rep.entries));
       not_visible++;
     }
-    const core::Node* root = tree->get(core::k_root_ino);
+    const core::Node* root = tree.get(core::k_root_ino);
     for (const auto& [name, ino] : root->children) {
-      if (names->count(name) == 0) {
+      if (names.count(name) == 0) {
         problems.push_back(
             fmt::format("{}: in the log but not visible in the mount on {}", name, mnt));
         not_visible++;

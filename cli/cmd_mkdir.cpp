@@ -18,18 +18,15 @@ namespace {
 struct MkdirOptions {
   std::vector<std::string> dirs;
   bool parents = false;
-  OwnerArgs owner;
+  OwnerOptions owner;
   std::string device;
 };
 
-int run_mkdir(Context& ctx, const MkdirOptions& o) {
-  auto owner = o.owner.get(0755);
-  if (!owner) {
-    return report(ctx, owner.error());
-  }
-  const auto parents_owner = OwnerArgs{}.get(0755);
+Result<int> run_mkdir(Context& ctx, const MkdirOptions& o) {
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0755));
+  const auto parents_owner = OwnerOptions{}.get(0755);
   if (!parents_owner) {
-    return report(ctx, parents_owner.error());
+    return fail(parents_owner.error());
   }
   ErrorTally failed(ctx);
   FsTarget target(o.device);
@@ -37,11 +34,7 @@ int run_mkdir(Context& ctx, const MkdirOptions& o) {
   if (failed.count() == static_cast<int>(rels.size())) {
     return failed.exit_code(); // no path resolved; each failure was reported
   }
-  auto ws = open_write_session(target);
-  if (!ws) {
-    return report(ctx, ws.error());
-  }
-  core::Session& session = ws->session;
+  FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target));
   std::vector<std::string> made;
   for (const auto& rel : rels) {
     if (!rel) {
@@ -49,7 +42,7 @@ int run_mkdir(Context& ctx, const MkdirOptions& o) {
     }
     // As GNU mkdir -p: -m, -u and -g are the last component's; missing parents get 0755 and
     // the caller's uid and gid.
-    auto r = session.add_dir(*rel, *owner, o.parents ? core::Parents::yes : core::Parents::no,
+    auto r = session.add_dir(*rel, owner, o.parents ? core::Parents::yes : core::Parents::no,
                              *parents_owner);
     if (!r) {
       failed(r.error());
@@ -57,12 +50,8 @@ int run_mkdir(Context& ctx, const MkdirOptions& o) {
     }
     made.insert(made.end(), r->begin(), r->end());
   }
-  if (auto space = session.check_log_space(); !space) {
-    return report(ctx, space.error());
-  }
-  if (auto c = session.commit_all(); !c) {
-    return report(ctx, c.error());
-  }
+  FAMFS_TRY(session.check_log_space());
+  FAMFS_TRY(session.commit_all());
   if (ctx.verbose > 0) {
     for (const auto& m : made) {
       fmt::print(ctx.out, "created directory {}\n", target.display(m));

@@ -14,7 +14,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct MkfsArgs {
+struct MkfsOptions {
   std::string device;
   std::string loglen;
   std::string size;
@@ -26,39 +26,28 @@ struct MkfsArgs {
   bool nofuse = false;
 };
 
-int run_mkfs(Context& ctx, const MkfsArgs& a) {
+Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
   if (a.nofuse) {
-    return report(ctx, nofuse_refused());
+    return fail(nofuse_refused());
   }
   core::MkfsOptions opts;
   if (!a.loglen.empty()) {
-    auto v = parse_size(a.loglen);
-    if (!v) {
-      return report(ctx, v.error());
-    }
-    opts.log_len = *v;
+    FAMFS_TRY_ASSIGN(auto v, parse_size(a.loglen));
+    opts.log_len = v;
   }
   if (!a.size.empty()) {
-    auto v = parse_size(a.size);
-    if (!v) {
-      return report(ctx, v.error());
+    FAMFS_TRY_ASSIGN(auto v, parse_size(a.size));
+    if (v == 0) {
+      return fail(Errc::invalid_argument, "--size 0: the size must be positive");
     }
-    if (*v == 0) {
-      return report(ctx, make_error(Errc::invalid_argument, "--size 0: the size must be positive"));
-    }
-    opts.create_size = *v;
+    opts.create_size = v;
   }
   opts.force = a.force ? core::Force::yes : core::Force::no;
   opts.kill = a.kill ? core::Kill::yes : core::Kill::no;
 
   DaxModeSwitch daxmode; // restores the device's mode unless mkfs succeeds
-  if (auto m = daxmode.apply(a.device, a.set_daxmode); !m) {
-    return report(ctx, m.error());
-  }
-  auto sb = core::mkfs(a.device, opts);
-  if (!sb) {
-    return report(ctx, sb.error());
-  }
+  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  FAMFS_TRY_ASSIGN(auto sb, core::mkfs(a.device, opts));
   if (a.kill && a.force) {
     if (a.json) {
       core::JsonWriter j;
@@ -66,32 +55,29 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
       j.member("device", a.device);
       j.member("exit_code", static_cast<int>(k_exit_ok));
       j.member("killed", true);
-      j.member("fs_uuid", sb->fs_uuid.str());
+      j.member("fs_uuid", sb.fs_uuid.str());
       j.end_object();
       fmt::print(ctx.out, "{}", j.str());
     } else {
       fmt::print(ctx.out, "famfs superblock on {} killed (file system {})\n", a.device,
-                 sb->fs_uuid.str());
+                 sb.fs_uuid.str());
     }
     daxmode.commit();
     return k_exit_ok;
   }
   // The summary of the new file system is fsck's, read back from the device.
-  auto r = core::check_device(a.device);
-  if (!r) {
-    return report(ctx, r.error());
-  }
+  FAMFS_TRY_ASSIGN(auto r, core::check_device(a.device));
   if (a.json) {
-    fmt::print(ctx.out, "{}", core::report_json(*r, k_exit_ok));
+    fmt::print(ctx.out, "{}", core::report_json(r, k_exit_ok));
   } else {
     fmt::print(ctx.out, "{}",
-               core::summary_text(*r, ctx.verbose > 0,
+               core::summary_text(r,
+                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
                                   a.human ? core::SizeStyle::human : core::SizeStyle::bytes));
   }
-  if (r->errors() != 0 || !r->usable()) {
+  if (r.errors() != 0 || !r.usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.
-    return report(ctx,
-                  make_error(Errc::io, "{}: the new file system does not check clean", a.device));
+    return fail(Errc::io, "{}: the new file system does not check clean", a.device);
   }
   daxmode.commit();
   return k_exit_ok;
@@ -100,7 +86,7 @@ int run_mkfs(Context& ctx, const MkfsArgs& a) {
 } // namespace
 
 RunFn add_mkfs(CLI::App& sub) {
-  auto a = std::make_shared<MkfsArgs>();
+  auto a = std::make_shared<MkfsOptions>();
   add_size_option(sub, "-l,--loglen", a->loglen,
                   "log size: a power of two of at least 8m (default 8m; k, m, g, t suffixes)");
   sub.add_flag("-f,--force", a->force,

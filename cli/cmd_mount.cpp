@@ -108,8 +108,7 @@ Result<core::UniqueFd> claim_device(const std::string& device_arg,
       const DaemonDeadline deadline(m.mountpoint);
       return fuse::read_mount_status(m.mountpoint);
     }();
-    if (other && !host_uuid.empty() && !other->host_uuid.empty()
-        && other->host_uuid != host_uuid) {
+    if (other && !host_uuid.empty() && !other->host_uuid.empty() && other->host_uuid != host_uuid) {
       FAMFS_TRACE(1, "{} is also mounted on {} by host {}", device_arg, m.mountpoint,
                   other->host_uuid);
       continue;
@@ -121,49 +120,34 @@ Result<core::UniqueFd> claim_device(const std::string& device_arg,
   return lock;
 }
 
-int run_mount(Context& ctx, MountArgs& a) {
+Result<int> run_mount(Context& ctx, MountArgs& a) {
   if (a.nofuse) {
-    return report(ctx, with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
-                                                   "the spelling is --foreground"));
+    return fail(with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
+                                            "the spelling is --foreground"));
   }
-  if (auto o = apply_options(a); !o) {
-    return report(ctx, o.error());
-  }
+  FAMFS_TRY(apply_options(a));
   if (a.fake) {
     return k_exit_ok;
   }
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
   DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
-  if (auto m = daxmode.apply(a.device, a.set_daxmode); !m) {
-    return report(ctx, m.error());
-  }
-  auto probe = core::Image::open(a.device, core::OpenMode::read_only);
-  if (!probe) {
-    return report(ctx, probe.error());
-  }
-  if (auto log = probe->log(); !log) {
-    return report(ctx, log.error());
-  }
+  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
+  FAMFS_TRY(probe.log());
   // Mounted anyway (the valid part is served), but not silently.
-  for (const auto& p : core::health_problems(*probe)) {
+  for (const auto& p : core::health_problems(probe)) {
     print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
   }
   auto host = core::get_system_uuid();
   const std::string host_uuid = host ? host->str() : std::string();
-  auto mnt = fuse::check_mountpoint(a.mountpoint);
-  if (!mnt) {
-    return report(ctx, mnt.error());
-  }
+  FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
   // Held (by the daemon, which inherits it) for as long as the mount is served.
-  auto claim = claim_device(a.device, device, host_uuid, *mnt);
-  if (!claim) {
-    return report(ctx, claim.error());
-  }
+  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, device, host_uuid, mnt));
 
   // Data is writable on the master; a client reads unless --writable.
   bool writable = false;
-  auto role = probe->role();
+  auto role = probe.role();
   if (!role) {
     FAMFS_TRACE(1, "role unknown ({}); mounting as a client", role.error().message);
   }
@@ -176,14 +160,12 @@ int run_mount(Context& ctx, MountArgs& a) {
     FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
                 writable ? "writable (--writable)" : "read-only");
   }
-  auto img = writable ? core::Image::open(a.device, core::OpenMode::read_write) : std::move(probe);
-  if (!img) {
-    return report(ctx, img.error());
-  }
+  FAMFS_TRY_ASSIGN(auto img, writable ? core::Image::open(a.device, core::OpenMode::read_write)
+                                      : std::move(probe));
 
   fuse::DaemonConfig cfg = a.cfg;
   cfg.device = device;
-  cfg.mountpoint = *mnt;
+  cfg.mountpoint = mnt;
   cfg.trace_level = 1 + ctx.verbose;
   cfg.server.writable = writable;
   cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
@@ -198,18 +180,15 @@ int run_mount(Context& ctx, MountArgs& a) {
     fmt::print(ctx.out, "{}", says);
     std::fflush(ctx.out);
   }
-  auto started = fuse::mount_and_serve(*img, cfg);
-  if (!started) {
-    return report(ctx, started.error());
-  }
+  FAMFS_TRY_ASSIGN(auto started, fuse::mount_and_serve(img, cfg));
   daxmode.commit();
   if (!cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
   }
   if (!cfg.foreground && ctx.verbose > 0) {
     fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
-               cfg.mountpoint, writable ? "read-write" : "read-only data", started->pid,
-               started->log_path);
+               cfg.mountpoint, writable ? "read-write" : "read-only data", started.pid,
+               started.log_path);
   }
   return k_exit_ok;
 }

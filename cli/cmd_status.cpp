@@ -25,7 +25,7 @@ namespace famfs::cli {
 
 namespace {
 
-struct StatusArgs {
+struct StatusOptions {
   std::string mountpoint;
   bool json = false;
   bool human = false;
@@ -153,19 +153,18 @@ void print_text(Context& ctx, const Shown& s, bool human) {
   }
 }
 
-int run_status(Context& ctx, const StatusArgs& a) {
+Result<int> run_status(Context& ctx, const StatusOptions& a) {
   std::string rel;
   std::optional<DaemonDeadline> deadline(std::in_place, a.mountpoint);
   auto mount = core::famfs_mount_for(a.mountpoint, &rel);
   if (!mount) {
-    return report(ctx,
-                  with_hint(make_error(Errc::not_found, "{}: not a mounted famfs", a.mountpoint),
-                            "give the mount point of a famfs (see famfs mount)"));
+    return fail(with_hint(make_error(Errc::not_found, "{}: not a mounted famfs", a.mountpoint),
+                          "give the mount point of a famfs (see famfs mount)"));
   }
   auto st = fuse::read_mount_status(mount->mountpoint);
   deadline.reset();
   if (!st) {
-    return report(ctx, with_context(std::move(st).error(), "the daemon does not answer"));
+    return fail(with_context(std::move(st).error(), "the daemon does not answer"));
   }
   const DeviceSide dev = read_device_side(mount->source);
   const bool clobbered = !st->healthy;
@@ -181,14 +180,14 @@ int run_status(Context& ctx, const StatusArgs& a) {
     print_text(ctx, s, a.human);
   }
   if (s.clobbered) {
-    return report(
-        ctx, with_hint(make_error(Errc::corrupt, "{}: the file system changed under this mount: {}",
-                                  mount->mountpoint, s.reason),
-                       fmt::format("famfs umount {}", mount->mountpoint)));
+    return fail(
+        with_hint(make_error(Errc::corrupt, "{}: the file system changed under this mount: {}",
+                             mount->mountpoint, s.reason),
+                  fmt::format("famfs umount {}", mount->mountpoint)));
   }
   if (!s.healthy) {
-    return report(ctx, with_hint(make_error(Errc::corrupt, "{}: {}", mount->source, s.reason),
-                                 fmt::format("famfs fsck {} says more", mount->source)));
+    return fail(with_hint(make_error(Errc::corrupt, "{}: {}", mount->source, s.reason),
+                          fmt::format("famfs fsck {} says more", mount->source)));
   }
   return k_exit_ok;
 }
@@ -196,7 +195,7 @@ int run_status(Context& ctx, const StatusArgs& a) {
 } // namespace
 
 RunFn add_status(CLI::App& sub) {
-  auto a = std::make_shared<StatusArgs>();
+  auto a = std::make_shared<StatusOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "a famfs mount point")->required();
   sub.add_flag("--json", a->json, "print the status as JSON");
   add_human_flag(sub, a->human);

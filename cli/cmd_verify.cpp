@@ -90,25 +90,23 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
   return std::optional<std::uint64_t>();
 }
 
-int run_verify(Context& ctx, const VerifyOptions& o) {
+Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
   std::vector<Item> items;
   const std::string single = o.file.empty() ? o.file_opt : o.file;
   if (!o.file.empty() && !o.file_opt.empty()) {
-    return report(ctx, make_error(Errc::invalid_argument, "give the file once (FILE or -f FILE)"));
+    return fail(Errc::invalid_argument, "give the file once (FILE or -f FILE)");
   }
   if (o.multi.empty()) {
     if (single.empty()) {
-      return report(ctx, make_error(Errc::invalid_argument, "no file given (FILE or --multi)"));
+      return fail(Errc::invalid_argument, "no file given (FILE or --multi)");
     }
     if (!o.seed || *o.seed == 0) {
-      return report(ctx,
-                    make_error(Errc::invalid_argument, "--seed is required, and must be above 0"));
+      return fail(Errc::invalid_argument, "--seed is required, and must be above 0");
     }
     items.push_back(Item{single, *o.seed, {}, 0});
   } else {
     if (!single.empty() || o.seed) {
-      return report(ctx, make_error(Errc::invalid_argument,
-                                    "--multi cannot be combined with FILE or --seed"));
+      return fail(Errc::invalid_argument, "--multi cannot be combined with FILE or --seed");
     }
     for (const auto& m : o.multi) {
       auto f = split_fields(m);
@@ -116,8 +114,7 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
       errno = 0;
       unsigned long long s = f.size() == 2 ? std::strtoull(f[1].c_str(), &end, 0) : 0;
       if (f.size() != 2 || errno != 0 || *end != 0 || f[1].front() == '-' || s == 0) {
-        return report(ctx, make_error(Errc::invalid_argument,
-                                      "--multi {}: expected FILE,SEED with SEED above 0", m));
+        return fail(Errc::invalid_argument, "--multi {}: expected FILE,SEED with SEED above 0", m);
       }
       items.push_back(Item{f[0], s, {}, 0});
     }
@@ -141,16 +138,10 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
   std::optional<core::Image> img;
   std::optional<core::Tree> tree;
   if (!target.device().empty()) {
-    auto opened = core::Image::open(target.device(), core::OpenMode::read_only);
-    if (!opened) {
-      return report(ctx, opened.error());
-    }
-    img = std::move(*opened);
-    auto t = core::load_tree(*img);
-    if (!t) {
-      return report(ctx, t.error());
-    }
-    tree = std::move(*t);
+    FAMFS_TRY_ASSIGN(auto opened, core::Image::open(target.device(), core::OpenMode::read_only));
+    img = std::move(opened);
+    FAMFS_TRY_ASSIGN(auto t, core::load_tree(*img));
+    tree = std::move(t);
   }
   parallel_for(items.size(), o.threads, [&](std::size_t i) {
     Item& it = items[i];
@@ -159,7 +150,7 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
     }
     Result<std::optional<std::uint64_t>> r = std::optional<std::uint64_t>();
     if (where[i].in_famfs) {
-      auto parts = core::relpath_parts(where[i].relpath);
+      auto parts = log::split_user_path(where[i].relpath);
       const core::Node* n = parts ? tree->resolve(log::join_path(*parts)) : nullptr;
       if (!parts) {
         it.error = parts.error();

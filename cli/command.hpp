@@ -24,12 +24,14 @@ struct Context {
   mutable std::vector<Error> errors; // every error print_error() printed, in order
 };
 
-// Runs a command after parsing; returns the exit code.
-using RunFn = std::function<int(Context&)>;
+// Runs a command after parsing; returns the exit code, or the error that stopped the command
+// (main() prints it with report() and exits with its code).
+using RunFn = std::function<Result<int>(Context&)>;
 
 // Prints "famfs <cmd>: error: <message>" and, when known, "hint: <hint>" to ctx.err.
 void print_error(const Context& ctx, const Error& e);
-// Prints the error and returns its exit code (exit_code_for).
+// Prints the error and returns its exit code (exit_code_for). Called once, by main(), for the
+// error a command returns; commands return their errors instead of calling it.
 int report(const Context& ctx, const Error& e);
 // Prints "famfs <cmd>: warning: <message>".
 void print_warning(const Context& ctx, const std::string& message);

@@ -96,7 +96,7 @@ void add_device_option(CLI::App& sub, std::string& device, const char* what) {
       ->type_name("DEV");
 }
 
-void OwnerArgs::add_to(CLI::App& sub, const char* mode_help) {
+void OwnerOptions::add_to(CLI::App& sub, const char* mode_help) {
   sub.add_option("-m,--mode", mode, mode_help);
   sub.add_option("-u,--uid", uid, "owner: a uid or a user name (default: yours)")
       ->type_name("USER");
@@ -140,7 +140,7 @@ Result<std::uint32_t> owner_id(const std::string& text, bool group, const char* 
 
 } // namespace
 
-Result<core::Owner> OwnerArgs::get(std::uint32_t default_mode) const {
+Result<core::Owner> OwnerOptions::get(std::uint32_t default_mode) const {
   core::Owner o{default_mode, static_cast<std::uint32_t>(::geteuid()),
                 static_cast<std::uint32_t>(::getegid())};
   if (uid) {
@@ -155,7 +155,7 @@ Result<core::Owner> OwnerArgs::get(std::uint32_t default_mode) const {
   return o;
 }
 
-void InterleaveArgs::add_to(CLI::App& sub) {
+void InterleaveOptions::add_to(CLI::App& sub) {
   sub.add_option("-N,--nstrips", nstrips,
                  "interleave: strips per file (1 to 16; needs --nbuckets)");
   sub.add_option("-B,--nbuckets", nbuckets,
@@ -165,7 +165,7 @@ void InterleaveArgs::add_to(CLI::App& sub) {
                   "interleave: chunk size, a power of two multiple of 2 MiB (default 2m)");
 }
 
-Result<core::Interleave> InterleaveArgs::get() const {
+Result<core::Interleave> InterleaveOptions::get() const {
   core::Interleave il;
   il.nstrips = nstrips;
   il.nbuckets = nbuckets;
@@ -178,17 +178,13 @@ Result<core::Interleave> InterleaveArgs::get() const {
   return il;
 }
 
-Result<WriteSession> open_write_session(const FsTarget& target, const core::Interleave* il) {
-  auto img = core::Image::open(target.device(), core::OpenMode::read_write);
-  if (!img) {
-    return Unexpected{std::move(img).error()};
-  }
-  auto image = std::make_unique<core::Image>(std::move(*img));
-  FAMFS_TRY_ASSIGN(auto session, core::Session::open(*image, allocation_seed()));
+Result<core::Session> open_write_session(const FsTarget& target, const core::Interleave* il) {
+  FAMFS_TRY_ASSIGN(auto img, core::Image::open(target.device(), core::OpenMode::read_write));
+  FAMFS_TRY_ASSIGN(auto session, core::Session::open(std::move(img), allocation_seed()));
   if (il != nullptr) {
     FAMFS_TRY(core::validate_interleave(*il, session.geometry()));
   }
-  return WriteSession{std::move(image), std::move(session)};
+  return session;
 }
 
 std::uint64_t allocation_seed() {

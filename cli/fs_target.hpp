@@ -9,7 +9,6 @@
 #include "core/image.hpp"
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,7 +52,7 @@ private:
 void add_device_option(CLI::App& sub, std::string& device, const char* what);
 
 // The owner options shared by creat, mkdir and cp (-m, -u, -g).
-struct OwnerArgs {
+struct OwnerOptions {
   std::optional<std::string> mode;
   std::optional<std::string> uid; // a number or a user name
   std::optional<std::string> gid; // a number or a group name
@@ -64,7 +63,7 @@ struct OwnerArgs {
 };
 
 // The interleave options shared by creat and cp (-N, -B, -C).
-struct InterleaveArgs {
+struct InterleaveOptions {
   std::uint64_t nstrips = 0;
   std::uint64_t nbuckets = 0;
   std::string chunk;
@@ -72,17 +71,11 @@ struct InterleaveArgs {
   Result<core::Interleave> get() const;
 };
 
-// A writing command's hold on its file system: the device opened read-write and a session
-// holding the log lock (core::Session). The image lives on the heap: the session refers to it.
-struct WriteSession {
-  std::unique_ptr<core::Image> image;
-  core::Session session;
-};
-
-// Opens the target's device read-write and starts a session; with `il`, also checks the
-// interleave parameters against this file system (once, before anything is planned).
-Result<WriteSession> open_write_session(const FsTarget& target,
-                                        const core::Interleave* il = nullptr);
+// Opens the target's device read-write and starts a session (which owns the image and holds
+// the log lock); with `il`, also checks the interleave parameters against this file system
+// (once, before anything is planned).
+Result<core::Session> open_write_session(const FsTarget& target,
+                                         const core::Interleave* il = nullptr);
 
 // A seed for the interleave bucket order (upstream seeds rand() from the clock).
 std::uint64_t allocation_seed();

@@ -90,9 +90,11 @@ int run_guarded(Context& ctx, const Command& c) {
   // A SIGBUS from device memory ends the command with one line, not a signal.
   famfs::core::set_media_error_exit("famfs " + ctx.command, c.media_exit);
   // A daemon that does not answer: 1, or the operational error of fsck(8) and check.
-  set_daemon_timeout_exit(ctx.command, c.media_exit == k_exit_media ? k_exit_failure : c.media_exit);
+  set_daemon_timeout_exit(ctx.command,
+                          c.media_exit == k_exit_media ? k_exit_failure : c.media_exit);
   try {
-    return c.run(ctx);
+    famfs::Result<int> rc = c.run(ctx);
+    return rc ? *rc : report(ctx, rc.error());
   } catch (const std::exception& e) {
     print_error(ctx, make_error(Errc::internal, "internal error: {}", e.what()));
     return k_exit_failure;

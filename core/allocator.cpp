@@ -91,15 +91,27 @@ void Allocator::clear_range(u64 start, u64 n) {
   m_used -= n;
 }
 
+UnitRange units_of(const log::Extent& x, u64 alloc_unit) {
+  UnitRange u;
+  u.first = x.offset / alloc_unit;
+  u.end = u.first;
+  if (x.len != 0) {
+    const bool overflow = x.len - 1 > ~0ULL - x.offset;
+    const u64 last_byte = overflow ? ~0ULL : x.offset + (x.len - 1);
+    u.end = last_byte / alloc_unit + 1;
+  }
+  return u;
+}
+
 MarkResult Allocator::mark(const log::Fmap& map) {
   MarkResult r;
   for (const auto& e : map.extents) {
-    const u64 first = e.offset / m_geo.alloc_unit;
-    const u64 n = units_for(e.len);
-    for (u64 i = first; i < first + n; ++i) {
-      if (i >= m_units) {
-        r.out_of_range++;
-      } else if (in_use(i)) {
+    const UnitRange u = units_of(e, m_geo.alloc_unit);
+    // Units past the device are counted, not walked (a hostile extent may claim 2^64 bytes).
+    const u64 end = std::min(u.end, m_units);
+    r.out_of_range += u.end - std::max(u.first, end);
+    for (u64 i = u.first; i < end; ++i) {
+      if (in_use(i)) {
         r.collisions++;
       } else {
         m_bits[i / 64] |= 1ULL << (i % 64);

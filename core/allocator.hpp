@@ -52,6 +52,16 @@ struct Interleave {
 // allocation unit; buckets smaller than g.min_bucket_size.
 Result<Interleave> validate_interleave(const Interleave& p, const Geometry& g);
 
+// The allocation units [first, end) that an extent claims: every unit it touches, its offset
+// rounded down and its end rounded up (an end past 2^64 counts as 2^64 - 1), so an unaligned
+// extent claims the units it covers in part. The one rule for "units in use": Allocator::mark
+// and fsck's cross-link sweep both count with it.
+struct UnitRange {
+  u64 first = 0;
+  u64 end = 0;
+};
+UnitRange units_of(const log::Extent& x, u64 alloc_unit);
+
 // What marking existing extents found.
 struct MarkResult {
   u64 collisions = 0;   // units that were already in use (cross-links)

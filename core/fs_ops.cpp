@@ -6,49 +6,6 @@
 
 namespace famfs::core {
 
-namespace {
-
-bool is_reserved(const std::vector<std::string>& parts) {
-  return !parts.empty() && parts.front() == ".meta";
-}
-
-Error reserved_error(std::string_view rel) {
-  return make_error(Errc::invalid_argument, "{}: .meta is reserved for famfs metadata", rel);
-}
-
-} // namespace
-
-Result<std::vector<std::string>> relpath_parts(std::string_view relpath) {
-  if (!relpath.empty() && relpath.front() == '/') {
-    return fail(Errc::invalid_argument, "{}: path is not relative to the file system root",
-                relpath);
-  }
-  std::vector<std::string> parts;
-  std::size_t i = 0;
-  while (i < relpath.size()) {
-    std::size_t j = relpath.find('/', i);
-    if (j == std::string_view::npos) {
-      j = relpath.size();
-    }
-    std::string_view c = relpath.substr(i, j - i);
-    if (c == "..") {
-      if (parts.empty()) {
-        return fail(Errc::invalid_argument, "{}: path escapes the file system root", relpath);
-      }
-      parts.pop_back();
-    } else if (!c.empty() && c != ".") {
-      parts.emplace_back(c);
-    }
-    i = j + 1;
-  }
-  const std::string joined = log::join_path(parts);
-  if (joined.size() >= log::k_max_pathlen) {
-    return fail(Errc::invalid_argument, "{}: path is {} bytes; famfs paths are at most {}", joined,
-                joined.size(), log::k_max_pathlen - 1);
-  }
-  return parts;
-}
-
 Result<Tree> load_tree(const Image& img, ReplayReport* report) {
   FAMFS_TRY_ASSIGN(log::LogView view, img.log());
   Tree tree;
@@ -61,14 +18,15 @@ Result<Tree> load_tree(const Image& img, ReplayReport* report) {
   return tree;
 }
 
-Session::Session(Image& img, LogWriter w, const Geometry& g, u64 seed)
-    : m_img(&img), m_writer(std::move(w)), m_alloc(g, seed) {}
+Session::Session(Image img, LogWriter w, const Geometry& g, u64 seed)
+    : m_img(std::move(img)), m_writer(std::move(w)), m_alloc(g, seed) {}
 
-Result<Session> Session::open(Image& img, u64 seed) {
-  FAMFS_TRY_ASSIGN(LogWriter w, LogWriter::open(img));
-  FAMFS_TRY_ASSIGN(log::LogView view, w.view());
-  const Geometry g = geometry_of(img.superblock(), img.device().size());
-  Session s(img, std::move(w), g, seed);
+Result<Session> Session::open(Image image, u64 seed) {
+  FAMFS_TRY_ASSIGN(LogWriter w, LogWriter::open(image));
+  FAMFS_TRY_ASSIGN(log::LogView view, w.view(image));
+  const Geometry g = geometry_of(image.superblock(), image.device().size());
+  Session s(std::move(image), std::move(w), g, seed);
+  const Image& img = s.m_img;
   s.m_tree.add_meta(img.superblock().log_offset, img.superblock().log_len);
   ReplayReport scratch;
   img.device().invalidate(img.superblock().log_offset + log::entry_offset(0),
@@ -119,28 +77,39 @@ Result<void> check_mode(const Owner& owner, std::string_view rel) {
 
 } // namespace
 
-void Session::apply_queued(const log::LogEntry& e) {
+u64 Session::apply_queued(const log::LogEntry& e, Contents contents) {
   ReplayReport scratch;
   const Applied a = m_tree.apply(m_next_index, e, scratch);
   FAMFS_ASSERT(a == Applied::created);
-  m_next_index++;
-  m_queue.push_back(e);
+  m_queue.push_back(Queued{e, contents == Contents::as_allocated});
+  return m_next_index++;
+}
+
+Result<void> Session::mark_written(const FilePlan& plan) {
+  if (plan.existing) {
+    return {};
+  }
+  const u64 first = m_next_index - m_queue.size();
+  if (plan.log_index < first || plan.log_index >= m_next_index) {
+    return fail(Errc::internal, "{}: no queued log entry {} to mark written", plan.relpath,
+                plan.log_index);
+  }
+  m_queue[plan.log_index - first].written = true;
+  return {};
 }
 
 Result<FilePlan> Session::add_file(const FileRequest& req) {
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
-  FAMFS_TRY_ASSIGN(auto parts, relpath_parts(req.relpath));
+  FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(req.relpath));
   const std::string rel = log::join_path(parts);
   FAMFS_TRY(check_mode(req.owner, rel));
   if (parts.empty()) {
     return fail(Errc::exists, "{}: is the file system root, a directory",
                 req.relpath.empty() ? "/" : req.relpath);
   }
-  if (is_reserved(parts)) {
-    return Unexpected{reserved_error(rel)};
-  }
+  FAMFS_TRY(log::check_unreserved(rel));
   FAMFS_TRY_ASSIGN(u64 parent, parent_of(parts, rel));
   if (const Node* n = m_tree.lookup(parent, parts.back())) {
     if (n->kind == NodeKind::dir) {
@@ -176,8 +145,8 @@ Result<FilePlan> Session::add_file(const FileRequest& req) {
     }
     return with_context(std::move(v).error(), rel);
   }
-  apply_queued(e);
-  return FilePlan{rel, req.size, f.fmap, false};
+  const u64 index = apply_queued(e, req.contents);
+  return FilePlan{rel, req.size, f.fmap, false, index};
 }
 
 Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
@@ -187,7 +156,7 @@ Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
   if (m_broken) {
     return fail(Errc::internal, "the append session failed earlier");
   }
-  FAMFS_TRY_ASSIGN(auto parts, relpath_parts(relpath));
+  FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(relpath));
   const std::string rel = log::join_path(parts);
   FAMFS_TRY(check_mode(owner, rel));
   if (parents_owner) {
@@ -201,9 +170,7 @@ Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
     return fail(Errc::exists, "{}: is the file system root, which exists",
                 relpath.empty() ? "/" : relpath);
   }
-  if (is_reserved(parts)) {
-    return Unexpected{reserved_error(rel)};
-  }
+  FAMFS_TRY(log::check_unreserved(rel));
   // Check every level before queuing any, so that a failure queues nothing.
   u64 parent = k_root_ino;
   std::size_t first_missing = parts.size();
@@ -240,7 +207,7 @@ Result<std::vector<std::string>> Session::add_dir(std::string_view relpath,
     e.type = log::EntryType::mkdir;
     e.body = log::MkdirEntry{o.uid, o.gid, o.mode, log::join_path(level)};
     made.push_back(log::join_path(level));
-    apply_queued(e);
+    apply_queued(e, Contents::as_allocated);
   }
   return made;
 }
@@ -257,9 +224,21 @@ Result<void> Session::commit(u64 n) {
   if (n == 0) {
     return {};
   }
-  std::vector<log::LogEntry> batch(m_queue.begin(),
-                                   m_queue.begin() + static_cast<std::ptrdiff_t>(n));
-  auto r = m_writer.append_batch(batch);
+  std::vector<log::LogEntry> batch;
+  batch.reserve(n);
+  for (u64 i = 0; i < n; ++i) {
+    const Queued& q = m_queue[i];
+    if (!q.written) {
+      // A caller bug, refused before anything is written: the entry would make the file visible
+      // (to mounts, to other hosts) before its data is there.
+      return fail(Errc::internal,
+                  "{}: the file's data is not written yet; its log entry must "
+                  "follow its data",
+                  std::get<log::FileEntry>(q.entry.body).relpath);
+    }
+    batch.push_back(q.entry);
+  }
+  auto r = m_writer.append_batch(m_img, batch);
   if (!r) {
     // Nothing of the batch is visible (append_batch writes nothing on error), but the tree
     // already holds it; refuse further work in this session.

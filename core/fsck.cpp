@@ -1,5 +1,6 @@
 #include "core/fsck.hpp"
 
+#include "core/allocator.hpp"
 #include "core/device.hpp"
 #include "core/json.hpp"
 #include "log/fmap.hpp"
@@ -116,13 +117,7 @@ std::vector<const Problem*> Report::of_kind(ProblemKind k) const {
 
 namespace {
 
-constexpr u64 k_sb_size = log::k_superblock_size;
-
-// True when every byte is zero: the first byte is zero and every byte equals its successor.
-bool all_zero(std::span<const std::byte> b) {
-  return b.empty()
-         || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
-}
+using log::all_zero;
 
 bool is_pow2(u64 v) {
   return v != 0 && (v & (v - 1)) == 0;
@@ -167,14 +162,14 @@ struct SbState {
 
 SbState examine_superblock(std::span<const std::byte> b, std::string_view what, u64 offset) {
   SbState s;
-  if (b.size() < k_sb_size) {
+  if (b.size() < log::k_superblock_size) {
     return s;
   }
   s.readable = true;
-  s.zero = all_zero(b.first(k_sb_size));
+  s.zero = all_zero(b.first(log::k_superblock_size));
   auto add = [&](ProblemKind k, std::string msg) {
-    s.problems.push_back(
-        Problem{Severity::error, k, k_no_entry, k_no_entry, offset, k_sb_size, std::move(msg)});
+    s.problems.push_back(Problem{Severity::error, k, k_no_entry, k_no_entry, offset,
+                                 log::k_superblock_size, std::move(msg)});
   };
   auto d = log::decode_superblock(b);
   if (!d) {
@@ -248,24 +243,20 @@ private:
 
   // The readable bytes [off, off + len), or an empty span when they are not all there.
   std::span<const std::byte> region(u64 off, u64 len) const {
-    const u64 have = m_in.bytes.size();
-    if (off > have || len > have - off) {
-      return {};
-    }
-    return m_in.bytes.subspan(off, len);
+    return log::region_of(m_in.bytes, off, len);
   }
 
   // Primary and backup: picks the superblock to check with. False when there is none.
   bool check_superblocks() {
     const std::string bname = fmt::format("backup superblock at {:#x}", log::k_backup_sb_offset);
-    SbState p = examine_superblock(region(0, k_sb_size), "superblock", 0);
-    SbState b = examine_superblock(region(log::k_backup_sb_offset, k_sb_size), bname,
+    SbState p = examine_superblock(region(0, log::k_superblock_size), "superblock", 0);
+    SbState b = examine_superblock(region(log::k_backup_sb_offset, log::k_superblock_size), bname,
                                    log::k_backup_sb_offset);
     if (!p.readable) {
       add(Severity::error, ProblemKind::sb_magic,
           fmt::format("superblock: the device holds {} bytes, too few for a superblock",
                       m_in.bytes.size()),
-          k_no_entry, k_no_entry, 0, k_sb_size);
+          k_no_entry, k_no_entry, 0, log::k_superblock_size);
       return false;
     }
     for (auto& pr : p.problems) {
@@ -278,26 +269,26 @@ private:
     if (!b.readable || b.zero) {
       add(Severity::info, ProblemKind::backup_missing,
           fmt::format("{}: none (upstream famfs does not write one)", bname), k_no_entry,
-          k_no_entry, log::k_backup_sb_offset, k_sb_size);
+          k_no_entry, log::k_backup_sb_offset, log::k_superblock_size);
     } else if (!b.magic) {
       add(Severity::warning, ProblemKind::backup_damaged,
           fmt::format("{}: not a superblock (the bytes there are something else)", bname),
-          k_no_entry, k_no_entry, log::k_backup_sb_offset, k_sb_size);
+          k_no_entry, k_no_entry, log::k_backup_sb_offset, log::k_superblock_size);
     } else if (!b.valid()) {
       for (auto& pr : b.problems) {
         pr.kind = ProblemKind::backup_damaged;
         m_r.problems.push_back(std::move(pr));
       }
     } else if (p.valid()) {
-      auto pb = region(0, k_sb_size);
-      auto bb = region(log::k_backup_sb_offset, k_sb_size);
+      auto pb = region(0, log::k_superblock_size);
+      auto bb = region(log::k_backup_sb_offset, log::k_superblock_size);
       auto mis = std::mismatch(pb.begin(), pb.end(), bb.begin());
       if (mis.first != pb.end()) {
         auto off = static_cast<std::size_t>(mis.first - pb.begin());
         add(Severity::error, ProblemKind::backup_mismatch,
             fmt::format("{}: differs from the primary superblock (first in the {} at byte {})",
                         bname, sb_field_at(off), off),
-            k_no_entry, k_no_entry, log::k_backup_sb_offset, k_sb_size);
+            k_no_entry, k_no_entry, log::k_backup_sb_offset, log::k_superblock_size);
       }
     }
 
@@ -316,11 +307,11 @@ private:
       return false;
     }
     if (m_r.source == SbSource::unverified_primary) {
-      m_r.role = "Invalid superblock";
-    } else if (m_in.host && role_for(m_r.sb, *m_in.host) == Role::master) {
-      m_r.role = "Owner";
+      m_r.role = Role::no_superblock;
+    } else if (m_in.host) {
+      m_r.role = role_for(m_r.sb, *m_in.host);
     } else {
-      m_r.role = "Client";
+      m_r.role = Role::client;
     }
     m_au = m_r.sb.alloc_unit == 4096 ? 4096 : log::k_alloc_unit;
     return true;
@@ -584,34 +575,13 @@ private:
         i, k_no_entry, m_r.sb.log_offset + log::entry_offset(i), log::k_log_entry_size);
   }
 
-  // True when `p` is already in normal form: relative, non-empty, shorter than the field, with
-  // no empty, "." or ".." component. Most paths are; only the others go through split_relpath.
-  static bool is_normal(std::string_view p) {
-    if (p.empty() || p.size() >= log::k_max_pathlen) {
-      return false;
-    }
-    std::size_t i = 0;
-    while (i <= p.size()) {
-      std::size_t j = p.find('/', i);
-      if (j == std::string_view::npos) {
-        j = p.size();
-      }
-      std::string_view c = p.substr(i, j - i);
-      if (c.empty() || c == "." || c == "..") {
-        return false;
-      }
-      i = j + 1;
-    }
-    return true;
-  }
-
   void check_path(u64 i, const std::string& relpath, bool dir) {
     const u64 off = m_r.sb.log_offset + log::entry_offset(i);
     auto problem = [&](ProblemKind k, std::string msg, u64 other = k_no_entry) {
       add(Severity::error, k, std::move(msg), i, other, off, log::k_log_entry_size);
     };
     std::string norm;
-    if (is_normal(relpath)) {
+    if (log::is_normal(relpath)) {
       norm = relpath;
     } else {
       auto parts = log::split_relpath(relpath);
@@ -622,10 +592,9 @@ private:
       }
       norm = log::join_path(*parts);
     }
-    if (norm == ".meta") {
-      problem(
-          ProblemKind::path_reserved,
-          fmt::format("log entry {} ({}): .meta is reserved for famfs's own files", i, relpath));
+    if (auto reserved = log::check_unreserved(norm); !reserved) {
+      problem(ProblemKind::path_reserved,
+              fmt::format("log entry {}: {}", i, reserved.error().message));
       return;
     }
     const std::size_t slash = norm.rfind('/');
@@ -707,10 +676,11 @@ private:
                             noun, k, x.offset, x.len, reserved_end),
                 x.offset, x.len);
       }
-      // Claimed allocation units, clipped to the device, for cross-links and the statistics.
-      const u64 cap = round_up(m_limit, m_au);
-      const u64 s = x.offset / m_au * m_au;
-      const u64 e = std::min(round_up(std::min(end, cap), m_au), cap);
+      // Claimed allocation units (the allocator's rule), clipped to the device, for cross-links
+      // and the statistics.
+      const UnitRange units = units_of(x, m_au);
+      const u64 s = units.first * m_au;
+      const u64 e = std::min(units.end, round_up(m_limit, m_au) / m_au) * m_au;
       if (s < e) {
         m_intervals.push_back(Interval{s, e, i});
       }
@@ -807,7 +777,8 @@ Report check_image(const CheckInput& in) {
 void invalidate_metadata(const Device& dev) {
   const u64 meta = std::min<u64>(dev.size(), log::k_log_offset);
   dev.invalidate(0, meta);
-  auto sb = log::decode_superblock(dev.bytes().first(std::min<u64>(dev.size(), k_sb_size)));
+  auto sb =
+      log::decode_superblock(dev.bytes().first(std::min<u64>(dev.size(), log::k_superblock_size)));
   if (sb && sb->log_offset == log::k_log_offset && sb->log_len <= dev.size() - meta) {
     dev.invalidate(meta, sb->log_len);
   }
@@ -893,7 +864,19 @@ std::string printf_1f(double v) {
 
 } // namespace
 
-std::string summary_text(const Report& r, bool verbose, SizeStyle sizes) {
+const char* role_text(Role r) {
+  switch (r) {
+  case Role::master:
+    return "Owner";
+  case Role::client:
+    return "Client";
+  case Role::no_superblock:
+    return "Invalid superblock";
+  }
+  return "Client";
+}
+
+std::string summary_text(const Report& r, Detail detail, SizeStyle sizes) {
   const bool human = sizes == SizeStyle::human;
   auto sz = [sizes](u64 n) { return size_text(n, sizes); };
   if (!r.usable()) {
@@ -905,7 +888,7 @@ std::string summary_text(const Report& r, bool verbose, SizeStyle sizes) {
   o += fmt::format("  Filesystem UUID:   {}\n", sb.fs_uuid.str());
   o += fmt::format("  Device UUID:       {}\n", sb.dev_uuid.str());
   o += fmt::format("  System UUID:       {}\n", sb.system_uuid.str());
-  o += fmt::format("  role of this node: {}\n", r.role);
+  o += fmt::format("  role of this node: {}\n", role_text(r.role));
   o += fmt::format("  alloc_unit:        {:#x}\n", sb.alloc_unit);
   o += fmt::format("  OMF major version: {}\n", sb.omf_major);
   o += fmt::format("  OMF minor version: {}\n", sb.omf_minor);
@@ -948,7 +931,7 @@ std::string summary_text(const Report& r, bool verbose, SizeStyle sizes) {
   o += fmt::format("  {} files\n", st.files);
   o += fmt::format("  {} directories\n", st.directories);
   o += "\n";
-  if (verbose) {
+  if (detail == Detail::verbose) {
     o += "Verbose:\n";
     o += fmt::format("  log_offset:        {}\n", sb.log_offset);
     o += fmt::format("  log_len:           {}\n", sb.log_len);
@@ -1044,7 +1027,9 @@ void write_report_members(JsonWriter& j, const Report& r, int exit_code) {
     j.member("device_uuid", sb.dev_uuid.str());
     j.member("master_system_uuid", sb.system_uuid.str());
     // The one JSON role naming (famfs status says it too): master or client.
-    j.member("role", r.role == "Owner" ? "master" : r.role == "Client" ? "client" : "unknown");
+    j.member("role", r.role == Role::master   ? "master"
+                     : r.role == Role::client ? "client"
+                                              : "unknown");
     j.member("version", sb.version);
     j.member("alloc_unit", sb.alloc_unit);
     j.member("omf_major", sb.omf_major);

@@ -14,7 +14,7 @@
 //   log header  magic, CRC, length = the superblock's, last index, next index within the slots,
 //               next_seqnum = next_index; the slot after the last entry should be empty.
 //   entries     for each i in [0, next_index): seqnum = i, CRC, known type, sound structure;
-//               relpath relative, <= 79 bytes, no ".." escaping the root, not ".meta" at the root,
+//               relpath relative, <= 79 bytes, no ".." escaping the root, not .meta or inside it,
 //               its parent created earlier as a directory, no duplicate path; extents on a known
 //               device, inside it, outside the superblock and log, aligned to the allocation unit,
 //               at most 16 extents / 16 strips, covering the file size; no allocation unit claimed
@@ -71,7 +71,7 @@ enum class ProblemKind {
   entry_type,       // unknown type (error) or the reserved DELETE type (warning)
   entry_structure,  // CRC-valid but malformed (extent counts, unterminated path, ...)
   path_invalid,     // absolute, empty, too long, escaping the root, or naming the root
-  path_reserved,    // ".meta" at the root
+  path_reserved,    // .meta or a path inside it (log/path.hpp)
   path_no_parent,   // parent not created by an earlier entry, or not a directory
   path_duplicate,   // same path as an earlier entry (`other`)
   extent_device,    // device index that no entry added
@@ -119,7 +119,7 @@ struct Report {
   u64 device_size = 0; // bytes
   SbSource source = SbSource::none;
   log::Superblock sb;       // the superblock checked with (source != none)
-  std::string role;         // "Owner", "Client" or "Invalid superblock"
+  Role role = Role::client; // no_superblock: checked through an unverified superblock
   bool log_checked = false; // the log could be examined (the stats are meaningful)
   FsckStats stats;
   std::vector<Problem> problems;
@@ -158,10 +158,15 @@ enum class MetadataAccess { mmap, read };
 Result<Report> check_device(const std::string& path, MetadataAccess access = MetadataAccess::mmap);
 
 // Upstream's summary text (spec §8.1): superblock, log stats, capacity (omitted when there are
-// collisions), log counts, then with `verbose` the struct-size block. Empty when !usable().
+// collisions), log counts, then with Detail::verbose the struct-size block. Empty when !usable().
 // SizeStyle::human prints the byte sizes outside the verbose block as human_size() does, and
 // says "Allocated space" (as upstream's --human) and "log size" without "(bytes)".
-std::string summary_text(const Report& r, bool verbose, SizeStyle sizes = SizeStyle::bytes);
+enum class Detail { summary, verbose };
+std::string summary_text(const Report& r, Detail detail, SizeStyle sizes = SizeStyle::bytes);
+
+// The role as fsck prints it (upstream's words, in the text and the JSON): "Owner" for the
+// master, "Client", or "Invalid superblock" (Role::no_superblock).
+const char* role_text(Role r);
 
 // One line per problem at or above `min`: "  error: <message>".
 std::string problems_text(const Report& r, Severity min);

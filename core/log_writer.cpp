@@ -33,7 +33,7 @@ Result<UniqueFd> lock_log(const std::string& device) {
   return lock;
 }
 
-Result<LogWriter> LogWriter::open(Image& img) {
+Result<LogWriter> LogWriter::open(const Image& img) {
   FAMFS_TRY_ASSIGN(Role role, img.role());
   if (role != Role::master) {
     FAMFS_TRY_ASSIGN(log::Uuid host, get_system_uuid());
@@ -49,7 +49,7 @@ Result<LogWriter> LogWriter::open(Image& img) {
   }
   FAMFS_TRY_ASSIGN(UniqueFd lock, lock_log(img.device().path()));
   LogWriter w;
-  w.m_img = &img;
+  w.m_device = img.device().path();
   w.m_lock = std::move(lock);
   FAMFS_TRY_ASSIGN(log::LogView v, img.log());
   w.m_header = v.header();
@@ -62,8 +62,13 @@ u64 LogWriter::free_slots() const {
   return m_header.last_index + 1 - m_header.next_index;
 }
 
-Result<log::LogView> LogWriter::view() const {
-  return m_img->log();
+void LogWriter::check_image(const Image& img) const {
+  FAMFS_ASSERT(img.device().path() == m_device);
+}
+
+Result<log::LogView> LogWriter::view(const Image& img) const {
+  check_image(img);
+  return img.log();
 }
 
 Result<void> LogWriter::reserve(u64 n) const {
@@ -73,18 +78,19 @@ Result<void> LogWriter::reserve(u64 n) const {
   return {};
 }
 
-Result<u64> LogWriter::append(log::LogEntry e) {
-  return append_batch(std::span<log::LogEntry>(&e, 1));
+Result<u64> LogWriter::append(const Image& img, log::LogEntry e) {
+  return append_batch(img, std::span<log::LogEntry>(&e, 1));
 }
 
-Result<u64> LogWriter::append_batch(std::span<log::LogEntry> entries) {
+Result<u64> LogWriter::append_batch(const Image& img, std::span<log::LogEntry> entries) {
+  check_image(img);
   const u64 n = entries.size();
   FAMFS_TRY(reserve(n));
   for (const auto& e : entries) {
     FAMFS_TRY(log::validate_for_encoding(e));
   }
-  const Device& dev = m_img->device();
-  const u64 log_off = m_img->superblock().log_offset;
+  const Device& dev = img.device();
+  const u64 log_off = img.superblock().log_offset;
   const u64 first = m_header.next_index;
   // Upstream requires seqnum == index; they only differ in a damaged log, which fsck repairs.
   if (m_header.next_seqnum != first) {

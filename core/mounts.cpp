@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
-#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -110,6 +110,16 @@ Result<MountEntry> famfs_mount_for(const std::string& path, std::string* relpath
     full.pop_back();
   }
   FAMFS_TRY_ASSIGN(auto mounts, read_mounts());
+  const MountEntry* best = famfs_mount_containing(mounts, full, relpath);
+  if (best == nullptr) {
+    return fail(Errc::not_found, "{}: not in a famfs file system", path);
+  }
+  return *best;
+}
+
+const MountEntry* famfs_mount_containing(const std::vector<MountEntry>& mounts,
+                                         const std::string& full,
+                                         std::string* relpath) {
   const MountEntry* best = nullptr;
   for (const auto& m : mounts) {
     if (m.fstype != k_fstype) {
@@ -122,15 +132,12 @@ Result<MountEntry> famfs_mount_for(const std::string& path, std::string* relpath
       best = &m;
     }
   }
-  if (best == nullptr) {
-    return fail(Errc::not_found, "{}: not in a famfs file system", path);
-  }
-  if (relpath != nullptr) {
+  if (best != nullptr && relpath != nullptr) {
     *relpath = full.size() > best->mountpoint.size()
                    ? full.substr(best->mountpoint.size() + (best->mountpoint == "/" ? 0 : 1))
                    : std::string();
   }
-  return *best;
+  return best;
 }
 
 } // namespace famfs::core

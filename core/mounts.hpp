@@ -36,6 +36,12 @@ Result<bool> device_is_mounted(const std::string& device, std::string* mountpoin
 // `relpath` receives the path relative to the mount root ("" for the root itself).
 Result<MountEntry> famfs_mount_for(const std::string& path, std::string* relpath = nullptr);
 
+// The deepest famfs mount among `mounts` that contains `full` (an absolute path without "." or
+// ".." components or a trailing slash), or nullptr; `relpath` as for famfs_mount_for.
+const MountEntry* famfs_mount_containing(const std::vector<MountEntry>& mounts,
+                                         const std::string& full,
+                                         std::string* relpath = nullptr);
+
 // realpath(3) of `p`, or `p` unchanged when it does not resolve.
 std::string real_path(const std::string& p);
 

@@ -42,13 +42,9 @@ const char* to_string(FixKind k) {
 
 namespace {
 
-constexpr u64 k_sb_size = log::k_superblock_size;
 constexpr u64 k_entry_size = log::k_log_entry_size;
 
-bool all_zero(std::span<const std::byte> b) {
-  return b.empty()
-         || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
-}
+using log::all_zero;
 
 // An entry whose bytes are what some writer persisted for slot `i`: its sequence number is the
 // index and its CRC matches. Its content may still be unusable (the checker says so).
@@ -135,16 +131,13 @@ private:
   }
 
   std::span<const std::byte> region(u64 off, u64 len) const {
-    if (off > m_bytes.size() || len > m_bytes.size() - off) {
-      return {};
-    }
-    return m_bytes.subspan(off, len);
+    return log::region_of(m_bytes, off, len);
   }
 
   void plan_superblocks() {
     const u64 bk = log::k_backup_sb_offset;
-    auto primary = region(0, k_sb_size);
-    auto backup = region(bk, k_sb_size);
+    auto primary = region(0, log::k_superblock_size);
+    auto backup = region(bk, log::k_superblock_size);
     if (primary.empty() || backup.empty()) {
       return;
     }
@@ -156,7 +149,8 @@ private:
       const bool confirmed = !hdr.empty() && log::get64(hdr, 0) == log::k_log_magic
                              && log::get64(hdr, 8) == m_r.sb.log_len;
       if (confirmed) {
-        add(FixKind::primary_sb, Stage::primary_sb, k_no_entry, 0, k_sb_size, copy_of(backup),
+        add(FixKind::primary_sb, Stage::primary_sb, k_no_entry, 0, log::k_superblock_size,
+            copy_of(backup),
             fmt::format("superblock: damaged; restored from the backup superblock at {:#x}", bk));
       } else {
         decline(fmt::format("superblock: damaged, and the log header does not confirm the backup "
@@ -174,7 +168,8 @@ private:
       why = "was missing";
     }
     if (why != nullptr) {
-      add(FixKind::backup_sb, Stage::backup_sb, k_no_entry, bk, k_sb_size, copy_of(primary),
+      add(FixKind::backup_sb, Stage::backup_sb, k_no_entry, bk, log::k_superblock_size,
+          copy_of(primary),
           fmt::format("backup superblock at {:#x}: {}; rewritten from the primary", bk, why));
     }
   }

@@ -33,7 +33,7 @@ u64 Tree::add_node(u64 parent, std::string name, NodeKind kind) {
 }
 
 void Tree::add_meta(u64 log_offset, u64 log_len) {
-  u64 meta = add_node(k_root_ino, ".meta", NodeKind::dir);
+  u64 meta = add_node(k_root_ino, std::string(log::k_meta_dir), NodeKind::dir);
   m_nodes[meta - 1].mode = 0755;
   m_nodes[meta - 1].meta = true;
   auto add_file = [&](const char* name, u64 off, u64 len) {
@@ -141,6 +141,42 @@ std::string Tree::map_problem(const log::FileEntry& f, bool& refuse) const {
   return {};
 }
 
+Result<u64>
+Tree::admit(const std::string& relpath, const log::FileEntry* f, std::string& map_trouble) {
+  FAMFS_TRY(log::split_relpath_into(relpath, m_parts));
+  // .meta holds the tree's own files: an entry naming it or anything inside is not applied.
+  if (log::is_reserved(m_parts.front())) {
+    return Unexpected{log::check_unreserved(log::join_path(m_parts)).error()};
+  }
+  if (f != nullptr) {
+    for (const auto& x : f->fmap.extents) {
+      if (x.offset == 0) {
+        return fail(Errc::corrupt, "{}: extent at offset 0", relpath);
+      }
+    }
+  }
+  if (f != nullptr && m_dev_size != 0) {
+    bool refuse = false;
+    map_trouble = map_problem(*f, refuse);
+    if (refuse) {
+      return fail(Errc::corrupt, "{}: {}", relpath, map_trouble);
+    }
+  }
+  // Walk to the parent, which must exist and be a directory.
+  u64 parent = k_root_ino;
+  for (std::size_t i = 0; i + 1 < m_parts.size(); ++i) {
+    const Node* p = lookup(parent, m_parts[i]);
+    if (p == nullptr) {
+      return fail(Errc::corrupt, "{}: parent directory {} does not exist", relpath, m_parts[i]);
+    }
+    if (p->kind != NodeKind::dir) {
+      return fail(Errc::corrupt, "{}: {} is not a directory", relpath, m_parts[i]);
+    }
+    parent = p->ino;
+  }
+  return parent;
+}
+
 Applied Tree::apply(u64 index, const log::LogEntry& e, ReplayReport& report) {
   return apply_entry(index, e, nullptr, report);
 }
@@ -165,42 +201,14 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     return Applied::error;
   };
   // m_parts views into relpath, which stays put (only the map is moved, and only below).
-  if (auto split = log::split_relpath_into(relpath, m_parts); !split) {
-    return problem(split.error().message);
-  }
-  if (is_file) {
-    for (const auto& x : std::get<log::FileEntry>(e.body).fmap.extents) {
-      if (x.offset == 0) {
-        return problem(fmt::format("{}: extent at offset 0", relpath));
-      }
-    }
-  }
   std::string map_trouble; // reported once the file is applied
-  if (is_file && m_dev_size != 0) {
-    bool refuse = false;
-    map_trouble = map_problem(std::get<log::FileEntry>(e.body), refuse);
-    if (refuse) {
-      return problem(fmt::format("{}: {}", relpath, map_trouble));
-    }
-  }
-  // Walk to the parent, which must exist and be a directory.
-  u64 parent = k_root_ino;
-  for (std::size_t i = 0; i + 1 < m_parts.size(); ++i) {
-    const Node* p = lookup(parent, m_parts[i]);
-    if (p == nullptr) {
-      return problem(fmt::format("{}: parent directory {} does not exist", relpath, m_parts[i]));
-    }
-    if (p->kind != NodeKind::dir) {
-      return problem(fmt::format("{}: {} is not a directory", relpath, m_parts[i]));
-    }
-    parent = p->ino;
+  auto parent = admit(relpath, is_file ? &std::get<log::FileEntry>(e.body) : nullptr, map_trouble);
+  if (!parent) {
+    return problem(std::move(parent).error().message);
   }
   const std::string_view name = m_parts.back(); // never "." or "..": split_relpath drops them
-  if (parent == k_root_ino && name == ".meta") {
-    return problem(fmt::format("{}: name is reserved", relpath));
-  }
   // One search of the parent's children: it finds an existing name or where the new one goes.
-  auto& siblings = m_nodes[parent - 1].children;
+  auto& siblings = m_nodes[*parent - 1].children;
   auto at = siblings.lower_bound(name);
   if (at != siblings.end() && at->first == name) {
     const Node& existing = m_nodes[at->second - 1];
@@ -213,7 +221,7 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
   }
   Node n;
   n.ino = m_nodes.size() + 1;
-  n.parent = parent;
+  n.parent = *parent;
   n.kind = is_file ? NodeKind::file : NodeKind::dir;
   n.name = name;
   n.log_index = index;
@@ -232,7 +240,7 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     n.mode = m.mode & log::k_mode_bits;
     n.uid = m.uid;
     n.gid = m.gid;
-    m_nodes[parent - 1].subdirs++; // kept here so that GETATTR's nlink is O(1)
+    m_nodes[*parent - 1].subdirs++; // kept here so that GETATTR's nlink is O(1)
     m_dirs++;
     report.new_dirs++;
   }

@@ -103,6 +103,10 @@ private:
   // Why a file's map does not fit the bounds ("" when it does); `refuse` tells whether the
   // file must not be applied.
   std::string map_problem(const log::FileEntry& f, bool& refuse) const;
+  // Checks an entry's path (and a file's map, `f`) before it is applied: splits the path into
+  // m_parts and returns its parent directory, or the problem that refuses it. `map_trouble`
+  // receives a map problem to report once the file is applied.
+  Result<u64> admit(const std::string& relpath, const log::FileEntry* f, std::string& map_trouble);
   // apply(), moving the file's map out of `take_fmap` when it is not null (it is e's own map).
   Applied
   apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, ReplayReport& report);

@@ -4,6 +4,7 @@
 #include "core/fs_ops.hpp"
 #include "core/mounts.hpp"
 #include "log/fmap.hpp"
+#include "log/path.hpp"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -121,7 +122,7 @@ Result<const core::Node*> Handle::resolve(const std::string& path) const {
   while (!p.empty() && p.front() == '/') {
     p.remove_prefix(1);
   }
-  FAMFS_TRY_ASSIGN(std::vector<std::string> parts, core::relpath_parts(p));
+  FAMFS_TRY_ASSIGN(std::vector<std::string> parts, log::split_user_path(p));
   const core::Node* n = m_tree.get(core::k_root_ino);
   for (const auto& part : parts) {
     if (n->kind != core::NodeKind::dir) {

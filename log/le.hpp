@@ -52,4 +52,19 @@ inline u64 get64(std::span<const std::byte> s, std::size_t off) { return load_le
 inline void put32(std::span<std::byte> s, std::size_t off, u32 v) { store_le<u32>(s.data() + off, v); }
 inline void put64(std::span<std::byte> s, std::size_t off, u64 v) { store_le<u64>(s.data() + off, v); }
 
+// True when every byte of `b` is zero (fsck and repair: empty slots, absent superblocks). The
+// first byte is zero and every byte equals its successor.
+inline bool all_zero(std::span<const std::byte> b) {
+  return b.empty()
+         || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
+}
+
+// The bytes [off, off + len) of `b`, or an empty span when they are not all there.
+inline std::span<const std::byte> region_of(std::span<const std::byte> b, u64 off, u64 len) {
+  if (off > b.size() || len > b.size() - off) {
+    return {};
+  }
+  return b.subspan(off, len);
+}
+
 } // namespace famfs::log

@@ -77,7 +77,7 @@ core::Image& image() {
       auto w = core::LogWriter::open(*i);
       require(w.has_value(), "setup: log writer");
       auto entries = fuzz::fuse_image_entries();
-      require(w->append_batch(entries).has_value(), "setup: append");
+      require(w->append_batch(*i, entries).has_value(), "setup: append");
     }
     // The mapping keeps the file alive; its name is needed no more.
     ::unlink(dev.c_str());

@@ -86,7 +86,7 @@ template <typename T> T check(Result<T> r) {
 void append(const std::string& dev, std::vector<log::LogEntry> entries) {
   auto img = check(core::Image::open(dev, core::OpenMode::read_write));
   auto w = check(core::LogWriter::open(img));
-  check(w.append_batch(entries));
+  check(w.append_batch(img, entries));
 }
 
 log::LogEntry mkdir_entry(const std::string& relpath, u64 mode, u64 uid, u64 gid) {

@@ -149,6 +149,48 @@ TEST_CASE("core::allocator: reserved region and first placement", "[core]") {
   CHECK(a.cursor() == 10);
 }
 
+TEST_CASE("core::units_of: the units an extent claims, one row per rule", "[core]") {
+  struct Row {
+    log::Extent x;
+    u64 first;
+    u64 end;
+  };
+  const Row rows[] = {
+      {{0, 10 * k_au, k_au}, 10, 11},                  // aligned
+      {{0, 10 * k_au, 3 * k_au + 1}, 10, 14},          // a partial last unit
+      {{0, 10 * k_au + 4096, k_au}, 10, 12},           // unaligned: both units it touches
+      {{0, 10 * k_au + 4096, 4096}, 10, 11},           // inside one unit
+      {{0, 10 * k_au, 0}, 10, 10},                     // empty
+      {{0, 2 * k_au, ~0ULL}, 2, ~0ULL / k_au + 1},     // runs past 2^64: saturates
+      {{0, ~0ULL, 1}, ~0ULL / k_au, ~0ULL / k_au + 1}, // the very last byte
+  };
+  for (const Row& r : rows) {
+    INFO("extent offset " << r.x.offset << " len " << r.x.len);
+    const UnitRange u = units_of(r.x, k_au);
+    CHECK(u.first == r.first);
+    CHECK(u.end == r.end);
+  }
+}
+
+TEST_CASE("core::allocator: mark claims every unit an extent touches, and counts the rest",
+          "[core]") {
+  Allocator a(geo(64 * k_mib), 1);
+  log::Fmap unaligned;
+  unaligned.extents = {{0, 10 * k_au + 4096, k_au}};
+  auto m = a.mark(unaligned);
+  CHECK(m.collisions == 0);
+  CHECK(a.in_use(10));
+  CHECK(a.in_use(11)); // half covered: a new file must not get it
+  CHECK(a.used_units() == 5 + 2);
+  log::Fmap hostile; // claims the rest of the address space: counted, not walked
+  hostile.extents = {{0, 30 * k_au, ~0ULL - 30 * k_au}};
+  m = a.mark(hostile);
+  CHECK(m.collisions == 0);
+  CHECK(m.out_of_range == ~0ULL / k_au + 1 - 32);
+  CHECK(a.free_units() == 32 - 5 - 2 - 2);
+  CHECK(a.mark(unaligned).collisions == 2);
+}
+
 TEST_CASE("core::allocator: strict bounds, device full leaves the bitmap unchanged", "[core]") {
   // 63 MiB + 4 KiB: the partial last unit is never handed out.
   Allocator a(geo(63 * k_mib + 4096), 1);

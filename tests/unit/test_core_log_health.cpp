@@ -24,7 +24,7 @@ struct Fixture : test::FreshImage {
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);
     std::vector<log::LogEntry> entries{e};
-    REQUIRE(w->append_batch(entries));
+    REQUIRE(w->append_batch(*img, entries));
     mark.fs_uuid = img->superblock().fs_uuid;
     auto view = img->log();
     REQUIRE(view);

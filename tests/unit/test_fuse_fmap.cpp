@@ -77,7 +77,7 @@ struct Fixture : test::FreshImage {
     };
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);
-    REQUIRE(w->append_batch(es));
+    REQUIRE(w->append_batch(*img, es));
   }
 };
 
@@ -252,8 +252,7 @@ TEST_CASE("famfs fmap: the INIT decision, row by row", "[fuse]") {
     CHECK(d.famfs == r.famfs);
     CHECK(d.add_flags == (r.famfs ? (u64{abi->flags2_dax_fmap} << 32) | FUSE_INIT_EXT : 0));
     CHECK(d.drop_flags
-          == (r.famfs && !abi->readdirplus ? u64{FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO}
-                                           : 0));
+          == (r.famfs && !abi->readdirplus ? u64{FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO} : 0));
   }
 }
 

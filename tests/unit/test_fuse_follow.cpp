@@ -53,7 +53,7 @@ struct Fixture : test::FreshImage {
   void append(std::vector<log::LogEntry> entries) {
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);
-    REQUIRE(w->append_batch(entries));
+    REQUIRE(w->append_batch(*img, entries));
   }
 };
 

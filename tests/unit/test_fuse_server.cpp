@@ -72,7 +72,7 @@ struct Fixture : test::FreshImage {
   void append(std::vector<log::LogEntry> entries) {
     auto w = core::LogWriter::open(*img);
     REQUIRE(w);
-    REQUIRE(w->append_batch(entries));
+    REQUIRE(w->append_batch(*img, entries));
   }
 
   // The expected contents of [off, off+len) of a file: device bytes found by walking the map
@@ -1029,7 +1029,7 @@ TEST_CASE("fuse::Server: worker threads answer concurrent requests", "[fuse][thr
     for (int i = 0; i < k_new; ++i) {
       std::vector<log::LogEntry> one{
           file_entry(fmt::format("new/n{:02}", i), 10, simple({{0, k_data + 8 * k_au, k_au}}))};
-      REQUIRE(wr->append_batch(one));
+      REQUIRE(wr->append_batch(*other, one));
       appended.fetch_add(1);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }

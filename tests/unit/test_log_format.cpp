@@ -1,7 +1,6 @@
 // The on-media format: golden CRCs and bytes from spec §2.2, round trips, and damage sweeps.
 #include "log/fmap.hpp"
 #include "log/log_view.hpp"
-#include "log/path.hpp"
 #include "log/records.hpp"
 
 #include <catch2/catch.hpp>
@@ -288,12 +287,3 @@ TEST_CASE("log::resolve: simple and interleaved maps", "[log]") {
   CHECK(addressable(il) == 32ULL << 20);
 }
 
-TEST_CASE("log::split_relpath: normalises and refuses escapes", "[log]") {
-  CHECK(join_path(*split_relpath("a//b/./c")) == "a/b/c");
-  CHECK(join_path(*split_relpath("a/../b")) == "b");
-  CHECK(!split_relpath("/abs"));
-  CHECK(!split_relpath("a/../.."));
-  CHECK(!split_relpath(""));
-  CHECK(!split_relpath(std::string(80, 'x')));
-  CHECK(split_relpath(std::string(79, 'x')));
-}
