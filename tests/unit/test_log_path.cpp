@@ -4,6 +4,7 @@
 #include "log/path.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <string>
 
@@ -41,12 +42,12 @@ std::vector<PathRow> rows() {
       {"..", "!..: path escapes the file system root", "!..: path escapes the file system root"},
       {"a/../..", "!escapes the file system root", "!escapes the file system root"},
       {"x/y/../../..", "!x/y/../../..: path escapes", "!x/y/../../..: path escapes"},
-      {k79, "=" + k79, "=" + k79, false, true},
+      {k79, fmt::format("={}", k79), fmt::format("={}", k79), false, true},
       {k80, "!path is 80 bytes; famfs paths are at most 79",
        "!path is 80 bytes; famfs paths are at most 79"},
       // Length counts after normalisation: what goes into the log.
-      {"./././" + k79.substr(1), "=" + k79.substr(1), "=" + k79.substr(1)},
-      {"a/../" + k79, "=" + k79, "=" + k79}, // 84 bytes as written, 79 normalised
+      {fmt::format("./././{}", k79.substr(1)), fmt::format("={}", k79.substr(1)), fmt::format("={}", k79.substr(1))},
+      {fmt::format("a/../{}", k79), fmt::format("={}", k79), fmt::format("={}", k79)}, // 84 bytes as written, 79 normalised
       {".meta", "=.meta", "=.meta", true, true},
       {".meta/evil", "=.meta/evil", "=.meta/evil", true, true},
       {".meta/.log", "=.meta/.log", "=.meta/.log", true, true},
