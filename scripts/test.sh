@@ -20,6 +20,13 @@ jobs=$(nproc)
 tjobs=$((2 * jobs))
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+# ccache (Debian's, installed by setup.sh) makes a repeated run rebuild only what changed; its
+# base directory is this checkout, so clones in other folders share the cache.
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$PWD"
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 bench_targets=(famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap famfs_bench_libmap)
 demo_mnt=/tmp/famfs-demo
 cleanup() {
@@ -51,7 +58,7 @@ build() {
 
 leg "gcc, Release (the user's build), -Werror: demo.sh"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON -DFAMFS_VM_TESTS=ON \
-  >/dev/null
+  "${launcher[@]}" >/dev/null
 bash scripts/demo.sh
 leg "install what demo.sh built, into a temporary prefix"
 bash scripts/check-install.sh build/release
@@ -63,7 +70,7 @@ ctest --test-dir build/release --output-on-failure -j "$tjobs"
 if [ "$quick" -eq 0 ]; then
   leg "clang, Release + address/undefined sanitizers, -Werror: every target"
   CXX=clang++ cmake -S . -B build/clang-asan -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON \
-    -DFAMFS_SANITIZE=address,undefined >/dev/null
+    -DFAMFS_SANITIZE=address,undefined "${launcher[@]}" >/dev/null
   build build/clang-asan --target all "${bench_targets[@]}"
   leg "test: clang + ASan/UBSan"
   # The load tests do less here (every famfs command costs several times more CPU under the
@@ -79,7 +86,7 @@ if [ "$quick" -eq 0 ]; then
   # from a test or from a daemon it started, is left in tsan/ and fails the leg.
   leg "clang, thread sanitizer (famfs, famfs_unit, famfs_test_tool)"
   CXX=clang++ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=CI -DFAMFS_WERROR=ON \
-    -DFAMFS_SANITIZE=thread >/dev/null
+    -DFAMFS_SANITIZE=thread "${launcher[@]}" >/dev/null
   build build/tsan --target famfs famfs_unit famfs_test_tool
   leg "test: clang + TSan (ctest -L threads)"
   reports="$PWD/build/tsan/tsan"
