@@ -3,11 +3,8 @@
 # "no space left on the backing file system" (exit 1), never "media error ... poisoned" (exit 3),
 # and nothing is logged. Once space is freed the same commands work.
 source "$(dirname "$0")/common.sh"
-[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
 small="$T/small"
-mkdir "$small"
-mount -t tmpfs -o size=64m famfs-test-full "$small" || skip "cannot mount a tmpfs"
-at_exit "umount '$small'"
+small_tmpfs "$small"
 
 img="$small/dev.img"
 expect_exit 0 "$FAMFS" mkfs --size 48m "$img"

@@ -37,6 +37,15 @@ die() {
   exit 1
 }
 
+# small_tmpfs DIR: a 64 MiB tmpfs of the test's own on DIR (made here), for running a backing
+# file system out of space; unmounted at exit. Skips the test where it cannot be mounted.
+small_tmpfs() {
+  [ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+  mkdir -p "$1"
+  mount -t tmpfs -o size=64m famfs-test-tmpfs "$1" || skip "cannot mount a tmpfs"
+  at_exit "umount -l '$1'"
+}
+
 # mkimg PATH SIZE: a sparse backing file.
 mkimg() {
   rm -f "$1"

@@ -8,12 +8,8 @@ expect_exit 2 "$FAMFS" mkfs --size 16000000t "$T/x.img"
 expect_stderr_contains "16000000t: size too large"
 [ ! -e "$T/x.img" ] || die "mkfs --size 16000000t left $T/x.img"
 
-# A 64 MiB tmpfs of our own.
-[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
 small="$T/small"
-mkdir "$small"
-mount -t tmpfs -o size=64m famfs-test-small "$small" || skip "cannot mount a tmpfs"
-at_exit "umount '$small'"
+small_tmpfs "$small"
 
 expect_exit 1 "$FAMFS" mkfs --size 100t "$small/x.img"
 expect_stderr_contains "famfs mkfs: error: $small/x.img: 100 TiB is larger than the 64 MiB free on $small"

@@ -2,11 +2,8 @@
 # A write through the mount into a sparse backing file whose tmpfs is full fails with ENOSPC
 # ("No space left on device"), not EIO or a media error; once space is freed it works.
 source "$(dirname "$0")/common.sh"
-[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
 small="$T/small"
-mkdir "$small"
-mount -t tmpfs -o size=64m famfs-test-wfull "$small" || skip "cannot mount a tmpfs"
-at_exit "umount -l '$small'"
+small_tmpfs "$small"
 
 img="$small/dev.img"
 expect_exit 0 "$FAMFS" mkfs --size 48m "$img"
