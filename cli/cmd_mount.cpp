@@ -65,6 +65,9 @@ Result<void> apply_options(MountArgs& a) {
       case MountOption::Kind::non_coherent:
         a.cfg.server.non_coherent = true;
         break;
+      case MountOption::Kind::cache:
+        a.cfg.server.page_cache = true;
+        break;
       case MountOption::Kind::follow_interval:
         a.follow_interval_ms = static_cast<unsigned>(m.number);
         break;
@@ -173,9 +176,10 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
   cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
   const std::string says = fmt::format(
-      "famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device, cfg.mountpoint,
-      core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
-      cfg.server.non_coherent ? " (non-coherent memory)" : "");
+      "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device,
+      cfg.mountpoint, core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
+      cfg.server.non_coherent ? " (non-coherent memory)" : "",
+      cfg.server.page_cache ? ", page-cached (famfs flush FILE drops stale pages)" : "");
   if (cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
     std::fflush(ctx.out);
@@ -220,7 +224,7 @@ RunFn add_mount(CLI::App& sub) {
       ->excludes(rd);
   sub.add_option("-o,--options", a->options,
                  "mount options, comma-separated, as in mount(8) and fstab: ro, writable, "
-                 "follow_interval=MS, threads=N, famfs_abi=ABI, set_daxmode, non_coherent; "
+                 "follow_interval=MS, threads=N, famfs_abi=ABI, set_daxmode, non_coherent, cache; "
                  "generic ones (rw, defaults, noauto, nofail, _netdev, user, ...) are ignored")
       ->type_name("OPTS")
       ->allow_extra_args(false);
@@ -245,6 +249,9 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_flag("--non-coherent", a->cfg.server.non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");
+  sub.add_flag("--cache", a->cfg.server.page_cache,
+               "keep file data in the kernel's page cache (readahead, cached mmap); other "
+               "hosts' and libfamfs writes are seen after famfs flush FILE");
   sub.add_option("--follow-interval", a->follow_interval_ms,
                  "how often (ms) the daemon looks for new log entries (default 200); 0: only "
                  "when asked by famfs logplay")

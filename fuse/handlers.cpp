@@ -85,6 +85,7 @@ MountStatus Handlers::status() const {
   s.non_coherent = m_opts.non_coherent;
   s.follow_interval_ms = static_cast<u64>(m_opts.follow_interval.count());
   s.media_errors = m_log.health().media_errors();
+  s.page_cache = m_opts.page_cache;
   return s;
 }
 
@@ -448,11 +449,50 @@ Outcome Handlers::do_getxattr(const Request& r) {
   if (in.name == k_logplay_xattr && r.header.nodeid == core::k_root_ino) {
     m_log.step(RetryBadEntry::yes); // famfs logplay: follow the log now, whatever the interval
   }
+  if (in.name == k_invalidate_xattr) {
+    return invalidate(r);
+  }
   auto v = xattr_of(r.header.nodeid, in.name);
   if (const int* err = std::get_if<int>(&v)) {
     return error_to(r, *err);
   }
   return reply_to(r, xattr_value(in.size, std::get<std::string>(v)));
+}
+
+Outcome Handlers::invalidate(const Request& r) {
+  const auto& in = std::get<GetxattrIn>(r.body);
+  {
+    TreeReader tree = m_log.read_tree();
+    const core::Node* n = tree->get(r.header.nodeid);
+    if (n == nullptr) {
+      return error_to(r, ENOENT);
+    }
+    if (n->kind != core::NodeKind::file) {
+      return error_to(r, ENODATA);
+    }
+  }
+  if (!m_opts.page_cache) {
+    return reply_to(r, xattr_value(in.size, std::string(k_uncached)));
+  }
+  // The kernel drops the pages before the notification's write returns, and may wait meanwhile
+  // on a page that a READ (or, for a dirty mapped page, a WRITE) still has to fill: at least one
+  // worker stays out of here to serve those. No lock of ours is held.
+  const unsigned workers = m_workers.load();
+  const unsigned busy = m_invalidating.fetch_add(1) + 1;
+  struct Leave {
+    std::atomic<unsigned>& n;
+    ~Leave() { n.fetch_sub(1); }
+  } leave{m_invalidating};
+  if (workers != 0 && busy >= workers) {
+    return error_to(r, EAGAIN); // famfs flush tries again
+  }
+  if (auto w = m_log.invalidate_data(r.header.nodeid); !w) {
+    FAMFS_TRACE(1, "invalidating the cached pages of node {}: {}", r.header.nodeid,
+                w.error().message);
+    return error_to(r, EIO);
+  }
+  FAMFS_TRACE(2, "node {}: cached pages dropped", r.header.nodeid);
+  return reply_to(r, xattr_value(in.size, std::string(k_invalidated)));
 }
 
 Outcome Handlers::do_listxattr(const Request& r) {

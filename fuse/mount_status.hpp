@@ -3,7 +3,7 @@
 // (parse). One type, so the two sides cannot drift. The text is "key=value" lines, one per
 // field, in a fixed order:
 //   pid role host_uuid fs_uuid entries_applied healthy reason data_path writable non_coherent
-//   follow_interval_ms media_errors
+//   follow_interval_ms media_errors page_cache
 // Booleans are "yes"/"no"; numbers are decimal; the role is "master" or "client".
 #pragma once
 
@@ -30,6 +30,7 @@ struct MountStatus {
   bool non_coherent = false;                       // --non-coherent
   std::optional<std::uint64_t> follow_interval_ms; // 0: follows only when asked (logplay)
   std::uint64_t media_errors = 0;                  // requests and log reads that met a media error
+  bool page_cache = false;                         // -o cache: file pages in the page cache
 
   // The "key=value" lines, every field in the order above.
   std::string to_text() const;

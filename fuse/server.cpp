@@ -293,9 +293,13 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   if (on_ready) {
     on_ready();
   }
-  const unsigned n = m_opts.threads != 0 ? m_opts.threads
-                                         : std::clamp(std::thread::hardware_concurrency(), 2U, 16U);
+  // Page-cache mode needs a second worker to serve READs while one waits in an invalidation.
+  const unsigned n = std::max(m_opts.page_cache ? 2U : 1U,
+                              m_opts.threads != 0
+                                  ? m_opts.threads
+                                  : std::clamp(std::thread::hardware_concurrency(), 2U, 16U));
   m_workers = n;
+  m_handlers.set_workers(n);
   std::vector<core::UniqueFd> owned;
   const std::vector<int> fds = worker_fds(ch, n, owned);
   FAMFS_TRACE(1, "serving {} with {} workers", ch.mountpoint(), n);

@@ -27,6 +27,12 @@ inline constexpr std::string_view k_status_xattr = "user.famfs.status";
 // it applies new entries (one follow step, retrying an entry that failed), then answers the
 // status. Not listed by LISTXATTR, so that a dump of all xattrs does not trigger it.
 inline constexpr std::string_view k_logplay_xattr = "user.famfs.logplay";
+// The xattr of a file that asks the daemon to drop the kernel's cached pages of it (famfs flush):
+// reading it sends FUSE_NOTIFY_INVAL_INODE for the file's data in page-cache mode, then answers
+// k_invalidated, or k_uncached when the mount caches nothing. Not listed by LISTXATTR.
+inline constexpr std::string_view k_invalidate_xattr = "user.famfs.invalidate";
+inline constexpr std::string_view k_invalidated = "invalidated";
+inline constexpr std::string_view k_uncached = "uncached";
 // How often a mount that does not follow the log by itself still checks it for clobbering.
 inline constexpr std::chrono::milliseconds k_clobber_check_interval{200};
 
@@ -73,6 +79,12 @@ struct ServerOptions {
   // This mount's host, as the status xattr reports it: its role and its system UUID.
   core::Role role = core::Role::master;
   std::string host_uuid;
+  // Page-cache mode (-o cache, --cache): OPEN answers FOPEN_KEEP_CACHE instead of
+  // FOPEN_DIRECT_IO, so the kernel reads ahead, keeps file pages in its page cache across opens
+  // and maps them for mmap. Coherence (ARCHITECTURE.md, "Page-cache mode"): writes through this
+  // mount update the cache (FUSE writes through it); nothing else does until a `famfs flush` of
+  // the file drops its pages (k_invalidate_xattr). Off: every read is a round trip to us.
+  bool page_cache = false;
   // Memory that is not cache-coherent between hosts (--non-coherent; the device also flushes
   // after writes): each follow step invalidates what it reads before reading it, and nothing
   // more: the superblock and the log header, the last applied entry (re-checked for clobbering)
