@@ -256,27 +256,35 @@ export SZ=$((SIZE_MB << 20))
 
 # Reads through the mount against the same bytes on tmpfs; the daemon's CPU counts on the famfs
 # side.
-pair --figure "seq read, dd bs=1M, ${SIZE_MB} MiB (MiB/s)" --goal ">= 0.8x" --value "$SIZE_MB" \
-  --daemon "$DPID" --ref-name tmpfs \
-  --famfs 'dd if="$MNT/big" of=/dev/null bs=1M status=none' \
-  --ref 'dd if="$DIR/ref" of=/dev/null bs=1M status=none'
-pair --figure "seq read, dd bs=4k, 256 MiB (MiB/s)" --goal ">= 0.25x" --value 256 \
-  --daemon "$DPID" --ref-name tmpfs \
-  --famfs 'dd if="$MNT/big" of=/dev/null bs=4k count=65536 status=none' \
-  --ref 'dd if="$DIR/ref" of=/dev/null bs=4k count=65536 status=none'
-if ((HAVE_FIO)); then
-  fio_rand='fio --name=r --filename="$F" --rw=randread --bs=4k --size="$SZ" --numjobs=4 \
-    --ioengine=psync --group_reporting --invalidate=0 --allow_file_create=0 --time_based \
-    --runtime=3 --randrepeat=0 --output-format=json 2>/dev/null | jq ".jobs[0].read.bw_bytes / 1e6 | floor"'
-  pair --figure "random read 4 KiB, fio, 4 jobs (MB/s)" --goal ">= 0.3x" --value out \
-    --daemon "$DPID" --ref-name tmpfs --famfs "F=\"\$MNT/big\"; $fio_rand" \
-    --ref "F=\"\$DIR/ref\"; $fio_rand"
-else
-  row "random read 4 KiB, fio, 4 jobs (MB/s)" "n/a (no fio)" "-" "-" ">= 0.3x" "-" "-" "-"
-fi
+fio_rand='fio --name=r --filename="$F" --rw=randread --bs=4k --size="$SZ" --numjobs=4 \
+  --ioengine=psync --group_reporting --invalidate=0 --allow_file_create=0 --time_based \
+  --runtime=3 --randrepeat=0 --output-format=json 2>/dev/null | jq ".jobs[0].read.bw_bytes / 1e6 | floor"'
 mmap_rate='"$BUILD/bench/famfs_bench_mmap" "$F" 2>/dev/null | awk -v mb="$SIZE_MB" "{ print mb / \$1 }"'
-pair --figure "mmap read ${SIZE_MB} MiB (MiB/s)" --goal ">= 0.5x" --value out --daemon "$DPID" \
-  --ref-name tmpfs --famfs "F=\"\$MNT/big\"; $mmap_rate" --ref "F=\"\$DIR/ref\"; $mmap_rate"
+# read_figures LABEL SETUP GOAL...: the four read figures (dd bs=1M, dd bs=4k, fio random 4 KiB
+# with 4 jobs, mmap) of $MNT/big (daemon $DPID) against $DIR/ref, with their four goals; LABEL
+# tags the rows (the mount's mode), SETUP runs untimed before every run of either side.
+read_figures() {
+  local label=$1 setup=$2
+  pair --figure "seq read, dd bs=1M, ${SIZE_MB} MiB${label} (MiB/s)" --goal "$3" \
+    --value "$SIZE_MB" --daemon "$DPID" --ref-name tmpfs --setup "$setup" \
+    --famfs 'dd if="$MNT/big" of=/dev/null bs=1M status=none' \
+    --ref 'dd if="$DIR/ref" of=/dev/null bs=1M status=none'
+  pair --figure "seq read, dd bs=4k, 256 MiB${label} (MiB/s)" --goal "$4" --value 256 \
+    --daemon "$DPID" --ref-name tmpfs --setup "$setup" \
+    --famfs 'dd if="$MNT/big" of=/dev/null bs=4k count=65536 status=none' \
+    --ref 'dd if="$DIR/ref" of=/dev/null bs=4k count=65536 status=none'
+  if ((HAVE_FIO)); then
+    pair --figure "random read 4 KiB, fio, 4 jobs${label} (MB/s)" --goal "$5" --value out \
+      --daemon "$DPID" --ref-name tmpfs --setup "$setup" --famfs "F=\"\$MNT/big\"; $fio_rand" \
+      --ref "F=\"\$DIR/ref\"; $fio_rand"
+  else
+    row "random read 4 KiB, fio, 4 jobs${label} (MB/s)" "n/a (no fio)" "-" "-" "$5" "-" "-" "-"
+  fi
+  pair --figure "mmap read ${SIZE_MB} MiB${label} (MiB/s)" --goal "$6" --value out \
+    --daemon "$DPID" --ref-name tmpfs --setup "$setup" --famfs "F=\"\$MNT/big\"; $mmap_rate" \
+    --ref "F=\"\$DIR/ref\"; $mmap_rate"
+}
+read_figures "" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
 
 # libfamfs: the big file mapped straight from the device (no FUSE) vs an mmap of the same bytes
 # on tmpfs, alternating pair by pair, the FUSE mount's mmap beside them (its own pairs loop:
@@ -311,6 +319,15 @@ n=$(ls "$MNT/d" | wc -l)
 pair --figure "ls -lR $NFILES files (s, famfs time / tmpfs time)" --goal "<= 3x" --value time \
   --daemon "$DPID" --ref-name tmpfs --famfs 'ls -lR "$MNT/d" >/dev/null' \
   --ref 'ls -lR "$DIR/tree/d" >/dev/null'
+"$FAMFS" umount "$MNT" >/dev/null
+
+# Page-cache mode (famfs mount --cache): the same read figures, warm (the file's pages cached by
+# a first read, as for read-mostly data), then cold (famfs flush drops them before every run).
+"$FAMFS" mount --cache "$DIR/dev.img" "$MNT" >/dev/null
+cmp "$MNT/big" "$DIR/ref" # correct bytes through the page cache, and warms it
+DPID=$(daemon_pid "$MNT")
+read_figures ", -o cache, warm" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
+read_figures ", -o cache, cold" '"$FAMFS" flush "$MNT/big"' report report report report
 "$FAMFS" umount "$MNT" >/dev/null
 rm -f "$DIR/dev.img" "$DIR/ref"
 
