@@ -71,7 +71,7 @@ Outcome Handlers::do_open(const Request& r) {
     return error_to(r, *err);
   }
   fuse_open_out out{};
-  if (m_opts.page_cache) {
+  if (page_cached()) {
     // Page-cache mode: the kernel reads ahead and keeps the pages across opens, until a write
     // through this mount changes them or famfs flush drops them (ServerOptions::page_cache).
     out.open_flags = FOPEN_KEEP_CACHE;

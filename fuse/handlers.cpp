@@ -85,7 +85,7 @@ MountStatus Handlers::status() const {
   s.non_coherent = m_opts.non_coherent;
   s.follow_interval_ms = static_cast<u64>(m_opts.follow_interval.count());
   s.media_errors = m_log.health().media_errors();
-  s.page_cache = m_opts.page_cache;
+  s.page_cache = page_cached();
   return s;
 }
 
@@ -471,7 +471,7 @@ Outcome Handlers::invalidate(const Request& r) {
       return error_to(r, ENODATA);
     }
   }
-  if (!m_opts.page_cache) {
+  if (!page_cached()) {
     return reply_to(r, xattr_value(in.size, std::string(k_uncached)));
   }
   // The kernel drops the pages before the notification's write returns, and may wait meanwhile

@@ -78,6 +78,9 @@ public:
   // A follow step on behalf of a request (LogFollower::step), with the follow interval's rule:
   // a mount that follows only when asked applies nothing for a lookup or a listing.
   void follow_on_demand();
+  // Page-cache mode is on (ServerOptions::page_cache) and file data passes through us (on the
+  // kernel data path the kernel maps the memory and caches nothing).
+  bool page_cached() const { return m_opts.page_cache && !m_famfs.load(); }
   // The worker threads serving the mount (Server::run); 0: requests come one at a time (tests).
   void set_workers(unsigned n) { m_workers.store(n); }
 
