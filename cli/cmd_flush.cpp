@@ -5,6 +5,7 @@
 // page-cache mode (-o cache) then drops the kernel's cached pages of the file.
 // Every file is tried; exit 1 when any failed.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/fs_target.hpp"
 #include "core/fs_ops.hpp"
 #include "core/image.hpp"
@@ -73,7 +74,10 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
     }
     // A mount in page-cache mode (-o cache) drops its pages of the file, so that the next read
     // sees the memory as it is now.
-    auto dropped = fuse::drop_cached_pages(a.files[i]);
+    auto dropped = [&] {
+      const DaemonDeadline deadline(a.files[i]); // a stuck daemon: one error, not a hang
+      return fuse::drop_cached_pages(a.files[i]);
+    }();
     if (!dropped) {
       failed(dropped.error());
       continue;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # No command hangs on a wedged daemon (issue 16): with the mount's daemon stopped (SIGSTOP),
-# status, creat, logplay, check and verify return within FAMFS_DAEMON_TIMEOUT with one error naming the
+# status, creat, logplay, check, verify and flush return within FAMFS_DAEMON_TIMEOUT with one error naming the
 # daemon's pid and a hint (exit 1; check 8); after SIGCONT all is well.
 source "$(dirname "$0")/common.sh"
 
@@ -34,6 +34,7 @@ expect_stderr_contains "famfs creat: error:"
 expect_timeout 1 "$FAMFS" logplay "$T/mnt"
 expect_timeout 8 "$FAMFS" check "$T/mnt"
 expect_timeout 1 "$FAMFS" verify -S 3 -f "$T/mnt/f"
+expect_timeout 1 "$FAMFS" flush "$T/mnt/f"
 kill -CONT "$pid"
 
 expect_exit 0 "$FAMFS" status "$T/mnt"
@@ -42,3 +43,4 @@ expect_exit 0 "$FAMFS" creat -s 4k "$T/mnt/x"
 [ "$(stat -c %s "$T/mnt/x")" = 4096 ] || die "x not created after SIGCONT"
 expect_exit 0 "$FAMFS" check "$T/mnt"
 expect_exit 0 "$FAMFS" verify -S 3 -f "$T/mnt/f"
+expect_exit 0 "$FAMFS" flush "$T/mnt/f"
