@@ -102,6 +102,7 @@ void print_json(Context& ctx, const Shown& s) {
   j.member("capacity_bytes", s.dev.capacity);
   j.member("daemon_pid", st.pid);
   j.member("data_path", st.data_path);
+  j.member("transport", st.transport);
   j.member("writable", st.writable);
   j.member("non_coherent", st.non_coherent);
   j.member("follow_interval_ms", st.follow_interval_ms.value_or(0));
@@ -143,6 +144,8 @@ void print_text(Context& ctx, const Shown& s, bool human) {
   fmt::print(ctx.out, "daemon pid:      {}\n", st.pid);
   fmt::print(ctx.out, "data path:       {}, {}{}\n", st.data_path,
              st.writable ? "read-write" : "read-only", st.non_coherent ? ", non-coherent" : "");
+  fmt::print(ctx.out, "transport:       {}\n",
+             st.transport.empty() ? std::string("unknown (an older daemon)") : st.transport);
   fmt::print(ctx.out, "health:          {}\n",
              s.healthy     ? std::string("healthy")
              : s.clobbered ? "CLOBBERED: " + s.reason

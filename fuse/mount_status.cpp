@@ -66,6 +66,8 @@ Result<void> set_field(MountStatus& s, std::string_view key, std::string_view v)
     FAMFS_TRY_ASSIGN(s.follow_interval_ms, number(key, v));
   } else if (key == "media_errors") {
     FAMFS_TRY_ASSIGN(s.media_errors, number(key, v));
+  } else if (key == "transport") {
+    s.transport = v;
   }
   return {};
 }
@@ -75,11 +77,11 @@ Result<void> set_field(MountStatus& s, std::string_view key, std::string_view v)
 std::string MountStatus::to_text() const {
   return fmt::format("pid={}\nrole={}\nhost_uuid={}\nfs_uuid={}\nentries_applied={}\nhealthy={}\n"
                      "reason={}\ndata_path={}\nwritable={}\nnon_coherent={}\n"
-                     "follow_interval_ms={}\nmedia_errors={}\n",
+                     "follow_interval_ms={}\nmedia_errors={}\ntransport={}\n",
                      pid, core::to_string(role), host_uuid, fs_uuid, entries_applied,
                      yes_no(healthy), reason, data_path, yes_no(writable), yes_no(non_coherent),
                      follow_interval_ms ? fmt::format("{}", *follow_interval_ms) : std::string(),
-                     media_errors);
+                     media_errors, transport);
 }
 
 Result<MountStatus> MountStatus::parse(std::string_view text) {

@@ -22,6 +22,7 @@ MountStatus sample() {
   s.non_coherent = true;
   s.follow_interval_ms = 0;
   s.media_errors = 2;
+  s.transport = k_transport_io_uring;
   return s;
 }
 
@@ -41,7 +42,8 @@ TEST_CASE("fuse::MountStatus: the text on the wire, key by key", "[fuse]") {
            "writable=yes\n"
            "non_coherent=yes\n"
            "follow_interval_ms=0\n"
-           "media_errors=2\n");
+           "media_errors=2\n"
+           "transport=io_uring\n");
 }
 
 TEST_CASE("fuse::MountStatus: parse(to_text()) is the identity", "[fuse]") {
