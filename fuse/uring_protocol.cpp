@@ -71,9 +71,14 @@ Result<void> uring_reply(const Reply& r, std::uint64_t unique, std::span<std::by
       return fail(Errc::invalid_argument, "a {}-byte reply does not fit a {}-byte io_uring payload",
                   r.payload_size(), payload.size());
     }
-    std::memcpy(payload.data(), r.body().data(), r.body().size());
-    used = r.body().size();
+    if (!r.body().empty()) { // memcpy from an empty vector's null data() is undefined
+      std::memcpy(payload.data(), r.body().data(), r.body().size());
+      used = r.body().size();
+    }
     for (const auto& piece : r.data()) {
+      if (piece.empty()) {
+        continue;
+      }
       FAMFS_TRY(core::guarded_copy(payload.data() + used, piece.data(), piece.size()));
       used += piece.size();
     }

@@ -188,6 +188,13 @@ TEST_CASE("fuse io_uring: replies where the kernel reads them", "[fuse]") {
     CHECK(get(e, 272, 4) == sizeof(body) + 3000);    // payload_sz
     CHECK(kernel_reply(e) == encode_reply(r, 0x99)); // what /dev/fuse would have received
   }
+  SECTION("success with no body (RELEASE, FLUSH...): an empty payload") {
+    REQUIRE(uring_reply(Reply::ok(), 0x9b, e));
+    CHECK(get(e, 0, 4) == 16);
+    CHECK(get(e, 4, 4) == 0);
+    CHECK(get(e, 272, 4) == 0);
+    CHECK(kernel_reply(e) == encode_reply(Reply::ok(), 0x9b));
+  }
   SECTION("an error: no payload") {
     REQUIRE(uring_reply(Reply::error(ENOENT), 0x9a, e));
     CHECK(static_cast<std::int32_t>(get(e, 4, 4)) == -ENOENT);
