@@ -16,6 +16,7 @@
 #include "core/trace.hpp"
 #include "fuse/daemon.hpp"
 #include "fuse/kernel_abi.hpp"
+#include "fuse/uring_channel.hpp"
 
 #include <fmt/format.h>
 
@@ -35,6 +36,7 @@ struct MountArgs {
   bool writable = false;
   bool read_only = false;
   std::string famfs_abi = "v7";
+  std::string transport = "auto";
   bool set_daxmode = false;
   unsigned follow_interval_ms = 200;
   // Bound straight to the options that need no translation; run_mount fills in the rest.
@@ -44,6 +46,18 @@ struct MountArgs {
   bool fake = false;                // mount(8) -f: check the arguments, do not mount
   bool nofuse = false;
 };
+
+// A kernel with FUSE over io_uring switched off: one line on how to switch it on (the mount
+// serves through /dev/fuse meanwhile).
+void print_uring_hint(const Context& ctx, fuse::Transport transport) {
+  if (transport == fuse::Transport::automatic && fuse::uring_built()
+      && fuse::uring_switch() == fuse::UringSwitch::off) {
+    fmt::print(ctx.out,
+               "famfs mount: hint: this kernel has FUSE over io_uring switched off; `echo Y > "
+               "{}` (as root) lets new mounts use it\n",
+               fuse::k_enable_uring_param);
+  }
+}
 
 // Applies the -o options (mount(8) and fstab syntax) to `a`.
 Result<void> apply_options(MountArgs& a) {
@@ -175,6 +189,8 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   cfg.server.host_uuid = host_uuid;
   cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
   cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
+  cfg.server.transport =
+      a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
   const std::string says = fmt::format(
       "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device,
       cfg.mountpoint, core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
@@ -194,6 +210,7 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
                cfg.mountpoint, writable ? "read-write" : "read-only data", started.pid,
                started.log_path);
   }
+  print_uring_hint(ctx, cfg.server.transport);
   return k_exit_ok;
 }
 
@@ -238,6 +255,10 @@ RunFn add_mount(CLI::App& sub) {
   w->excludes(ro);
   sub.add_option("--threads", a->cfg.server.threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1U, 64U));
+  sub.add_option("--transport", a->transport,
+                 "how the daemon talks to the kernel: auto (default: FUSE over io_uring where "
+                 "the kernel has it on, else /dev/fuse) or dev-fuse")
+      ->check(CLI::IsMember({"auto", "dev-fuse"}));
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));

@@ -102,6 +102,7 @@ void print_json(Context& ctx, const Shown& s) {
   j.member("capacity_bytes", s.dev.capacity);
   j.member("daemon_pid", st.pid);
   j.member("data_path", st.data_path);
+  j.member("transport", st.transport);
   j.member("writable", st.writable);
   j.member("non_coherent", st.non_coherent);
   j.member("page_cache", st.page_cache);
@@ -147,6 +148,8 @@ void print_text(Context& ctx, const Shown& s, bool human) {
   fmt::print(ctx.out, "cache:           {}\n",
              st.page_cache ? "page cache (-o cache; famfs flush FILE drops stale pages)"
                            : "none (direct I/O)");
+  fmt::print(ctx.out, "transport:       {}\n",
+             st.transport.empty() ? std::string("unknown (an older daemon)") : st.transport);
   fmt::print(ctx.out, "health:          {}\n",
              s.healthy     ? std::string("healthy")
              : s.clobbered ? "CLOBBERED: " + s.reason

@@ -86,6 +86,7 @@ MountStatus Handlers::status() const {
   s.follow_interval_ms = static_cast<u64>(m_opts.follow_interval.count());
   s.media_errors = m_log.health().media_errors();
   s.page_cache = page_cached();
+  s.transport = m_io_uring.load() ? k_transport_io_uring : k_transport_dev_fuse;
   return s;
 }
 
@@ -160,6 +161,11 @@ Outcome Handlers::do_init(const Request& r) {
   const auto d = famfs_init_decision(*m_opts.famfs_abi, in.minor, in.flags, m_opts.fmap_capable,
                                      m_opts.famfs_any_minor);
   o.flags = (o.flags | d.add_flags) & ~d.drop_flags;
+  // FUSE over io_uring, when the kernel offers it and the server has its rings ready.
+  const u64 over_io_uring = static_cast<u64>(k_flags2_over_io_uring) << 32;
+  if (m_opts.io_uring_ready && (in.flags & FUSE_INIT_EXT) != 0) {
+    o.flags |= in.flags & over_io_uring;
+  }
   FAMFS_TRACE(1, "INIT: {}; data path: {}", d.reason,
               d.famfs ? fmt::format("{}, from {}", k_data_path_kernel, daxdev_path())
                       : std::string(k_data_path_userspace));

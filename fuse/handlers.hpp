@@ -73,6 +73,8 @@ public:
   bool famfs_negotiated() const { return m_famfs.load(); }
   // The protocol minor INIT agreed on (0 before INIT).
   u32 minor() const { return m_minor.load(); }
+  // Which transport the status reports (the server sets it; handlers never see a transport).
+  void set_io_uring(bool on) { m_io_uring.store(on); }
   // What the status xattr reports.
   MountStatus status() const;
   // A follow step on behalf of a request (LogFollower::step), with the follow interval's rule:
@@ -126,6 +128,7 @@ private:
   std::atomic<u32> m_minor{0};
   std::atomic<unsigned> m_workers{0};
   std::atomic<unsigned> m_invalidating{0}; // workers inside invalidate()
+  std::atomic<bool> m_io_uring{false};
 };
 
 } // namespace famfs::fuse

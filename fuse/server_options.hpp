@@ -40,6 +40,12 @@ inline constexpr std::chrono::milliseconds k_clobber_check_interval{200};
 inline constexpr std::string_view k_data_path_userspace = "userspace";
 inline constexpr std::string_view k_data_path_kernel = "kernel (famfs fmap)";
 
+// How the daemon talks to the kernel (`famfs mount --transport`).
+enum class Transport {
+  automatic, // FUSE over io_uring where the kernel offers it (enable_uring=Y), else /dev/fuse
+  dev_fuse,  // read(2)/write(2) on /dev/fuse always
+};
+
 struct ServerOptions {
   // WRITE allowed (inside files only). Client hosts mount read-only unless --writable.
   bool writable = false;
@@ -90,6 +96,11 @@ struct ServerOptions {
   // more: the superblock and the log header, the last applied entry (re-checked for clobbering)
   // and the new entries it applies.
   bool non_coherent = false;
+  // The transport asked for on the command line.
+  Transport transport = Transport::automatic;
+  // Set by Server::run, never by the command line: the io_uring rings are ready, so INIT may
+  // acknowledge FUSE_OVER_IO_URING when the kernel offers it.
+  bool io_uring_ready = false;
   // Test hook: called with each decoded request just before its handler runs (a unit test makes
   // it throw, to check that a failing handler costs one error reply, not the daemon).
   std::function<void(const Request&)> before_handler;

@@ -7,6 +7,8 @@
 #   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
 #   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~4 GiB free, the
 #               devices are sparse)
+# The io_uring figures switch the kernel's FUSE enable_uring parameter on for their two mounts and
+# put its old value back.
 #   BENCH_PAIRS pairs per figure (default 5, at least 5 for bench/RESULTS.md): famfs and its
 #               reference alternate; the median of the per-pair ratios counts, min and max shown
 #   BENCH_SIZE_MB  size of the big file (default 1024)
@@ -329,6 +331,39 @@ DPID=$(daemon_pid "$MNT")
 read_figures ", -o cache, warm" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
 read_figures ", -o cache, cold" '"$FAMFS" flush "$MNT/big"' report report report report
 "$FAMFS" umount "$MNT" >/dev/null
+
+# FUSE over io_uring against /dev/fuse: the read round trip. Two mounts at once with the kernel's
+# enable_uring switched on (its old value is put back at exit): the device above through
+# io_uring, a copy of it through /dev/fuse (--transport dev-fuse); same file, same daemon code.
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+if [ -w "$URING_PARAM" ]; then
+  URING_OLD=$(cat "$URING_PARAM")
+  trap 'echo "$URING_OLD" >"$URING_PARAM"; cleanup' EXIT
+  echo Y >"$URING_PARAM"
+  "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/devfuse.img" >/dev/null
+  "$FAMFS" cp --device "$DIR/devfuse.img" "$DIR/ref" big
+  "$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
+  "$FAMFS" mount --transport dev-fuse "$DIR/devfuse.img" "$MNT2" >/dev/null
+  for m in "$MNT:io_uring" "$MNT2:/dev/fuse"; do
+    t=$("$FAMFS" status --json "${m%%:*}" | jq -r .transport)
+    [ "$t" = "${m#*:}" ] || { log "${m%%:*} serves through '$t', expected ${m#*:}" && exit 1; }
+  done
+  cmp "$MNT/big" "$MNT2/big"
+  UPID=$(daemon_pid "$MNT")
+  for bs in 4k 1M; do
+    pair --figure "FUSE over io_uring: dd bs=$bs, ${SIZE_MB} MiB (MiB/s, x /dev/fuse)" \
+      --goal report --value "$SIZE_MB" --daemon "$UPID" --ref-name "/dev/fuse" \
+      --famfs "dd if=\"\$MNT/big\" of=/dev/null bs=$bs status=none" \
+      --ref "dd if=\"\$MNT2/big\" of=/dev/null bs=$bs status=none"
+  done
+  "$FAMFS" umount "$MNT" >/dev/null
+  "$FAMFS" umount "$MNT2" >/dev/null
+  rm -f "$DIR/devfuse.img"
+  echo "$URING_OLD" >"$URING_PARAM"
+else
+  row "FUSE over io_uring: dd bs=4k and 1M (x /dev/fuse)" "n/a (no $URING_PARAM, or not root)" \
+    "-" "-" report "-" "-" "-"
+fi
 rm -f "$DIR/dev.img" "$DIR/ref"
 
 # A 100,000-entry log in a 64 MiB log (1,000 directories, 99,000 files; sparse 200 GiB device).

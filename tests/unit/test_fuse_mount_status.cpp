@@ -23,6 +23,7 @@ MountStatus sample() {
   s.follow_interval_ms = 0;
   s.media_errors = 2;
   s.page_cache = true;
+  s.transport = k_transport_io_uring;
   return s;
 }
 
@@ -43,7 +44,8 @@ TEST_CASE("fuse::MountStatus: the text on the wire, key by key", "[fuse]") {
            "non_coherent=yes\n"
            "follow_interval_ms=0\n"
            "media_errors=2\n"
-           "page_cache=yes\n");
+           "page_cache=yes\n"
+           "transport=io_uring\n");
 }
 
 TEST_CASE("fuse::MountStatus: parse(to_text()) is the identity", "[fuse]") {
