@@ -304,9 +304,8 @@ void Handlers::snapshot_dir(const TreeReader& tree, const core::Node& dir, DirHa
   h.items.reserve(dir.children.size() + 2);
   h.items.push_back(DirItem{".", dir.ino, true});
   h.items.push_back(DirItem{"..", dir.parent, true});
-  for (const auto& [name, ino] : dir.children) {
-    const core::Node* c = tree->get(ino);
-    h.items.push_back(DirItem{name, ino, c != nullptr && c->kind == core::NodeKind::dir});
+  for (const core::Node* c : tree->sorted_children(dir)) {
+    h.items.push_back(DirItem{c->name, c->ino, c->kind == core::NodeKind::dir});
   }
 }
 
