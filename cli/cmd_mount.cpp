@@ -152,8 +152,10 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
   FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
   FAMFS_TRY(probe.log());
-  // Mounted anyway (the valid part is served), but not silently.
-  for (const auto& p : core::health_problems(probe)) {
+  // Mounted anyway (the valid part is served), but not silently. The replay this takes is the
+  // daemon's too: it goes on from it (it forks with it) instead of replaying the log again.
+  auto replayed = std::make_shared<core::Replayed>();
+  for (const auto& p : core::health_problems(probe, replayed.get())) {
     print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
   }
   auto host = core::get_system_uuid();
@@ -191,6 +193,7 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
   cfg.server.transport =
       a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
+  cfg.server.replayed = std::move(replayed);
   const std::string says = fmt::format(
       "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device,
       cfg.mountpoint, core::to_string(cfg.server.role), writable ? "read-write" : "read-only",

@@ -213,7 +213,7 @@ Outcome Handlers::do_lookup(const Request& r) {
   if (p->kind != core::NodeKind::dir) {
     return error_to(r, ENOTDIR);
   }
-  const core::Node* n = tree->lookup(p->ino, std::string(in.name));
+  const core::Node* n = tree->lookup(p->ino, in.name);
   if (n == nullptr) {
     // A plain ENOENT: the kernel does not cache it, so a file that appears later is found.
     return error_to(r, ENOENT);
@@ -307,13 +307,13 @@ Outcome Handlers::do_statfs(const Request& r) {
 
 void Handlers::snapshot_dir(const TreeReader& tree, const core::Node& dir, DirHandle& h) const {
   h.ino = dir.ino;
+  h.applied = tree->applied();
   h.items.clear();
   h.items.reserve(dir.children.size() + 2);
   h.items.push_back(DirItem{".", dir.ino, true});
   h.items.push_back(DirItem{"..", dir.parent, true});
-  for (const auto& [name, ino] : dir.children) {
-    const core::Node* c = tree->get(ino);
-    h.items.push_back(DirItem{name, ino, c != nullptr && c->kind == core::NodeKind::dir});
+  for (const core::Node* c : tree->sorted_children(dir)) {
+    h.items.push_back(DirItem{c->name, c->ino, c->kind == core::NodeKind::dir});
   }
 }
 
@@ -331,6 +331,7 @@ Outcome Handlers::do_opendir(const Request& r) {
     }
     snapshot_dir(tree, *n, *h);
   }
+  h->unread.store(true);
   fuse_open_out out{};
   out.fh = m_inodes.open_dir(std::move(h));
   // No FOPEN_CACHE_DIR and no FOPEN_KEEP_CACHE: every listing comes from us.
@@ -352,19 +353,22 @@ Outcome Handlers::list_dir(const Request& r, Listing listing) {
     return error_to(r, EBADF);
   }
   if (in.offset == 0) {
-    // A new pass over the directory (first read or rewinddir): pick up new log entries.
+    // A new pass over the directory (first read or rewinddir): pick up new log entries. The
+    // snapshot OPENDIR took serves the first pass when nothing was applied since.
     follow_on_demand();
-    auto fresh = std::make_shared<DirHandle>();
-    {
-      TreeReader tree = m_log.read_tree();
-      const core::Node* n = tree->get(h->ino);
-      if (n == nullptr) {
-        return error_to(r, ENOENT);
+    if (!h->unread.exchange(false) || h->applied != m_log.applied()) {
+      auto fresh = std::make_shared<DirHandle>();
+      {
+        TreeReader tree = m_log.read_tree();
+        const core::Node* n = tree->get(h->ino);
+        if (n == nullptr) {
+          return error_to(r, ENOENT);
+        }
+        snapshot_dir(tree, *n, *fresh);
       }
-      snapshot_dir(tree, *n, *fresh);
+      m_inodes.replace_dir(in.fh, fresh);
+      h = std::move(fresh);
     }
-    m_inodes.replace_dir(in.fh, fresh);
-    h = std::move(fresh);
   }
   DirBuffer buf(std::min<std::size_t>(in.size, k_max_io));
   std::vector<u64> counted;

@@ -55,10 +55,14 @@ void Health::clear_problem() {
 
 LogFollower::LogFollower(core::Image& img, const ServerOptions& opts)
     : m_img(img), m_opts(opts), m_dev_size(img.device().size()) {
-  const auto& sb = img.superblock();
-  m_tree.add_meta(sb.log_offset, sb.log_len);
-  m_tree.set_bounds(sb.log_offset + sb.log_len, m_dev_size); // a bad map: traced, not served
-  m_mark.fs_uuid = sb.fs_uuid;
+  if (opts.replayed != nullptr && opts.replayed->mark.log_seen) {
+    m_tree = std::move(opts.replayed->tree); // the daemon's own copy after the fork
+    m_mark = opts.replayed->mark;
+    trace_replay(opts.replayed->report, opts.replayed->log_size);
+  } else {
+    m_tree = core::mount_tree(img);
+    m_mark.fs_uuid = img.superblock().fs_uuid;
+  }
   {
     std::unique_lock lock(m_tree_mutex);
     account_new_nodes();

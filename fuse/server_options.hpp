@@ -9,8 +9,13 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace famfs::core {
+struct Replayed;
+}
 
 namespace famfs::fuse {
 
@@ -60,6 +65,10 @@ struct ServerOptions {
   // notification (LogFollower::step). Short timeouts cost a LOOKUP or GETATTR round trip per
   // file on every `ls -l` once they lapse.
   Timeout entry_timeout = Timeout::from_ms(3600 * 1000);
+  // The log as famfs mount replayed it before starting the server (core::health_problems), taken
+  // over by the server, which then applies only the entries appended since (after the clobber
+  // check of the last one replayed). Null: the server replays the whole log itself.
+  std::shared_ptr<core::Replayed> replayed;
   Timeout attr_timeout = Timeout::from_ms(3600 * 1000);
   // How often the housekeeping thread looks for new log entries (--follow-interval); lookups
   // and directory listings also catch up at once. Zero: the mount does not follow the log by
