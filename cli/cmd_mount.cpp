@@ -144,6 +144,14 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
   // Held (by the daemon, which inherits it) for as long as the mount is served.
   FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, device, host_uuid, mnt));
+  if (!probe.device().data_mapped()) {
+    // A famfs-mode device mounted by another host identity: its metadata came through that
+    // mount's .meta files, and the daemon serves from a mapping of the device.
+    return fail(Errc::unsupported,
+                "{}: the device is in famfs mode and mounted already; a daemon reads the metadata "
+                "of a device it mounts in devdax mode (--set-daxmode)",
+                a.device);
+  }
 
   // Data is writable on the master; a client reads unless --writable.
   bool writable = false;
