@@ -179,7 +179,7 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
   cfg.server.host_uuid = host_uuid;
   cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
-  cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
+  cfg.server.famfs_abi = fuse::offered_famfs_abi(a.famfs_abi); // checked by the option
   const std::string says = fmt::format(
       "famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device, cfg.mountpoint,
       core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
@@ -201,11 +201,13 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   return k_exit_ok;
 }
 
-// The --famfs-abi choices: the revisions in fuse/kernel_abi.hpp's table.
+// The --famfs-abi choices: the posted revisions in fuse/kernel_abi.hpp's table.
 std::vector<std::string> famfs_abi_names() {
   std::vector<std::string> names;
   for (const auto& abi : fuse::k_famfs_abis) {
-    names.emplace_back(abi.name);
+    if (!abi.draft) {
+      names.emplace_back(abi.name);
+    }
   }
   return names;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <filesystem>
 
 namespace famfs::core {
 
@@ -87,7 +88,12 @@ Result<MetaSource> meta_source_for(const std::string& path,
   if (::stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) {
     return MetaSource{}; // files and pmem; a missing path gets Device::open's message
   }
-  const std::string mode = dax_driver_mode(dax_devname(path), sysfs);
+  const std::string name = dax_devname(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(fmt::format("{}/bus/dax/devices/{}", sysfs, name), ec)) {
+    return MetaSource{}; // not a dax device: Device::open says what it is
+  }
+  const std::string mode = dax_driver_mode(name, sysfs);
   std::string mountpoint;
   if (mode == "famfs") {
     FAMFS_TRY_ASSIGN(auto mounts, read_mounts(mountinfo));

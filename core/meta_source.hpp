@@ -39,7 +39,8 @@ Result<MetaSource> choose_meta_source(const std::string& path,
                                       const std::string& mode,
                                       const std::string& mountpoint);
 
-// The choice for `path` on this host: its file type (stat), its dax mode from `sysfs`, and, only
+// The choice for `path` on this host: its file type (stat), its dax mode from `sysfs` (a character
+// device sysfs does not list as a dax device is left to Device::open to refuse), and, only
 // for a famfs-mode device, its famfs mount from `mountinfo` (source compared by realpath).
 Result<MetaSource> meta_source_for(const std::string& path,
                                    const std::string& sysfs = k_sysfs_root,

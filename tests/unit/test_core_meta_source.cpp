@@ -106,7 +106,12 @@ TEST_CASE("meta source: a character device's driver and its mount in mountinfo d
   CHECK(famfs->mountpoint == "/mnt/f");
   std::ofstream(mountinfo) << "40 30 0:50 / /mnt/other rw - fuse.famfs /dev/dax9.0 rw\n";
   CHECK(!core::meta_source_for(node, s.root(), mountinfo));
-  // A backing file is its own source whatever sysfs says.
+  // A character device sysfs does not list as dax, and a backing file: the device itself.
+  const std::string other = d.file("dax8.0");
+  REQUIRE(::mknod(other.c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0);
+  auto unknown = core::meta_source_for(other, s.root(), mountinfo);
+  REQUIRE(unknown);
+  CHECK(unknown->access == core::MetaAccess::device);
   auto file = core::meta_source_for(mountinfo, s.root(), mountinfo);
   REQUIRE(file);
   CHECK(file->access == core::MetaAccess::device);
