@@ -100,7 +100,8 @@ Result<void> enable(daxctl_dev* dev, const std::string& path, const std::string&
   }
   if (mode == "famfs") {
     // libdaxctl has no famfs mode: bind to the fsdev_dax driver through sysfs.
-    const std::string drv = "/sys/bus/dax/drivers/fsdev_dax";
+    const std::string drv =
+        fmt::format("{}/bus/dax/drivers/{}", k_sysfs_root, dax_mode_driver("famfs"));
     std::error_code ec;
     if (!std::filesystem::exists(drv, ec)) {
       return fail(Errc::unsupported,

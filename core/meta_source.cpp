@@ -41,7 +41,8 @@ Result<OpenedFile> open_file(const std::string& path, OpenMode mode) {
 // after the superblock file, where the .meta/.log file is mapped).
 Result<log::Superblock> read_superblock_file(const std::string& file, const OpenedFile& f) {
   std::array<std::byte, log::k_superblock_size> buf{};
-  if (f.size < buf.size() || ::pread(f.fd.get(), buf.data(), buf.size(), 0) != ssize_t(buf.size())) {
+  if (f.size < buf.size()
+      || ::pread(f.fd.get(), buf.data(), buf.size(), 0) != ssize_t(buf.size())) {
     return fail(Errc::corrupt, "{}: too short to hold a superblock ({} bytes)", file, f.size);
   }
   auto sb = log::parse_superblock(buf);
@@ -81,9 +82,8 @@ Result<MetaSource> choose_meta_source(const std::string& path,
   return Unexpected{std::move(refused).error()};
 }
 
-Result<MetaSource> meta_source_for(const std::string& path,
-                                   const std::string& sysfs,
-                                   const std::string& mountinfo) {
+Result<MetaSource>
+meta_source_for(const std::string& path, const std::string& sysfs, const std::string& mountinfo) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) {
     return MetaSource{}; // files and pmem; a missing path gets Device::open's message

@@ -109,9 +109,10 @@ std::uint64_t total_len(const std::vector<FamfsSimpleExt>& exts) {
 
 } // namespace
 
-Result<std::vector<std::byte>>
-encode_famfs_fmap(const log::Fmap& in, std::uint64_t file_size, const FamfsAbi& abi,
-                  FamfsFileType type) {
+Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& in,
+                                                 std::uint64_t file_size,
+                                                 const FamfsAbi& abi,
+                                                 FamfsFileType type) {
   if (in.extents.empty()) {
     return fail(Errc::invalid_argument, "the map has no {}s",
                 in.type == log::ExtType::interleaved ? "strip" : "extent");

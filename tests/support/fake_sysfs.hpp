@@ -2,6 +2,7 @@
 // no dax hardware needed.
 #pragma once
 
+#include "core/dax_sysfs.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <filesystem>
@@ -33,17 +34,8 @@ struct FakeSysfs {
 };
 
 // The driver that puts a dax device in `mode` ("" for unbound).
-inline const char* driver_for(const std::string& mode) {
-  if (mode == "devdax") {
-    return "device_dax";
-  }
-  if (mode == "famfs") {
-    return "fsdev_dax";
-  }
-  if (mode == "system-ram") {
-    return "kmem";
-  }
-  return "";
+inline std::string driver_for(const std::string& mode) {
+  return core::dax_mode_driver(mode);
 }
 
 } // namespace famfs::test

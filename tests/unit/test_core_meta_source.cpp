@@ -26,7 +26,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // Copies [off, off + len) of `from` into a new file `to` (a .meta file of a fake mount).
-void copy_range(const std::string& from, const std::string& to, std::uint64_t off,
+void copy_range(const std::string& from,
+                const std::string& to,
+                std::uint64_t off,
                 std::uint64_t len) {
   std::ifstream in(from, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(off));
@@ -83,8 +85,7 @@ TEST_CASE("meta source: the device's mode chooses the device mapping or the moun
   }
 }
 
-TEST_CASE("meta source: a character device's driver and its mount in mountinfo decide",
-          "[core]") {
+TEST_CASE("meta source: a character device's driver and its mount in mountinfo decide", "[core]") {
   test::FakeSysfs s;
   test::TempDir d;
   const std::string node = d.file("dax7.0"); // dax_devname: the node's name

@@ -126,6 +126,15 @@ struct Bytes {
   }
 };
 
+// The GET_FMAP reply for "s": header + its 2 simple extents.
+Bytes want_s() {
+  Bytes want(32 + 2 * 24);
+  want.header(0, 2, 5 * k_mib + 7);
+  want.ext(32, k_data + 2 * k_au, 2 * k_au);
+  want.ext(56, k_data, k_au);
+  return want;
+}
+
 } // namespace
 
 TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and capable", "[fuse]") {
@@ -283,11 +292,7 @@ TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "
     auto [node, st_size] = root_file(k, "s");
     auto [err, p] = k.call(54, node, {});
     REQUIRE(err == 0);
-    Bytes want(32 + 2 * 24);
-    want.header(0, 2, 5 * k_mib + 7);
-    want.ext(32, k_data + 2 * k_au, 2 * k_au);
-    want.ext(56, k_data, k_au);
-    CHECK(p == want.b);
+    CHECK(p == want_s().b);
     CHECK(st_size == 5 * k_mib + 7);
     CHECK(k.getattr(node).size == 5 * k_mib + 7);
   }
@@ -404,11 +409,7 @@ TEST_CASE("famfs fmap: the kabi44 draft is a table row: size probe, simple exten
   SECTION("simple maps are as under v7, fmap_size included") {
     auto [err, p] = k.call(54, root_file(k, "s").first, probe(4096));
     REQUIRE(err == 0);
-    Bytes s(32 + 2 * 24);
-    s.header(0, 2, 5 * k_mib + 7);
-    s.ext(32, k_data + 2 * k_au, 2 * k_au);
-    s.ext(56, k_data, k_au);
-    CHECK(p == s.b);
+    CHECK(p == want_s().b);
     CHECK(k.call(54, root_file(k, "three").first, probe(4096)).first == 0); // no cap of 32
   }
   SECTION("no buffer size: EINVAL; no GET_DAXDEV (devices are pushed): ENOSYS") {
