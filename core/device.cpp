@@ -55,10 +55,16 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
   int flags = (mode == OpenMode::read_write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
   UniqueFd fd(::open(path.c_str(), flags));
   if (!fd) {
-    if (errno == ENOENT && looks_like_daxdev(path)) {
+    const int err = errno;
+    if (err == ENOENT && looks_like_daxdev(path)) {
       return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
     }
-    return sys_error(errno, path);
+    if (err == ENXIO || err == ENODEV) {
+      // The node of a dax device that is unbound, or bound to a driver without a character
+      // device (fsdev_dax): say which mode it is in and how to switch.
+      FAMFS_TRY(dax_mode_mappable(path, dax_driver_mode(dax_devname(path))));
+    }
+    return sys_error(err, path);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {

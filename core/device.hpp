@@ -39,6 +39,9 @@ public:
                                         OpenMode mode);
 
   const std::string& path() const { return m_path; }
+  // What writers of the log flock (core/log_writer.cpp): the device, or for meta_files the
+  // mount's .meta/.log file (a famfs-mode device node may not open at all).
+  const std::string& lock_path() const { return m_lock_path.empty() ? m_path : m_lock_path; }
   DeviceKind kind() const { return m_kind; }
   std::uint64_t size() const { return m_map.size(); }
   bool writable() const { return m_map.access() == Access::read_write; }
@@ -79,6 +82,7 @@ private:
   void drop_cached_pages(std::uint64_t off, std::uint64_t len) const;
 
   std::string m_path;
+  std::string m_lock_path; // meta_files: the .meta/.log file
   DeviceKind m_kind = DeviceKind::file;
   UniqueFd m_fd;
   Mapping m_map;

@@ -138,6 +138,7 @@ Result<Device> Device::open_meta_files(const std::string& path,
   }
   Device d;
   d.m_path = path;
+  d.m_lock_path = log_file;
   d.m_kind = DeviceKind::meta_files;
   d.m_fd = std::move(logf.fd);
   d.m_map = std::move(map);

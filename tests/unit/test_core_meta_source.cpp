@@ -5,6 +5,7 @@
 #include "core/dax_mode.hpp"
 #include "core/file_data.hpp"
 #include "core/image.hpp"
+#include "core/log_writer.hpp"
 #include "core/meta_source.hpp"
 #include "tests/support/fake_sysfs.hpp"
 #include "tests/support/fresh_image.hpp"
@@ -143,6 +144,24 @@ TEST_CASE("meta source: the .meta files are read and written at their device off
   std::ifstream in(m.files.log, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(at));
   CHECK(in.get() == 0x5a);
+
+  // Writers lock the .log file (the device node of a famfs-mode device may not open), and an
+  // append through the metadata source lands in the .log file.
+  CHECK(img->device().lock_path() == m.files.log);
+  {
+    auto w = core::LogWriter::open(*img);
+    REQUIRE(w);
+    std::vector<log::LogEntry> es(1);
+    es[0].type = log::EntryType::mkdir;
+    es[0].body = log::MkdirEntry{0, 0, 0755, "d"};
+    REQUIRE(w->append_batch(*img, es));
+  }
+  auto again = core::Device::open_meta_files("/dev/dax7.0", m.files.superblock, m.files.log,
+                                             core::OpenMode::read_only);
+  REQUIRE(again);
+  auto reopened = core::Image::from_device(std::move(*again));
+  REQUIRE(reopened);
+  CHECK(reopened->log()->header().next_index == view->header().next_index + 1);
 
   // File data is not reachable through the metadata source.
   log::Fmap map;
