@@ -163,6 +163,14 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
   // Held (by the daemon, which inherits it) for as long as the mount is served.
   FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, device, host_uuid, mnt));
+  if (!probe.device().data_mapped()) {
+    // A famfs-mode device mounted by another host identity: its metadata came through that
+    // mount's .meta files, and the daemon serves from a mapping of the device.
+    return fail(Errc::unsupported,
+                "{}: the device is in famfs mode and mounted already; a daemon reads the metadata "
+                "of a device it mounts in devdax mode (--set-daxmode)",
+                a.device);
+  }
 
   // Data is writable on the master; a client reads unless --writable.
   bool writable = false;
@@ -190,7 +198,7 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
   cfg.server.host_uuid = host_uuid;
   cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
-  cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
+  cfg.server.famfs_abi = fuse::offered_famfs_abi(a.famfs_abi); // checked by the option
   cfg.server.transport =
       a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
   cfg.server.replayed = std::move(replayed);
@@ -217,11 +225,13 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   return k_exit_ok;
 }
 
-// The --famfs-abi choices: the revisions in fuse/kernel_abi.hpp's table.
+// The --famfs-abi choices: the posted revisions in fuse/kernel_abi.hpp's table.
 std::vector<std::string> famfs_abi_names() {
   std::vector<std::string> names;
   for (const auto& abi : fuse::k_famfs_abis) {
-    names.emplace_back(abi.name);
+    if (!abi.draft) {
+      names.emplace_back(abi.name);
+    }
   }
   return names;
 }

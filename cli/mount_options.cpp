@@ -44,7 +44,7 @@ MountOption unknown(std::string why) {
 
 MountOption with_value(const Named& n, std::string_view value) {
   if (n.kind == MountOption::Kind::famfs_abi) {
-    if (fuse::famfs_abi(value) == nullptr) {
+    if (fuse::offered_famfs_abi(value) == nullptr) {
       return unknown("no such famfs ABI");
     }
     return {n.kind, 0, std::string(value)};

@@ -13,6 +13,13 @@ constexpr std::uint64_t k_page_4k = 4096;
 constexpr std::uint64_t k_pmd_2m = 2ULL << 20;
 constexpr std::uint64_t k_pte_bytes = 8; // one page-table entry on a 64-bit host
 
+struct DaxDriver {
+  const char* driver;
+  const char* mode;
+};
+constexpr DaxDriver k_dax_drivers[] = {
+    {"device_dax", "devdax"}, {"fsdev_dax", "famfs"}, {"kmem", "system-ram"}};
+
 } // namespace
 
 std::string dax_devname(const std::string& path) {
@@ -28,16 +35,21 @@ std::string dax_driver_mode(const std::string& devname, const std::string& sysfs
     return "unbound";
   }
   auto drv = link.filename().string();
-  if (drv == "device_dax") {
-    return "devdax";
-  }
-  if (drv == "fsdev_dax") {
-    return "famfs";
-  }
-  if (drv == "kmem") {
-    return "system-ram";
+  for (const auto& d : k_dax_drivers) {
+    if (drv == d.driver) {
+      return d.mode;
+    }
   }
   return drv;
+}
+
+std::string dax_mode_driver(const std::string& mode) {
+  for (const auto& d : k_dax_drivers) {
+    if (mode == d.mode) {
+      return d.driver;
+    }
+  }
+  return {};
 }
 
 Result<void> dax_mode_mappable(const std::string& path, const std::string& mode) {

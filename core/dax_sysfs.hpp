@@ -21,6 +21,8 @@ std::string dax_devname(const std::string& path);
 // (<sysfs>/bus/dax/devices/<devname>/driver): device_dax -> "devdax", fsdev_dax -> "famfs",
 // kmem -> "system-ram", no driver -> "unbound", any other driver -> its name.
 std::string dax_driver_mode(const std::string& devname, const std::string& sysfs = k_sysfs_root);
+// The driver of `mode` ("devdax" -> "device_dax", ...); "" for unbound or an unknown mode.
+std::string dax_mode_driver(const std::string& mode);
 
 // Whether a command that maps the device itself (mkfs, fsck, mount's daemon, libfamfs) can use a
 // dax device in `mode`: only devdax. Errc::unsupported otherwise, with a message naming the

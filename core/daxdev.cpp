@@ -84,8 +84,32 @@ Result<void> disable(daxctl_dev* dev, const std::string& path) {
   return {};
 }
 
+// Binds dax device `name` to the fsdev_dax driver (famfs mode; libdaxctl has none). The dax bus
+// matches that driver only to the device names written to its new_id (writing one also attaches
+// the device when it is free), so bind alone fails with ENODEV (seen on Debian's 7.2 kernel):
+// new_id first, then bind if the device is still not bound to it.
+Result<void> bind_fsdev(const std::string& path, const std::string& name) {
+  const std::string drv =
+      fmt::format("{}/bus/dax/drivers/{}", k_sysfs_root, dax_mode_driver("famfs"));
+  std::error_code ec;
+  if (!std::filesystem::exists(drv, ec)) {
+    return fail(Errc::unsupported,
+                "{}: famfs mode needs the fsdev_dax driver, which is not loaded ({} is missing; "
+                "modprobe fsdev_dax, on a kernel built with CONFIG_DEV_DAX_FSDEV)",
+                path, drv);
+  }
+  auto added = write_sysfs(drv + "/new_id", name);
+  if (dax_driver_mode(name) == "famfs") {
+    return {};
+  }
+  if (auto bound = write_sysfs(drv + "/bind", name); !bound) {
+    return with_context(added ? std::move(bound).error() : std::move(added).error(),
+                        fmt::format("{}: binding to fsdev_dax", path));
+  }
+  return {};
+}
+
 Result<void> enable(daxctl_dev* dev, const std::string& path, const std::string& mode) {
-  const std::string name = daxctl_dev_get_devname(dev);
   if (mode == "devdax") {
     if (int rc = daxctl_dev_enable_devdax(dev); rc < 0) {
       return with_context(sys_error(-rc, "daxctl_dev_enable_devdax"), path);
@@ -99,17 +123,7 @@ Result<void> enable(daxctl_dev* dev, const std::string& path, const std::string&
     return {};
   }
   if (mode == "famfs") {
-    // libdaxctl has no famfs mode: bind to the fsdev_dax driver through sysfs.
-    const std::string drv = "/sys/bus/dax/drivers/fsdev_dax";
-    std::error_code ec;
-    if (!std::filesystem::exists(drv, ec)) {
-      return fail(Errc::unsupported,
-                  "{}: famfs mode needs the fsdev_dax driver, which this kernel does not have "
-                  "({} is missing)",
-                  path, drv);
-    }
-    FAMFS_TRY(write_sysfs(drv + "/bind", name));
-    return {};
+    return bind_fsdev(path, daxctl_dev_get_devname(dev));
   }
   if (mode == "unbound") {
     return {};

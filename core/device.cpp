@@ -45,6 +45,8 @@ const char* to_string(DeviceKind k) {
     return "devdax";
   case DeviceKind::pmem:
     return "pmem";
+  case DeviceKind::meta_files:
+    return "famfs-mode dax (through the mount's .meta files)";
   }
   return "file";
 }
@@ -53,10 +55,16 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
   int flags = (mode == OpenMode::read_write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
   UniqueFd fd(::open(path.c_str(), flags));
   if (!fd) {
-    if (errno == ENOENT && looks_like_daxdev(path)) {
+    const int err = errno;
+    if (err == ENOENT && looks_like_daxdev(path)) {
       return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
     }
-    return sys_error(errno, path);
+    if (err == ENXIO || err == ENODEV) {
+      // The node of a dax device that is unbound, or bound to a driver without a character
+      // device (fsdev_dax): say which mode it is in and how to switch.
+      FAMFS_TRY(dax_mode_mappable(path, dax_driver_mode(dax_devname(path))));
+    }
+    return sys_error(err, path);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
@@ -96,6 +104,7 @@ Result<Device> Device::open(const std::string& path, OpenMode mode) {
     return with_context(std::move(m).error(), path);
   }
   d.m_map = std::move(*m);
+  d.m_meta_end = size;
   d.m_fd = std::move(fd);
   if (d.m_kind == DeviceKind::file) {
     shrink_for_test(path, size);
@@ -140,7 +149,7 @@ Result<void> Device::persist(std::uint64_t off, std::uint64_t len) const {
     return {};
   }
   if (m_kind != DeviceKind::devdax) {
-    if (m_non_coherent) {
+    if (m_non_coherent || m_kind == DeviceKind::meta_files) {
       flush_range(at(off), len);
     }
     long page = ::sysconf(_SC_PAGESIZE);
@@ -160,6 +169,8 @@ void Device::invalidate(std::uint64_t off, std::uint64_t len) const {
   if (m_kind == DeviceKind::file && !m_non_coherent) {
     return;
   }
+  // meta_files: the .meta files of a famfs mount are DAX mappings of the memory itself, which
+  // other hosts write: drop the cache lines as for devdax.
   if (m_on_invalidate) {
     m_on_invalidate(off, len);
   }

@@ -13,7 +13,9 @@
 
 namespace famfs::core {
 
-enum class DeviceKind { file, devdax, pmem };
+// meta_files: a dax device in famfs mode (fsdev_dax, which has no mmap), read through the .meta
+// files of its famfs mount (core/meta_source.hpp).
+enum class DeviceKind { file, devdax, pmem, meta_files };
 enum class OpenMode { read_only, read_write };
 
 const char* to_string(DeviceKind k);
@@ -25,13 +27,31 @@ public:
   // Read-only opens map PROT_READ.
   static Result<Device> open(const std::string& path, OpenMode mode);
 
+  // The superblock and log of the famfs-mode dax device `path`, mapped from the .meta files of
+  // its mount (`superblock_file` at offset 0, `log_file` at the log offset the superblock file
+  // declares) at their device offsets in a mapping as large as the device. The rest of the
+  // device, the file data, is not mapped here: famfs-mode file data is read and written through
+  // the mount's own files (data_mapped() is false). Errors name the file that is missing,
+  // unreadable or too short. core/meta_source.cpp.
+  static Result<Device> open_meta_files(const std::string& path,
+                                        const std::string& superblock_file,
+                                        const std::string& log_file,
+                                        OpenMode mode);
+
   const std::string& path() const { return m_path; }
+  // What writers of the log flock (core/log_writer.cpp): the device, or for meta_files the
+  // mount's .meta/.log file (a famfs-mode device node may not open at all).
+  const std::string& lock_path() const { return m_lock_path.empty() ? m_path : m_lock_path; }
   DeviceKind kind() const { return m_kind; }
   std::uint64_t size() const { return m_map.size(); }
   bool writable() const { return m_map.access() == Access::read_write; }
   int fd() const { return m_fd.get(); }
   std::span<std::byte> bytes() const { return m_map.bytes(); }
   std::byte* at(std::uint64_t off) const { return m_map.data() + off; }
+  // Whether file data can be reached through bytes() (false for meta_files: only the superblock
+  // and log, [0, metadata_end()), are mapped).
+  bool data_mapped() const { return m_kind != DeviceKind::meta_files; }
+  std::uint64_t metadata_end() const { return m_meta_end; }
 
   // Allocates the backing store of [off, off+len) before it is written. A regular backing file
   // is usually sparse: writing a hole when its file system (a tmpfs) is full raises SIGBUS,
@@ -62,9 +82,11 @@ private:
   void drop_cached_pages(std::uint64_t off, std::uint64_t len) const;
 
   std::string m_path;
+  std::string m_lock_path; // meta_files: the .meta/.log file
   DeviceKind m_kind = DeviceKind::file;
   UniqueFd m_fd;
   Mapping m_map;
+  std::uint64_t m_meta_end = 0; // meta_files: the end of the mapped log; otherwise the size
   bool m_non_coherent = false;
   InvalidateObserver m_on_invalidate;
 };

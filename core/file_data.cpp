@@ -25,6 +25,12 @@ constexpr u64 k_copy_item = 64ULL << 20;
 } // namespace
 
 Result<void> check_map_bounds(const Device& dev, const log::Fmap& map, u64 size) {
+  if (!dev.data_mapped()) {
+    return fail(Errc::unsupported,
+                "{}: the device is in famfs mode; its file data is reached through the files of "
+                "its famfs mount, not through the device",
+                dev.path());
+  }
   if (log::addressable(map) < size) {
     return fail(Errc::corrupt, "map ({}) holds {} bytes, fewer than the file's {}",
                 log::fmap_text(map), log::addressable(map), size);

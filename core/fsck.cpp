@@ -4,6 +4,7 @@
 #include "core/device.hpp"
 #include "core/id_index.hpp"
 #include "core/json.hpp"
+#include "core/meta_source.hpp"
 #include "log/fmap.hpp"
 #include "log/path.hpp"
 #include "log/quote.hpp"
@@ -861,14 +862,17 @@ Result<std::vector<std::byte>> read_metadata(const Device& dev) {
 } // namespace
 
 Result<Report> check_device(const std::string& path, MetadataAccess access) {
-  FAMFS_TRY_ASSIGN(Device dev, Device::open(path, OpenMode::read_only));
+  FAMFS_TRY_ASSIGN(Device dev, open_metadata(path, OpenMode::read_only));
   CheckInput in;
   in.device = path;
   in.device_size = dev.size();
   // Another host may have written the metadata: drop cached copies before reading them.
   invalidate_metadata(dev);
   std::vector<std::byte> copy;
-  if (access == MetadataAccess::read) {
+  if (!dev.data_mapped()) {
+    // A mounted famfs-mode device: only its .meta files are mapped (core/meta_source.hpp).
+    in.bytes = dev.bytes().first(dev.metadata_end());
+  } else if (access == MetadataAccess::read) {
     FAMFS_TRY_ASSIGN(copy, read_metadata(dev));
     in.bytes = copy;
   } else {

@@ -1,5 +1,7 @@
 #include "core/image.hpp"
 
+#include "core/meta_source.hpp"
+
 namespace famfs::core {
 
 Result<log::Superblock> read_superblock(const Device& dev) {
@@ -32,7 +34,7 @@ Result<Image> Image::from_device(Device dev) {
 }
 
 Result<Image> Image::open(const std::string& path, OpenMode mode) {
-  FAMFS_TRY_ASSIGN(Device dev, Device::open(path, mode));
+  FAMFS_TRY_ASSIGN(Device dev, open_metadata(path, mode));
   return from_device(std::move(dev));
 }
 

@@ -13,7 +13,8 @@ namespace famfs::core {
 
 class Image {
 public:
-  // Opens `path`, then validates the superblock (magic, version, CRC) and that the log it
+  // Opens `path` (the device itself, or for a famfs-mode dax device its mount's .meta files:
+  // core/meta_source.hpp), then validates the superblock (magic, version, CRC) and that the log it
   // declares fits inside the device. The log header itself is checked by log().
   static Result<Image> open(const std::string& path, OpenMode mode);
   // Wraps an already opened device (tests, mkfs).

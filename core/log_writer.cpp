@@ -47,7 +47,7 @@ Result<LogWriter> LogWriter::open(const Image& img) {
   if (!img.device().writable()) {
     return fail(Errc::internal, "{}: device opened read-only", img.device().path());
   }
-  FAMFS_TRY_ASSIGN(UniqueFd lock, lock_log(img.device().path()));
+  FAMFS_TRY_ASSIGN(UniqueFd lock, lock_log(img.device().lock_path()));
   LogWriter w;
   w.m_device = img.device().path();
   w.m_lock = std::move(lock);

@@ -27,6 +27,31 @@ Result<Mapping> Mapping::map(
   return m;
 }
 
+Result<Mapping> Mapping::reserve(std::uint64_t len, std::string_view name) {
+  if (len == 0) {
+    return fail(Errc::invalid_argument, "cannot reserve 0 bytes");
+  }
+  void* p = ::mmap(nullptr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    return sys_error(errno, "mmap");
+  }
+  register_mapping(p, len, 0, name);
+  Mapping m;
+  m.m_addr = static_cast<std::byte*>(p);
+  m.m_len = len;
+  return m;
+}
+
+Result<void> Mapping::overlay(std::uint64_t off, int fd, std::uint64_t len, Access access) {
+  FAMFS_ASSERT(m_addr != nullptr && off <= m_len && len <= m_len - off && len != 0);
+  const int prot = access == Access::read_write ? PROT_READ | PROT_WRITE : PROT_READ;
+  if (::mmap(m_addr + off, len, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+    return sys_error(errno, "mmap");
+  }
+  m_access = access;
+  return {};
+}
+
 Mapping::Mapping(Mapping&& o) noexcept
     : m_addr(std::exchange(o.m_addr, nullptr)), m_len(std::exchange(o.m_len, 0)),
       m_access(o.m_access) {}

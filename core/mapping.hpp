@@ -24,6 +24,12 @@ public:
                              Access access,
                              std::uint64_t offset = 0,
                              std::string_view name = "device");
+  // Reserves `len` bytes of address space that fault on any access (PROT_NONE), registered with
+  // the media guard under `name` at offset 0; overlay() then maps files into parts of it.
+  static Result<Mapping> reserve(std::uint64_t len, std::string_view name);
+  // Maps `len` bytes of `fd` (from its offset 0) over [off, off + len) of this mapping, shared,
+  // with this mapping's access (read-only unless `access` says read_write).
+  Result<void> overlay(std::uint64_t off, int fd, std::uint64_t len, Access access);
   Mapping(Mapping&& o) noexcept;
   Mapping& operator=(Mapping&& o) noexcept;
   Mapping(const Mapping&) = delete;

@@ -2,6 +2,7 @@
 
 #include "log/fmap.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -37,32 +38,57 @@ Result<FamfsSimpleExt> wire_ext(const log::Extent& e, std::string_view what, std
 
 } // namespace
 
-Result<std::vector<std::byte>>
-encode_famfs_fmap(const log::Fmap& map,
-                  std::uint64_t file_size,
-                  const FamfsAbi& abi,
-                  FamfsFileType type) {
-  const bool inter = map.type == log::ExtType::interleaved;
-  const std::size_t n = map.extents.size();
-  const char* what = inter ? "strip" : "extent";
-  if (n == 0) {
-    return fail(Errc::invalid_argument, "the map has no {}s", what);
+namespace {
+
+// The interleave rules: a chunk the kernel takes, and stripes that stay inside every strip.
+Result<void> check_interleave(const log::Fmap& map, std::uint64_t file_size) {
+  if (map.chunk_size == 0 || map.chunk_size % k_famfs_pmd_size != 0
+      || map.chunk_size > std::numeric_limits<std::uint32_t>::max()) {
+    return fail(Errc::invalid_argument,
+                "chunk size {:#x} is not a nonzero multiple of 2 MiB below 4 GiB", map.chunk_size);
   }
-  const std::uint32_t cap = inter ? abi.max_strips : abi.max_extents;
-  if (n > cap) {
-    return fail(Errc::invalid_argument, "the map has {} {}s; the kernel ({}) takes at most {}", n,
-                what, abi.name, cap);
+  // The kernel does not check that a stripe stays inside its strip; we must.
+  const std::uint64_t reach = log::addressable(map);
+  if (reach < file_size) {
+    return fail(Errc::invalid_argument,
+                "the interleave addresses {:#x} bytes (whole stripes of the shortest strip), "
+                "less than the file size {:#x}",
+                reach, file_size);
   }
-  const std::size_t size = sizeof(FamfsFmapHeader) + (inter ? sizeof(FamfsIext) : 0)
-                           + n * sizeof(FamfsSimpleExt);
-  if (size > k_famfs_fmap_max_reply) {
-    return fail(Errc::invalid_argument, "the fmap message is {} bytes; the kernel takes at most {}",
-                size, k_famfs_fmap_max_reply);
+  if (reach == 0) {
+    return fail(Errc::invalid_argument, "the interleave addresses no bytes");
   }
+  return {};
+}
+
+// An interleave as the simple extents a simple-only revision takes: chunk c of the file is
+// chunk c / n of strip c % n, as many chunks as cover the file (at least one).
+Result<log::Fmap> unroll(const log::Fmap& map, std::uint64_t file_size, const FamfsAbi& abi) {
+  const std::uint64_t chunk = map.chunk_size;
+  const std::uint64_t n = map.extents.size();
+  const std::uint64_t chunks = std::max<std::uint64_t>(1, (file_size + chunk - 1) / chunk);
+  if (chunks > abi.max_extents) {
+    return fail(Errc::invalid_argument,
+                "the interleave unrolls into {} extents; the kernel ({}) takes at most {}", chunks,
+                abi.name, abi.max_extents);
+  }
+  log::Fmap out;
+  out.type = log::ExtType::simple;
+  out.extents.reserve(static_cast<std::size_t>(chunks));
+  for (std::uint64_t c = 0; c < chunks; ++c) {
+    const log::Extent& strip = map.extents[static_cast<std::size_t>(c % n)];
+    out.extents.push_back({strip.devindex, strip.offset + (c / n) * chunk, chunk});
+  }
+  return out;
+}
+
+// The wire extents of `map` (simple extents or strips), checked one by one, and the bytes they
+// hold.
+Result<std::vector<FamfsSimpleExt>> wire_exts(const log::Fmap& map, const char* what) {
   std::vector<FamfsSimpleExt> exts;
-  exts.reserve(n);
+  exts.reserve(map.extents.size());
   std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < map.extents.size(); ++i) {
     FAMFS_TRY_ASSIGN(FamfsSimpleExt w, wire_ext(map.extents[i], what, i));
     if (w.se_len > std::numeric_limits<std::uint64_t>::max() - sum) {
       return fail(Errc::invalid_argument, "the map's lengths overflow 64 bits");
@@ -70,29 +96,57 @@ encode_famfs_fmap(const log::Fmap& map,
     sum += w.se_len;
     exts.push_back(w);
   }
-  if (sum < file_size) {
-    return fail(Errc::invalid_argument, "the map holds {:#x} bytes, less than the file size {:#x}",
-                sum, file_size);
-  }
-  if (inter) {
-    if (map.chunk_size == 0 || map.chunk_size % k_famfs_pmd_size != 0
-        || map.chunk_size > std::numeric_limits<std::uint32_t>::max()) {
-      return fail(Errc::invalid_argument,
-                  "chunk size {:#x} is not a nonzero multiple of 2 MiB below 4 GiB",
-                  map.chunk_size);
-    }
-    // The kernel does not check that a stripe stays inside its strip; we must.
-    const std::uint64_t reach = log::addressable(map);
-    if (reach < file_size) {
-      return fail(Errc::invalid_argument,
-                  "the interleave addresses {:#x} bytes (whole stripes of the shortest strip), "
-                  "less than the file size {:#x}",
-                  reach, file_size);
-    }
-  }
+  return exts;
+}
 
+std::uint64_t total_len(const std::vector<FamfsSimpleExt>& exts) {
+  std::uint64_t sum = 0;
+  for (const auto& w : exts) {
+    sum += w.se_len;
+  }
+  return sum;
+}
+
+} // namespace
+
+Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& in,
+                                                 std::uint64_t file_size,
+                                                 const FamfsAbi& abi,
+                                                 FamfsFileType type) {
+  if (in.extents.empty()) {
+    return fail(Errc::invalid_argument, "the map has no {}s",
+                in.type == log::ExtType::interleaved ? "strip" : "extent");
+  }
+  if (in.type == log::ExtType::interleaved) {
+    FAMFS_TRY(check_interleave(in, file_size));
+  }
+  log::Fmap unrolled;
+  if (in.type == log::ExtType::interleaved && abi.simple_only) {
+    FAMFS_TRY(wire_exts(in, "strip")); // the strips themselves follow the extent rules
+    FAMFS_TRY_ASSIGN(unrolled, unroll(in, file_size, abi));
+  }
+  const log::Fmap& map = unrolled.extents.empty() ? in : unrolled;
+  const bool inter = map.type == log::ExtType::interleaved;
+  const std::size_t n = map.extents.size();
+  const char* what = inter ? "strip" : "extent";
+  const std::uint32_t cap = inter ? abi.max_strips : abi.max_extents;
+  if (n > cap) {
+    return fail(Errc::invalid_argument, "the map has {} {}s; the kernel ({}) takes at most {}", n,
+                what, abi.name, cap);
+  }
+  const std::size_t size = sizeof(FamfsFmapHeader) + (inter ? sizeof(FamfsIext) : 0)
+                           + n * sizeof(FamfsSimpleExt);
+  if (size > abi.max_reply) {
+    return fail(Errc::invalid_argument, "the fmap message is {} bytes; the kernel takes at most {}",
+                size, abi.max_reply);
+  }
+  FAMFS_TRY_ASSIGN(auto exts, wire_exts(map, what));
+  if (total_len(exts) < file_size) {
+    return fail(Errc::invalid_argument, "the map holds {:#x} bytes, less than the file size {:#x}",
+                total_len(exts), file_size);
+  }
   std::vector<std::byte> out;
-  out.reserve(size);
+  out.reserve(std::max<std::size_t>(size, abi.fixed_reply));
   FamfsFmapHeader h{};
   h.file_type = static_cast<std::uint8_t>(type);
   h.fmap_version = k_famfs_fmap_version;
@@ -107,9 +161,6 @@ encode_famfs_fmap(const log::Fmap& map,
     ie.ie_chunk_size = static_cast<std::uint32_t>(map.chunk_size);
     // Must be nonzero; an empty file still gets a valid extent (the kernel clips to file_size).
     ie.ie_nbytes = file_size != 0 ? file_size : log::addressable(map);
-    if (ie.ie_nbytes == 0) {
-      return fail(Errc::invalid_argument, "the interleave addresses no bytes");
-    }
     put(out, ie);
   }
   for (const auto& w : exts) {
@@ -119,6 +170,13 @@ encode_famfs_fmap(const log::Fmap& map,
     out.resize(abi.fixed_reply, std::byte{0});
   }
   return out;
+}
+
+std::vector<std::byte> fit_famfs_fmap_reply(std::vector<std::byte> msg, std::uint32_t buffer) {
+  if (msg.size() > buffer) {
+    msg.resize(sizeof(FamfsFmapHeader)); // fmap_size in it says how much to ask for
+  }
+  return msg;
 }
 
 Result<std::vector<std::byte>> encode_famfs_daxdev(std::string_view path, std::uint16_t index) {

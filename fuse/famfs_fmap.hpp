@@ -18,8 +18,7 @@ namespace famfs::fuse {
 // Limits of the V7 kernel (fs/fuse/famfs.c famfs_fuse_meta_alloc, uapi fuse.h). The extent and
 // strip caps are per revision: FamfsAbi::max_extents / max_strips (fuse/kernel_abi.hpp).
 inline constexpr std::uint32_t k_famfs_fmap_version = 1;
-// The kernel posts a PAGE_SIZE buffer for the reply (FMAP_BUFSIZE); a longer reply is an EIO.
-inline constexpr std::size_t k_famfs_fmap_max_reply = 4096;
+// The longest reply a revision takes is FamfsAbi::max_reply (a page up to V10: FMAP_BUFSIZE).
 // Offsets, lengths and chunk sizes must be PMD-aligned. famfs maps are built for a 2 MiB PMD;
 // the daemon refuses the kernel data path on a host whose PMD (or page) differs
 // (core/dax_sysfs.hpp host_geometry_fits), so this constant holds wherever fmaps are offered.
@@ -79,16 +78,24 @@ static_assert(sizeof(FamfsDaxdevOut) == 280 && offsetof(FamfsDaxdevOut, name) ==
 
 // The GET_FMAP reply body for a file of `file_size` bytes with map `map`. Simple maps become
 // header + one simple extent each; interleaved maps (one interleaved extent, log/records.hpp)
-// become header + one iext (ie_nbytes = file_size) + its strips. Errc::invalid_argument with a
-// message naming the broken limit when the kernel could not take the map: no extents, more than
-// abi.max_extents extents or abi.max_strips strips, a reply over 4096 bytes, a device index other than 0, an offset, length
-// or chunk size not 2 MiB-aligned (or a chunk over 4 GiB), or a map that cannot hold file_size
-// bytes. The header's fmap_size is the message's size; under an ABI with a fixed reply size
+// become header + one iext (ie_nbytes = file_size) + its strips, or, under a simple-only
+// revision (FamfsAbi::simple_only), one simple extent per chunk (chunk c of the file is chunk
+// c / n of strip c % n; as many as cover file_size, at least one). Errc::invalid_argument with
+// a message naming the broken limit when the kernel could not take the map: no extents, more
+// than abi.max_extents extents or abi.max_strips strips, a message over abi.max_reply bytes, a
+// device index other than 0, an offset, length or chunk size not 2 MiB-aligned (or a chunk over
+// 4 GiB), a stripe past the end of its strip, or a map that cannot hold file_size bytes. The
+// header's fmap_size (offset 12) is the message's size; under an ABI with a fixed reply size
 // (FamfsAbi::fixed_reply, RFC V1) the message is then padded with zeros to that size.
 Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& map,
                                                  std::uint64_t file_size,
                                                  const FamfsAbi& abi = k_default_famfs_abi,
                                                  FamfsFileType type = FamfsFileType::reg);
+
+// The reply to a size-probing GET_FMAP (FamfsAbi::size_probe) whose kernel buffer holds
+// `buffer` bytes: `msg` when it fits, else its 32-byte header alone, whose fmap_size the kernel
+// retries with.
+std::vector<std::byte> fit_famfs_fmap_reply(std::vector<std::byte> msg, std::uint32_t buffer);
 
 // The GET_DAXDEV reply body naming `path` (NUL-terminated). Errc::invalid_argument when the path
 // is empty or does not fit in 256 bytes with its NUL.

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <limits>
 
 namespace famfs::fuse {
@@ -225,8 +226,18 @@ const std::string& Handlers::daxdev_path() const {
 }
 
 Outcome Handlers::do_get_fmap(const Request& r) {
-  // in_header.nodeid is the file; no body (fuse-famfs-protocol.md §2, §3). Any failure fails
-  // the kernel's open(2), so every refusal is traced with the reason.
+  // in_header.nodeid is the file; no body (fuse-famfs-protocol.md §2, §3), except under a
+  // size-probing revision: the kernel's buffer size. Any failure fails the kernel's open(2), so
+  // every refusal is traced with the reason.
+  std::uint32_t buffer = m_opts.famfs_abi->max_reply;
+  if (m_opts.famfs_abi->size_probe) {
+    const auto* in = std::get_if<Unknown>(&r.body);
+    if (in == nullptr || in->bytes.size() < 8) {
+      FAMFS_TRACE(1, "GET_FMAP node {}: no buffer size in the request", r.header.nodeid);
+      return error_to(r, EINVAL);
+    }
+    std::memcpy(&buffer, in->bytes.data(), sizeof(buffer));
+  }
   if (m_log.health().clobbered()) {
     // No map into media that changed under this mount: the kernel would read another file
     // system's bytes through it.
@@ -258,6 +269,11 @@ Outcome Handlers::do_get_fmap(const Request& r) {
     }
     msg = std::move(*enc);
   }
+  if (msg.size() > buffer) {
+    FAMFS_TRACE(2, "GET_FMAP node {}: {} bytes do not fit the kernel's {}; the header alone",
+                r.header.nodeid, msg.size(), buffer);
+  }
+  msg = fit_famfs_fmap_reply(std::move(msg), buffer);
   FAMFS_TRACE(3, "GET_FMAP node {}: {} bytes", r.header.nodeid, msg.size());
   return reply_to(r, Reply::bytes(std::move(msg)));
 }

@@ -58,6 +58,9 @@ std::string famfs_opcode_label(std::uint32_t op, std::uint32_t minor, const Famf
   if (op == k_op_copy_file_range_64 && minor >= k_minor_copy_file_range_64) {
     return "COPY_FILE_RANGE_64";
   }
+  if (op == 0) {
+    return {}; // a row without the opcode (GET_DAXDEV of a push revision)
+  }
   if ((op == abi.op_get_fmap || op == abi.op_get_daxdev) && minor <= abi.max_minor) {
     return fmt::format("{}({})", op == abi.op_get_fmap ? "GET_FMAP" : "GET_DAXDEV", abi.name);
   }

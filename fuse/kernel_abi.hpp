@@ -91,7 +91,29 @@ struct FamfsAbi {
   // Whether READDIRPLUS may stay on with fmaps: a revision that fetches fmaps only at LOOKUP
   // would otherwise see files whose entries came from READDIRPLUS without a map.
   bool readdirplus;
+  // The longest GET_FMAP message the kernel takes: one page (it posts a PAGE_SIZE buffer), or
+  // with size_probe the revision's cap.
+  std::uint32_t max_reply;
+  // Whether GET_FMAP requests carry the kernel's reply buffer size (u32 size, u32 padding, as
+  // fuse_getxattr_in): a message longer than that is answered with its 32-byte header alone,
+  // whose fmap_size the kernel retries with (famfs_fmap.hpp fit_famfs_fmap_reply).
+  bool size_probe;
+  // Whether the revision takes simple extents only: an interleaved map is sent unrolled, one
+  // simple extent per chunk (encode_famfs_fmap).
+  bool simple_only;
+  // Whether devices are pushed by the server (an ioctl on /dev/fuse, before any fmap names
+  // them) instead of fetched with GET_DAXDEV (then op_get_daxdev is 0). The ioctl's number is
+  // not published, so the push is not implemented: such a row is a draft.
+  bool daxdev_push;
+  // A revision not posted as a kernel series: in the table and tested with the fake kernel,
+  // not offered by `famfs mount --famfs-abi`.
+  bool draft;
 };
+
+// One page: the GET_FMAP buffer of every posted revision.
+inline constexpr std::uint32_t k_famfs_reply_page = 4096;
+// The size-probing revision's largest GET_FMAP buffer (fuse-famfs-protocol.md §9: -EFBIG above).
+inline constexpr std::uint32_t k_famfs_reply_probe_cap = 16U << 20;
 
 // jagalactic/libfuse branch "famfs", March 2025 (RFC V1, kernel 6.14 era): INIT bit 42, opcodes
 // 53/54. Source: fuse-famfs-protocol.md §9 (JL). Same struct layouts; that RFC capped simple
@@ -106,8 +128,13 @@ inline constexpr FamfsAbi k_famfs_abi_rfc2025 = {.name = "rfc2025",
                                                  .max_strips = 16,
                                                  .max_minor = 42,
                                                  .minor_overridable = false,
-                                                 .fixed_reply = 4096,
-                                                 .readdirplus = false};
+                                                 .fixed_reply = k_famfs_reply_page,
+                                                 .readdirplus = false,
+                                                 .max_reply = k_famfs_reply_page,
+                                                 .size_probe = false,
+                                                 .simple_only = false,
+                                                 .daxdev_push = false,
+                                                 .draft = false};
 // "[PATCH V7 00/19] famfs: port into fuse" (2026-01-18, same wire as V10): FUSE_DAX_FMAP =
 // 1ULL << 43 (flags2 bit 11), FUSE_GET_FMAP = 54, FUSE_GET_DAXDEV = 55. Source:
 // fuse-famfs-protocol.md §1, §2 (K11, K12, K14, L2). Limits 32 extents, 32 strips (L2, K13).
@@ -122,12 +149,40 @@ inline constexpr FamfsAbi k_famfs_abi_v7 = {.name = "v7",
                                             .max_minor = 45,
                                             .minor_overridable = true,
                                             .fixed_reply = 0,
-                                            .readdirplus = true};
+                                            .readdirplus = true,
+                                            .max_reply = k_famfs_reply_page,
+                                            .size_probe = false,
+                                            .simple_only = false,
+                                            .daxdev_push = false,
+                                            .draft = false};
+// The next revision as upstream famfs's drafts describe it (markdown/kabi-44.md,
+// markdown/fuse-extents.md; fuse-famfs-protocol.md §9 "post-V10 drafts", unposted): header
+// offset 12 is fmap_size; GET_FMAP carries the reply buffer size and the kernel retries once
+// with fmap_size when the message did not fit (a page first, at most 16 MiB); simple extents
+// only, interleaves unrolled by the server; FUSE_FAMFS_MAX_EXTENTS 524288; devices pushed with
+// FUSE_DEV_IOC_DAXDEV_OPEN instead of GET_DAXDEV. Its INIT bit and opcode numbers are not
+// published: V7's stand in, on V7's minors.
+inline constexpr FamfsAbi k_famfs_abi_kabi44 = {.name = "kabi44",
+                                                .flags2_dax_fmap = 1U << (43 - 32),
+                                                .op_get_fmap = 54,
+                                                .op_get_daxdev = 0,
+                                                .max_extents = 524288,
+                                                .max_strips = 0,
+                                                .max_minor = 45,
+                                                .minor_overridable = true,
+                                                .fixed_reply = 0,
+                                                .readdirplus = true,
+                                                .max_reply = k_famfs_reply_probe_cap,
+                                                .size_probe = true,
+                                                .simple_only = true,
+                                                .daxdev_push = true,
+                                                .draft = true};
 
-inline constexpr FamfsAbi k_famfs_abis[] = {k_famfs_abi_v7, k_famfs_abi_rfc2025};
+inline constexpr FamfsAbi k_famfs_abis[] = {k_famfs_abi_v7, k_famfs_abi_rfc2025,
+                                            k_famfs_abi_kabi44};
 inline constexpr const FamfsAbi& k_default_famfs_abi = k_famfs_abi_v7;
 
-// The ABI named `name` ("v7", "rfc2025"); nullptr when unknown.
+// The ABI named `name` ("v7", "rfc2025", "kabi44"); nullptr when unknown.
 constexpr const FamfsAbi* famfs_abi(std::string_view name) {
   for (const auto& a : k_famfs_abis) {
     if (a.name == name) {
@@ -135,6 +190,11 @@ constexpr const FamfsAbi* famfs_abi(std::string_view name) {
     }
   }
   return nullptr;
+}
+// The same for `famfs mount --famfs-abi` / -o famfs_abi=: drafts are not offered.
+constexpr const FamfsAbi* offered_famfs_abi(std::string_view name) {
+  const FamfsAbi* a = famfs_abi(name);
+  return a != nullptr && !a->draft ? a : nullptr;
 }
 
 // What INIT does about famfs (fuse/kernel_abi.cpp): whether to acknowledge the ABI's bit, which

@@ -97,7 +97,7 @@ const Op* find_op(u32 opcode) {
 
 const FamfsOp* find_famfs_op(const FamfsAbi& abi, u32 opcode) {
   for (const FamfsOp& op : k_famfs_ops) {
-    if (abi.*op.opcode == opcode) {
+    if (abi.*op.opcode == opcode && opcode != 0) { // 0: the revision has no such opcode
       return &op;
     }
   }

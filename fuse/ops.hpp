@@ -43,7 +43,8 @@ struct FamfsOp {
   std::string_view name; // "GET_FMAP"; traces add the revision: "GET_FMAP(v7)"
   HandleFn handle;
 };
-// The famfs extension's row of `opcode` under `abi`, or nullptr. Its requests have no body.
+// The famfs extension's row of `opcode` under `abi`, or nullptr. Their requests reach the
+// handler undecoded (Unknown's bytes): GET_FMAP has a body only under a size-probing revision.
 const FamfsOp* find_famfs_op(const FamfsAbi& abi, u32 opcode);
 
 } // namespace famfs::fuse

@@ -37,7 +37,7 @@ Result<Request> decode_request(std::span<const std::byte> bytes) {
   body = body.first(body.size() - ext);
   const Op* op = find_op(h.opcode);
   if (op == nullptr) {
-    return Request{h, Unknown{}}; // answered ENOSYS (or served as a famfs extension opcode)
+    return Request{h, Unknown{body}}; // answered ENOSYS (or served as a famfs extension opcode)
   }
   // The names in the table are string literals, so NUL-terminated.
   FAMFS_TRY_ASSIGN(Body decoded, op->decode(body, op->name.data()));

@@ -9,6 +9,13 @@
 #        scripts/vm.sh result BUILD_DIR SCENARIO
 #                                          exit 0 when SCENARIO ran to its end with no failed
 #                                          check (prints its lines)
+#        scripts/vm.sh fsdev BUILD_DIR     boot one guest on Debian sid's 7.2 kernel (its
+#                                          fsdev_dax driver: famfs mode) and run
+#                                          tests/vm/fsdev-guest.sh; writes BUILD_DIR/vm/fsdev.results
+#                                          and exits 0 when every check passed. The kernel
+#                                          packages come from a private apt configuration
+#                                          under BUILD_DIR/vm/sid (the machine's apt sources are
+#                                          never touched), verified with its Debian keyring.
 # Environment:
 #   FAMFS_VM_KERNEL  the Debian kernel package to boot: a package name (default: the one that
 #                    linux-image-amd64 depends on, e.g. linux-image-6.1.0-57-amd64) or the path of
@@ -215,9 +222,87 @@ result() {
   grep -q "^$scen END\$" "$file" || die "$scen: did not run to its end"
 }
 
+# The famfs-mode guest: Debian sid's 7.2 kernel has CONFIG_DEV_DAX_FSDEV=m (the fsdev_dax driver)
+# and no FUSE famfs; its files are split over three packages, with the merged-/usr layout.
+SID_KERNEL=7.2.13+deb14-amd64
+SID_PACKAGES=(linux-binary-$SID_KERNEL linux-base-$SID_KERNEL linux-modules-$SID_KERNEL)
+FSDEV_MODULES=(libnvdimm nd_btt nd_pmem device_dax dax_pmem nfit fsdev_dax) # dependencies first
+
+# fetch_sid_kernel DIR: the sid kernel packages fetched with a private apt configuration and
+# unpacked into DIR/root (once); the modules FSDEV_MODULES decompressed into DIR/mods and the
+# uncompressed kernel in DIR/vmlinux.
+fetch_sid_kernel() {
+  local dir=$1 apt m f
+  [ -e "$dir/.done" ] && return 0
+  rm -rf "$dir"
+  mkdir -p "$dir"/{lists/partial,archives/partial,debs,root,mods}
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main" \
+    >"$dir/sources.list"
+  : >"$dir/status"
+  apt=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir" -o "Dir::Cache::archives=$dir/archives"
+    -o "Dir::State::status=$dir/status" -o APT::Architecture=amd64 -o Acquire::Languages=none)
+  log "fetching ${SID_PACKAGES[*]} (private apt configuration in $dir)"
+  apt-get "${apt[@]}" update >"$dir/apt.log" 2>&1 || die "apt-get update (sid) failed: $(tail -n 3 "$dir/apt.log")"
+  (cd "$dir/debs" && apt-get "${apt[@]}" download "${SID_PACKAGES[@]}") >>"$dir/apt.log" 2>&1 ||
+    die "apt-get download failed: $(tail -n 3 "$dir/apt.log")"
+  for f in "$dir"/debs/*.deb; do dpkg -x "$f" "$dir/root"; done
+  rm -f "$dir"/debs/*.deb
+  for m in "${FSDEV_MODULES[@]}"; do
+    f=$(find "$dir/root" -name "$m.ko*" -print -quit)
+    [ -n "$f" ] || die "the $SID_KERNEL packages have no module $m"
+    case $f in
+    *.xz) xz -dc "$f" ;;
+    *.zst) zstd -qdc "$f" ;;
+    *) cat "$f" ;;
+    esac >"$dir/mods/$m.ko"
+  done
+  f=$(find "$dir/root/usr/lib/modules" "$dir/root/boot" -name 'vmlinuz*' -print -quit 2>/dev/null || true)
+  [ -n "$f" ] || die "no vmlinuz in the $SID_KERNEL packages"
+  extract_vmlinux "$f" "$dir/vmlinux" || true # its probes fail on purpose (no errexit there)
+  [ -s "$dir/vmlinux" ] || die "could not unpack $f"
+  touch "$dir/.done"
+}
+
+# fsdev BUILD: boots the famfs-mode guest once and checks its results.
+fsdev() {
+  local build=$1 dir=$1/vm/sid stage mem out famfs=${FAMFS:-$1/cli/famfs} m
+  [ -x "$famfs" ] || die "$famfs is missing (build the famfs target first)"
+  install_packages
+  fetch_sid_kernel "$dir"
+  stage=$(mktemp -d)
+  mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,run,mnt,lib/modules,etc}
+  cp /bin/busybox "$stage/bin/busybox"
+  for m in $(busybox --list); do
+    [ "$m" = busybox ] || ln -s busybox "$stage/bin/$m"
+  done
+  copy_with_libs "$stage" "$famfs" "$(command -v ndctl)"
+  for m in "${FSDEV_MODULES[@]}"; do
+    cp "$dir/mods/$m.ko" "$stage/lib/modules/"
+    echo "$m.ko" >>"$stage/lib/modules/list"
+  done
+  install -m 755 "$ROOT/tests/vm/fsdev-guest.sh" "$stage/init"
+  (cd "$stage" && find . | cpio -o -H newc --quiet) >"$dir/initrd.cpio"
+  rm -rf "$stage"
+  mem=$(mktemp /dev/shm/famfs-fsdev.XXXXXX)
+  truncate -s 256M "$mem"
+  out=$build/vm/fsdev.console
+  log "booting $SID_KERNEL (TCG)"
+  timeout 300 qemu-system-x86_64 -machine pc,nvdimm=on -accel tcg -smp 1 -m 512M,slots=4,maxmem=4G \
+    -display none -monitor none -no-reboot -kernel "$dir/vmlinux" -initrd "$dir/initrd.cpio" \
+    -append "console=ttyS0 quiet panic=-1" \
+    -object "memory-backend-file,id=m0,share=on,mem-path=$mem,size=256M" -device nvdimm,id=n0,memdev=m0 \
+    -serial "file:$out" >"$build/vm/fsdev.qemu" 2>&1 || true
+  rm -f "$mem"
+  grep -a '^CHECK' "$out" | tr -d '\r' >"$build/vm/fsdev.results" || true
+  cat "$build/vm/fsdev.results"
+  grep -q '^CHECK-END' "$build/vm/fsdev.results" || die "the guest did not run to its end (see $out)"
+  ! grep -q '^CHECK .* FAIL' "$build/vm/fsdev.results" || die "checks failed"
+}
+
 main() {
   local cmd=${1:-} build=${2:-}
-  [ -n "$build" ] || die "usage: scripts/vm.sh setup|run|result BUILD_DIR [SCENARIO]"
+  [ -n "$build" ] || die "usage: scripts/vm.sh setup|run|result|fsdev BUILD_DIR [SCENARIO]"
   build=$(cd "$build" && pwd)
   case $cmd in
   setup) setup "$build" ;;
@@ -232,7 +317,8 @@ main() {
     result "$build" boot # the guests came up and found their devices
     ;;
   result) result "$build" "${3:?scenario}" ;;
-  *) die "usage: scripts/vm.sh setup|run|result BUILD_DIR [SCENARIO]" ;;
+  fsdev) fsdev "$build" ;;
+  *) die "usage: scripts/vm.sh setup|run|result|fsdev BUILD_DIR [SCENARIO]" ;;
   esac
 }
 

@@ -47,6 +47,8 @@ expect_stderr_contains "no superblock magic"
 
 # --famfs-abi: the table's names are accepted, anything else is a usage error.
 expect_exit 2 "$FAMFS" mount --famfs-abi v6 "$T/dev.img" "$T/mnt"
+# A draft revision of the table (kabi44) is not offered.
+expect_exit 2 "$FAMFS" mount --famfs-abi kabi44 "$T/dev.img" "$T/mnt"
 expect_exit 0 "$FAMFS" mount --help
 expect_stdout_contains "--famfs-abi"
 expect_stdout_contains "--famfs-abi-any-minor"

@@ -2,7 +2,7 @@
 // restore-after-failure (cli/daxmode.hpp), over a fake sysfs tree: no dax hardware needed.
 #include "cli/daxmode.hpp"
 #include "core/dax_sysfs.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/fake_sysfs.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,43 +13,8 @@
 using namespace famfs;
 namespace fs = std::filesystem;
 
-namespace {
-
-// <root>/bus/dax/devices/<dev>/driver -> ../../drivers/<driver> (as the kernel links it), or no
-// link for "" (unbound).
-struct FakeSysfs {
-  test::TempDir dir;
-  std::string root() const { return dir.path().string(); }
-  void bind(const std::string& dev, const std::string& driver) const {
-    fs::path d = dir.path() / "bus/dax/devices" / dev;
-    fs::create_directories(d);
-    fs::remove(d / "driver");
-    if (!driver.empty()) {
-      fs::create_directories(dir.path() / "bus/dax/drivers" / driver);
-      fs::create_symlink("../../../../bus/dax/drivers/" + driver, d / "driver");
-    }
-  }
-  void pmd(const std::string& text) const {
-    fs::path d = dir.path() / "kernel/mm/transparent_hugepage";
-    fs::create_directories(d);
-    std::ofstream(d / "hpage_pmd_size") << text;
-  }
-};
-
-const char* driver_for(const std::string& mode) {
-  if (mode == "devdax") {
-    return "device_dax";
-  }
-  if (mode == "famfs") {
-    return "fsdev_dax";
-  }
-  if (mode == "system-ram") {
-    return "kmem";
-  }
-  return "";
-}
-
-} // namespace
+using test::driver_for;
+using test::FakeSysfs;
 
 TEST_CASE("dax sysfs: the mode is the driver the device is bound to", "[core]") {
   FakeSysfs s;

@@ -126,6 +126,15 @@ struct Bytes {
   }
 };
 
+// The GET_FMAP reply for "s": header + its 2 simple extents.
+Bytes want_s() {
+  Bytes want(32 + 2 * 24);
+  want.header(0, 2, 5 * k_mib + 7);
+  want.ext(32, k_data + 2 * k_au, 2 * k_au);
+  want.ext(56, k_data, k_au);
+  return want;
+}
+
 } // namespace
 
 TEST_CASE("famfs fmap: INIT acknowledges the famfs flag only when offered and capable", "[fuse]") {
@@ -242,6 +251,8 @@ TEST_CASE("famfs fmap: the INIT decision, row by row", "[fuse]") {
       {"rfc2025", 45, b42, true, true, false, false},
       {"rfc2025", 45, b42, true, true, true, false}, // no override for this row
       {"rfc2025", 42, b43, true, true, false, false},
+      {"kabi44", 45, b43, true, true, false, true}, // the draft: V7's numbers stand in
+      {"kabi44", 46, b43, true, true, false, false},
   };
   for (const auto& r : rows) {
     const FamfsAbi* abi = famfs_abi(r.abi);
@@ -281,11 +292,7 @@ TEST_CASE("famfs fmap: GET_FMAP replies carry the map in the kernel's layout", "
     auto [node, st_size] = root_file(k, "s");
     auto [err, p] = k.call(54, node, {});
     REQUIRE(err == 0);
-    Bytes want(32 + 2 * 24);
-    want.header(0, 2, 5 * k_mib + 7);
-    want.ext(32, k_data + 2 * k_au, 2 * k_au);
-    want.ext(56, k_data, k_au);
-    CHECK(p == want.b);
+    CHECK(p == want_s().b);
     CHECK(st_size == 5 * k_mib + 7);
     CHECK(k.getattr(node).size == 5 * k_mib + 7);
   }
@@ -355,6 +362,85 @@ TEST_CASE("famfs fmap: over the revision's extent cap, GET_FMAP is EIO", "[fuse]
   k.init(42, k_init_flags, 1U << 10);
   CHECK(k.call(53, root_file(k, "three").first, {}).first == EIO);
   CHECK(k.call(53, root_file(k, "s").first, {}).first == 0);
+}
+
+namespace {
+
+// A size-probing GET_FMAP body: fuse_getxattr_in {u32 size; u32 padding}.
+std::vector<std::byte> probe(u32 size) {
+  Bytes b(8);
+  b.put(0, size, 4);
+  return b.b;
+}
+
+} // namespace
+
+TEST_CASE("famfs fmap: the kabi44 draft is a table row: size probe, simple extents only",
+          "[fuse]") {
+  Fixture f;
+  ServerOptions o = capable();
+  o.famfs_abi = &k_famfs_abi_kabi44;
+  FakeKernel k(*f.img, o);
+  k.init(45, k_init_flags, k_v7_bit);
+  const u64 node = root_file(k, "i").first;
+  // 9 MiB over 3 strips of 2 MiB chunks: 5 chunks, strip c % 3, row c / 3.
+  Bytes want(32 + 5 * 24);
+  want.header(0, 5, 9 * k_mib);
+  want.ext(32, k_data + 4 * k_au, k_au);
+  want.ext(56, k_data + 8 * k_au, k_au);
+  want.ext(80, k_data + 6 * k_au, k_au);
+  want.ext(104, k_data + 5 * k_au, k_au);
+  want.ext(128, k_data + 9 * k_au, k_au);
+  SECTION("the message fits the kernel's page") {
+    auto [err, p] = k.call(54, node, probe(4096));
+    REQUIRE(err == 0);
+    CHECK(p == want.b);
+  }
+  SECTION("a buffer too small gets the header alone; the retry with fmap_size gets it all") {
+    auto [err, p] = k.call(54, node, probe(100));
+    REQUIRE(err == 0);
+    Bytes head(32);
+    head.header(0, 5, 9 * k_mib, 152);
+    CHECK(p == head.b);
+    auto [err2, p2] = k.call(54, node, probe(152));
+    REQUIRE(err2 == 0);
+    CHECK(p2 == want.b);
+  }
+  SECTION("simple maps are as under v7, fmap_size included") {
+    auto [err, p] = k.call(54, root_file(k, "s").first, probe(4096));
+    REQUIRE(err == 0);
+    CHECK(p == want_s().b);
+    CHECK(k.call(54, root_file(k, "three").first, probe(4096)).first == 0); // no cap of 32
+  }
+  SECTION("no buffer size: EINVAL; no GET_DAXDEV (devices are pushed): ENOSYS") {
+    CHECK(k.call(54, node, {}).first == EINVAL);
+    CHECK(k.call(55, 0, {}).first == ENOSYS);
+  }
+  SECTION("interleaves the kernel could not take are refused before unrolling") {
+    CHECK(k.call(54, root_file(k, "skinny").first, probe(4096)).first == EIO);
+    CHECK(k.call(54, root_file(k, "smallchunk").first, probe(4096)).first == EIO);
+  }
+}
+
+TEST_CASE("famfs fmap: kabi44 caps: 524288 unrolled extents, 16 MiB messages", "[fuse]") {
+  const FamfsAbi& abi = k_famfs_abi_kabi44;
+  log::Fmap m = interleaved(k_au, {{0, 0, 1ULL << 40}, {0, 1ULL << 40, 1ULL << 40}});
+  auto big = encode_famfs_fmap(m, 524288 * k_au, abi); // exactly the cap
+  REQUIRE(big);
+  CHECK(big->size() == 32 + 524288 * 24);
+  CHECK(big->size() <= k_famfs_reply_probe_cap);
+  auto over = encode_famfs_fmap(m, 524288 * k_au + 1, abi);
+  REQUIRE(!over);
+  CHECK_THAT(over.error().message, Catch::Contains("unrolls into 524289 extents"));
+  // The reply fits a buffer or is cut to its header.
+  CHECK(fit_famfs_fmap_reply(*big, 16U << 20).size() == big->size());
+  CHECK(fit_famfs_fmap_reply(*big, 4096).size() == 32);
+  // Not offered by famfs mount: a draft.
+  REQUIRE(famfs_abi("kabi44") != nullptr);
+  CHECK(famfs_abi("kabi44")->draft);
+  CHECK(offered_famfs_abi("kabi44") == nullptr);
+  REQUIRE(offered_famfs_abi("v7") != nullptr);
+  CHECK(offered_famfs_abi("v7")->name == "v7");
 }
 
 TEST_CASE("famfs fmap: once the media is clobbered, GET_FMAP is EIO", "[fuse]") {
