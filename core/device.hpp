@@ -43,9 +43,10 @@ public:
   // write-back (clwb, else clflushopt, else clflush) plus a fence for devdax.
   Result<void> persist(std::uint64_t off, std::uint64_t len) const;
   // Fills [off, off+len) with `len` bytes of `src_fd` read from `src_off`, without persisting
-  // them (persist() follows). A regular file or a pmem block device is written through its
-  // descriptor (copy_file_range(2), else read(2) and pwrite(2)) into the page cache that the
-  // mapping shows, so no page of the mapping is faulted in one by one. A devdax device has no
+  // them (persist() follows); no reserve() is needed first. A regular file or a pmem block
+  // device is written through its descriptor (copy_file_range(2), else read(2) and pwrite(2))
+  // into the page cache that the mapping shows, so no page of the mapping is faulted in one by
+  // one, and a full backing file system is ENOSPC, not SIGBUS. A devdax device has no
   // write path: its range is prefaulted (MADV_POPULATE_WRITE, whole 2 MiB pages where it maps
   // them) and read into the mapping. Errors: the source fails or ends early (Errc::io), no space
   // on the backing file system (as reserve()), a media error (device memory lost; a backing file

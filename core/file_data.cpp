@@ -82,10 +82,7 @@ namespace {
 Result<void> copy_item(const Device& dev, const log::Fmap& map, u64 off, u64 len, int fd) {
   Result<void> r;
   log::for_each_piece(map, off, len, [&](u64 file_off, log::Piece p) {
-    r = dev.reserve(p.dev_off, p.len);
-    if (r) {
-      r = dev.write_from(p.dev_off, p.len, fd, file_off);
-    }
+    r = dev.write_from(p.dev_off, p.len, fd, file_off);
     if (r) {
       r = dev.persist(p.dev_off, p.len);
     }
