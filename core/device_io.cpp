@@ -94,12 +94,10 @@ Result<void> Device::write_through_fd(std::uint64_t off,
         ::copy_file_range(src_fd, &in, m_fd.get(), &out, std::min(len - done, k_max_call), 0);
     if (n > 0) {
       done += static_cast<std::uint64_t>(n);
-    } else if (n == 0) {
-      return Unexpected{source_ended()};
+    } else if (n == 0 || cannot_copy_range(errno)) {
+      break; // 0: the end of the source, or a file system that copies nothing (the read tells)
     } else if (errno == EINTR) {
       continue;
-    } else if (cannot_copy_range(errno)) {
-      break;
     } else {
       return Unexpected{failed(errno, off + done, len - done, "copying from the source")};
     }
@@ -117,8 +115,8 @@ Result<void> Device::write_through_fd(std::uint64_t off,
     for (std::uint64_t w = 0; w < chunk;) {
       const ssize_t n = ::pwrite(m_fd.get(), buf.get() + w, chunk - w,
                                  static_cast<off_t>(off + done + w));
-      if (n < 0 && errno != EINTR) {
-        return Unexpected{failed(errno, off + done + w, chunk - w, "writing")};
+      if (n == 0 || (n < 0 && errno != EINTR)) {
+        return Unexpected{failed(n == 0 ? EIO : errno, off + done + w, chunk - w, "writing")};
       }
       w += n > 0 ? static_cast<std::uint64_t>(n) : 0;
     }
