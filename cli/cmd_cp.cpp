@@ -16,6 +16,7 @@
 // existing directory. Files keep their own mode unless -m is given.
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
+#include "cli/parallel.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
@@ -32,12 +33,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <span>
 
 namespace famfs::cli {
 
@@ -48,7 +52,7 @@ using std::uint64_t;
 struct CpOptions {
   std::vector<std::string> paths; // sources..., dest
   bool recursive = false;
-  unsigned threads = 1;
+  unsigned threads = 0; // 0: auto_threads()
   OwnerOptions owner; // without -m, each copy keeps its source's mode
   InterleaveOptions interleave;
   bool verify = false;
@@ -349,6 +353,118 @@ Result<int> run_compare(Context& ctx,
 constexpr std::uint64_t k_commit_bytes = 256ULL << 20;
 constexpr std::uint64_t k_commit_files = 256;
 
+// The default number of copy threads: one per CPU, at most 8 (memory bandwidth is shared).
+unsigned auto_threads() { return std::min(default_threads(), 8U); }
+
+// Executes a plan in order, batch by batch: directory entries before anything inside them, a
+// file's entry only after its data is persisted. The files of a batch are copied on up to
+// `threads` threads (a file alone in its batch gets them all, 64 MiB pieces each); then the
+// entries of the batch are appended. When a file fails, the files before it are logged (they
+// are complete), nothing after it is, and the command stops.
+class Copier {
+public:
+  Copier(Context& ctx,
+         core::Session& s,
+         const FsTarget& target,
+         Progress& progress,
+         unsigned threads)
+      : m_ctx(ctx), m_session(s), m_target(target), m_progress(progress), m_threads(threads) {}
+
+  Result<void> run(const std::vector<Action>& actions) {
+    std::size_t first = 0;
+    std::uint64_t queued = 0;
+    std::uint64_t bytes = 0;
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      queued += actions[i].queued ? 1 : 0;
+      bytes += actions[i].size;
+      if (bytes >= k_commit_bytes || queued >= k_commit_files || i + 1 == actions.size()) {
+        FAMFS_TRY(batch(std::span(actions).subspan(first, i + 1 - first)));
+        first = i + 1;
+        queued = 0;
+        bytes = 0;
+      }
+    }
+    return {};
+  }
+
+private:
+  Result<void> batch(std::span<const Action> acts) {
+    std::vector<std::size_t> files;
+    for (std::size_t i = 0; i < acts.size(); ++i) {
+      if (acts[i].kind == Action::Kind::file) {
+        files.push_back(i);
+      }
+    }
+    std::vector<std::optional<Error>> errors(files.size());
+    std::vector<char> done(files.size(), 0);
+    std::atomic<bool> stop{false};
+    const unsigned each = std::max<unsigned>(1, m_threads / std::max<std::size_t>(1, files.size()));
+    parallel_for(files.size(), m_threads, [&](std::size_t k) {
+      if (stop.load()) {
+        return; // after a failure, start no more
+      }
+      if (auto r = copy_file(acts[files[k]], each); !r) {
+        errors[k] = std::move(r).error();
+        stop.store(true);
+      } else {
+        done[k] = 1;
+      }
+    });
+    // Entries in plan order up to the first file not copied.
+    std::uint64_t ready = 0;
+    std::size_t k = 0;
+    for (const auto& a : acts) {
+      if (a.kind == Action::Kind::file) {
+        if (done[k] == 0) {
+          (void)m_session.commit(ready); // the files copied so far are complete: log them
+          return Unexpected{std::move(**std::find_if(errors.begin(), errors.end(),
+                                                     [](const auto& e) { return e.has_value(); }))};
+        }
+        ++k;
+        FAMFS_TRY(m_session.mark_written(a.plan));
+        if (m_ctx.verbose > 0) {
+          fmt::print(m_ctx.out, "{} -> {}\n", a.src, m_target.display(a.rel));
+        }
+      }
+      ready += a.queued ? 1 : 0;
+    }
+    return m_session.commit(ready);
+  }
+
+  // Copies one file's data on `threads` threads and persists it (any thread).
+  Result<void> copy_file(const Action& a, unsigned threads) {
+    core::UniqueFd fd(::open(a.src.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+      return Unexpected{sys_error(errno, a.src)};
+    }
+    core::CopyOptions co;
+    co.threads = threads;
+    const std::uint64_t base = m_copied.load();
+    co.progress = [&](std::uint64_t d) { report(base + d); };
+    if (auto c = core::copy_into(m_session.image().device(), a.fmap, a.size, fd.get(), co); !c) {
+      return Unexpected{with_context(c.error(), a.src)};
+    }
+    report(m_copied.fetch_add(a.size) + a.size);
+    return {};
+  }
+
+  // Progress from any thread: the most reached so far (files finish out of order).
+  void report(std::uint64_t done) {
+    std::lock_guard lock(m_progress_mutex);
+    m_shown = std::max(m_shown, done);
+    m_progress.update(m_shown);
+  }
+
+  Context& m_ctx;
+  core::Session& m_session;
+  const FsTarget& m_target;
+  Progress& m_progress;
+  unsigned m_threads;
+  std::atomic<std::uint64_t> m_copied{0}; // bytes of files copied completely
+  std::mutex m_progress_mutex;
+  std::uint64_t m_shown = 0; // under m_progress_mutex
+};
+
 // GNU cp's rule: a directory is never copied into itself or below itself (the copy would read
 // what it writes and grow until the device is full). `rel` is where `src` would go.
 Result<void>
@@ -418,51 +534,10 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.compare) {
     return run_compare(ctx, planner.actions, dev, target, planner.skipped_rc);
   }
-  // Execute in plan order: directory entries before anything inside them; a file's entry only
-  // after its data is persisted. Queued entries are appended in batches.
   Progress progress(planner.total_bytes,
                     ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
-  std::uint64_t copied = 0;
-  std::uint64_t pending = 0;       // queued entries whose work is done, not yet appended
-  std::uint64_t pending_bytes = 0; // data behind them
-  auto flush = [&]() -> Result<void> {
-    FAMFS_TRY(session.commit(pending));
-    pending = 0;
-    pending_bytes = 0;
-    return {};
-  };
-  for (const auto& a : planner.actions) {
-    if (a.kind == Action::Kind::file) {
-      core::UniqueFd fd(::open(a.src.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!fd) {
-        (void)flush();
-        return fail(sys_error(errno, a.src));
-      }
-      core::CopyOptions co;
-      co.threads = o.threads;
-      const std::uint64_t base = copied;
-      co.progress = [&](std::uint64_t d) { progress.update(base + d); };
-      auto c = core::copy_into(dev, a.fmap, a.size, fd.get(), co);
-      if (!c) {
-        // Files copied so far are complete: log them, then stop.
-        (void)flush();
-        return fail(with_context(c.error(), a.src));
-      }
-      FAMFS_TRY(session.mark_written(a.plan));
-      copied += a.size;
-      pending_bytes += a.size;
-      if (ctx.verbose > 0) {
-        fmt::print(ctx.out, "{} -> {}\n", a.src, target.display(a.rel));
-      }
-    }
-    if (a.queued) {
-      pending++;
-    }
-    if (pending_bytes >= k_commit_bytes || pending >= k_commit_files) {
-      FAMFS_TRY(flush());
-    }
-  }
-  FAMFS_TRY(flush());
+  Copier copier{ctx, session, target, progress, o.threads == 0 ? auto_threads() : o.threads};
+  FAMFS_TRY(copier.run(planner.actions));
   int rc = planner.skipped_rc;
   if (planner.skipped > 0) {
     print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "
@@ -483,7 +558,8 @@ RunFn add_cp(CLI::App& sub) {
   auto o = std::make_shared<CpOptions>();
   sub.add_flag("-r,--recursive", o->recursive, "copy directories and their contents");
   sub.add_option("-t,--threads,--threadct", o->threads,
-                 "threads copying each file's data (1 to 256; default 1)")
+                 "copy threads: the files of a tree in parallel, and 64 MiB pieces of a large file "
+                 "(1 to 256; default: one per CPU, at most 8)")
       ->check(CLI::Range(1, 256));
   o->owner.add_to(sub,
                   "permission bits of the copies, octal 0 to 0777 (default: each source's own)");

@@ -125,15 +125,7 @@ Result<void> Device::reserve(std::uint64_t off, std::uint64_t len) const {
       continue;
     }
     if (err == ENOSPC) {
-      return Unexpected{with_hint(
-          Error{Errc::no_space,
-                err,
-                fmt::format("{}: no space left on the backing file system (writing {} bytes at "
-                            "offset {:#x} of the sparse backing file)",
-                            m_path, len, off),
-                {}},
-          "free space on the file system that holds the backing file (famfs mkfs --size "
-          "checks that the whole file fits)")};
+      return Unexpected{no_space(err, off, len)};
     }
     if (err == EOPNOTSUPP || err == ENOSYS) {
       return {}; // nothing to reserve with; the write itself will tell
@@ -141,6 +133,17 @@ Result<void> Device::reserve(std::uint64_t off, std::uint64_t len) const {
     return sys_error(err, fmt::format("{}: reserving {} bytes at offset {:#x}", m_path, len, off));
   }
   return {};
+}
+
+Error Device::no_space(int err, std::uint64_t off, std::uint64_t len) const {
+  return with_hint(Error{Errc::no_space,
+                         err,
+                         fmt::format("{}: no space left on the backing file system (writing {} "
+                                     "bytes at offset {:#x} of the sparse backing file)",
+                                     m_path, len, off),
+                         {}},
+                   "free space on the file system that holds the backing file (famfs mkfs "
+                   "--size checks that the whole file fits)");
 }
 
 Result<void> Device::persist(std::uint64_t off, std::uint64_t len) const {

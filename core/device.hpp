@@ -62,6 +62,17 @@ public:
   // devices (mapped through this host's page cache, which other hosts never see), cache-line
   // write-back (clwb, else clflushopt, else clflush) plus a fence for devdax.
   Result<void> persist(std::uint64_t off, std::uint64_t len) const;
+  // Fills [off, off+len) with `len` bytes of `src_fd` read from `src_off`, without persisting
+  // them (persist() follows); no reserve() is needed first. A regular file or a pmem block
+  // device is written through its descriptor (copy_file_range(2), else read(2) and pwrite(2))
+  // into the page cache that the mapping shows, so no page of the mapping is faulted in one by
+  // one, and a full backing file system is ENOSPC, not SIGBUS. A devdax device has no
+  // write path: its range is prefaulted (MADV_POPULATE_WRITE, whole 2 MiB pages where it maps
+  // them) and read into the mapping. Errors: the source fails or ends early (Errc::io), no space
+  // on the backing file system (as reserve()), a media error (device memory lost; a backing file
+  // that shrank under the mapping counts, since write(2) would grow it back) (core/device_io.cpp).
+  Result<void> write_from(std::uint64_t off, std::uint64_t len, int src_fd, std::uint64_t src_off)
+      const;
   // Drops cached copies of [off, off+len) before reading memory that another host may have
   // written: CPU cache lines (clflushopt/clflush plus fence) for devdax; this host's page cache
   // pages for a pmem block device (unmapped here, then dropped with POSIX_FADV_DONTNEED, so the
@@ -80,6 +91,15 @@ public:
 
 private:
   void drop_cached_pages(std::uint64_t off, std::uint64_t len) const;
+  // The "no space left on the backing file system" error of writing [off, off+len).
+  Error no_space(int err, std::uint64_t off, std::uint64_t len) const;
+  // write_from() through the descriptor.
+  Result<void> write_through_fd(std::uint64_t off,
+                                std::uint64_t len,
+                                int src_fd,
+                                std::uint64_t src_off) const;
+  // Errc::media when a regular backing file no longer holds [off, off+len) (it shrank).
+  Result<void> check_backed(std::uint64_t off, std::uint64_t len) const;
 
   std::string m_path;
   std::string m_lock_path; // meta_files: the .meta/.log file

@@ -1,7 +1,6 @@
 #include "core/file_data.hpp"
 
 #include "core/digest.hpp"
-#include "core/media_guard.hpp"
 #include "core/random_pattern.hpp"
 #include "log/fmap.hpp"
 
@@ -86,34 +85,10 @@ Result<u64> digest_file(const Device& dev, const log::Fmap& map, u64 size) {
 
 namespace {
 
-// Reads exactly `len` bytes at `off` of `fd` into `dst`.
-Result<void> pread_full(int fd, std::byte* dst, u64 len, u64 off) {
-  while (len > 0) {
-    const auto n = ::pread(fd, dst, std::min<u64>(len, 1ULL << 30), static_cast<off_t>(off));
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return device_syscall_error(errno, dst, len, "reading the source");
-    }
-    if (n == 0) {
-      return fail(Errc::io, "the source ended early (was it truncated while copying?)");
-    }
-    const auto got = static_cast<u64>(n);
-    dst += got;
-    off += got;
-    len -= got;
-  }
-  return {};
-}
-
 Result<void> copy_item(const Device& dev, const log::Fmap& map, u64 off, u64 len, int fd) {
   Result<void> r;
   log::for_each_piece(map, off, len, [&](u64 file_off, log::Piece p) {
-    r = dev.reserve(p.dev_off, p.len);
-    if (r) {
-      r = pread_full(fd, dev.at(p.dev_off), p.len, file_off);
-    }
+    r = dev.write_from(p.dev_off, p.len, fd, file_off);
     if (r) {
       r = dev.persist(p.dev_off, p.len);
     }

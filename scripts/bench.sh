@@ -5,7 +5,7 @@
 #
 # usage: scripts/bench.sh [--no-build] [--no-results]
 #   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
-#   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~4 GiB free, the
+#   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~6 GiB free, the
 #               devices are sparse; the 1M-entry image writes a 544 MiB log)
 # The io_uring figures switch the kernel's FUSE enable_uring parameter on for their two mounts and
 # put its old value back.
@@ -240,6 +240,27 @@ pair --figure "famfs cp ${SIZE_MB} MiB against memcpy (MiB/s)" --goal ">= 0.8x" 
   --value "$SIZE_MB" --setup "$cp_setup" --famfs "$cp_famfs" \
   --ref '"$BUILD/bench/famfs_bench_memcpy" "$DIR/ref" "$DIR/dst" >/dev/null' --ref-name memcpy
 rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
+
+# famfs cp -r of 10,000 files of mixed sizes (4 KiB << (i % 9): 4 KiB to 1 MiB, 2.2 GiB in all,
+# 100 directories of 100, cut from the big file) against coreutils cp -r of the same tree into
+# tmpfs, in files per second. famfs allocates at least 2 MiB per file, so the device is a sparse
+# backing file of 2 MiB per file plus 1 GiB, made with truncate (mkfs --size refuses a size
+# larger than the free space, though only the 2.2 GiB written is ever allocated).
+log "tree of $NFILES files, 4 KiB to 1 MiB"
+perl -e 'my ($src, $dst, $n) = @ARGV; open(my $in, "<:raw", $src) or die; read($in, my $buf, 2 << 20);
+  for my $i (0 .. $n - 1) {
+    my $d = sprintf("%s/d%02d", $dst, int($i / 100)); mkdir $dst; mkdir $d;
+    open(my $out, ">:raw", sprintf("%s/f%03d", $d, $i % 100)) or die;
+    print $out substr($buf, ($i * 4096) % (1 << 20), 4096 << ($i % 9)); close($out) or die }' \
+  "$DIR/ref" "$DIR/mixed" "$NFILES"
+export TREE_DEV=$((2 * NFILES + 1024))M
+pair --figure "famfs cp -r $NFILES files, 4 KiB to 1 MiB (files/s)" --goal ">= 1.0x" \
+  --value "$NFILES" --ref-name "coreutils cp -r into tmpfs" \
+  --setup 'rm -rf "$DIR/tree.img" "$DIR/tmpfs/mixed"; truncate -s "$TREE_DEV" "$DIR/tree.img"
+    "$FAMFS" mkfs --loglen 16m "$DIR/tree.img" >/dev/null' \
+  --famfs '"$FAMFS" cp -r --device "$DIR/tree.img" "$DIR/mixed" mixed' \
+  --ref 'cp -r "$DIR/mixed" "$DIR/tmpfs/mixed"'
+rm -rf "$DIR/tree.img" "$DIR/tmpfs/mixed" "$DIR/mixed"
 
 # creat --multi of 10,000 files (one command) on a device built for the mount figures below.
 for ((i = 0; i < NFILES; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi.args"
