@@ -17,15 +17,26 @@
 
 namespace famfs::cli {
 
+namespace {
+
+// The hint for an absolute path given with --device: the same path from the root ("." for "/").
+std::string relative_hint(const std::string& path) {
+  const std::size_t first = path.find_first_not_of('/');
+  if (first == std::string::npos) {
+    return "write the root as .";
+  }
+  return fmt::format("write it as {}", path.substr(first));
+}
+
+} // namespace
+
 Result<std::string> FsTarget::relpath(const std::string& path) {
   if (m_fixed) {
     if (!path.empty() && path.front() == '/') {
       return Unexpected{with_hint(
           make_error(Errc::invalid_argument,
                      "{}: with --device, paths are relative to the file system root", path),
-          fmt::format("write it as {}", path.substr(path.find_first_not_of('/') == std::string::npos
-                                                        ? path.size()
-                                                        : path.find_first_not_of('/'))))};
+          relative_hint(path))};
     }
     return path;
   }

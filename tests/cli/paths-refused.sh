@@ -19,6 +19,9 @@ expect_exit 0 "$FAMFS" mkdir --device "$img" "./././x/../${p79:0:70}"
 expect_exit 2 "$FAMFS" creat --device "$img" -s 1 /abs
 expect_stderr_contains "famfs creat: error: /abs: with --device, paths are relative to the file system root"
 expect_stderr_contains "hint: write it as abs"
+echo data >"$T/src"
+expect_exit 2 "$FAMFS" cp --device "$img" "$T/src" //
+expect_stderr_contains "hint: write the root as ."
 expect_exit 2 "$FAMFS" creat --device "$img" -s 1 ../up
 expect_stderr_contains "../up: path escapes the file system root"
 expect_exit 2 "$FAMFS" mkdir --device "$img" -p a/../../b
