@@ -47,7 +47,7 @@ namespace {
 struct FsckOptions {
   std::string target;
   bool json = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
   bool read_only = false; // -n: the default, accepted for fsck(8) compatibility
   bool repair = false;    // -y
   bool force = false;
@@ -57,7 +57,6 @@ struct FsckOptions {
   std::uint64_t nbuckets = 0;
   bool by_read = false; // -r
   bool nofuse = false;
-  core::SizeStyle sizes() const { return human ? core::SizeStyle::human : core::SizeStyle::bytes; }
 };
 
 int operational(const Context& ctx, const FsckOptions& a, const Error& e) {
@@ -153,6 +152,47 @@ void print_buckets(const Context& ctx, const core::BucketReport& b, core::SizeSt
   }
 }
 
+// What a repair found, did and declined, and the file system after it (the text form).
+void print_repair(Context& ctx,
+                  const FsckOptions& a,
+                  const core::RepairOutcome& o,
+                  const std::string& device) {
+  const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
+  if (o.wrote()) {
+    std::string before = core::problems_text(o.before, min);
+    if (!before.empty()) {
+      fmt::print(ctx.out, "Problems found:\n{}\n", before);
+    }
+    fmt::print(ctx.out, "Repairs:\n");
+    for (const auto& f : o.plan.fixes) {
+      fmt::print(ctx.out, "  fixed: {}\n", log::escape_controls(f.message));
+    }
+    for (const auto& d : o.plan.declined) {
+      fmt::print(ctx.out, "  not fixed: {}\n", log::escape_controls(d));
+    }
+    fmt::print(ctx.out, "\nAfter repair:\n");
+  }
+  fmt::print(ctx.out, "{}",
+             core::summary_text(o.after,
+                                ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
+                                a.sizes));
+  std::string left = core::problems_text(o.after, min);
+  if (!left.empty()) {
+    fmt::print(ctx.out, "Problems:\n{}\n", left);
+  }
+  if (!o.wrote() && !o.plan.declined.empty()) {
+    fmt::print(ctx.out, "Not repaired:\n");
+    for (const auto& d : o.plan.declined) {
+      fmt::print(ctx.out, "  {}\n", log::escape_controls(d));
+    }
+    fmt::print(ctx.out, "\n");
+  }
+  if (o.wrote() && o.after.errors() == 0) {
+    fmt::print(ctx.out, "{}: {} made; no errors left\n", device,
+               plural(o.plan.fixes.size(), "repair"));
+  }
+}
+
 Result<int> run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
   core::RepairRequest req;
   req.device = device;
@@ -189,40 +229,7 @@ Result<int> run_repair(Context& ctx, const FsckOptions& a, const std::string& de
   if (a.json) {
     repair_json(ctx, o, code);
   } else {
-    const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
-    if (o.wrote()) {
-      std::string before = core::problems_text(o.before, min);
-      if (!before.empty()) {
-        fmt::print(ctx.out, "Problems found:\n{}\n", before);
-      }
-      fmt::print(ctx.out, "Repairs:\n");
-      for (const auto& f : o.plan.fixes) {
-        fmt::print(ctx.out, "  fixed: {}\n", log::escape_controls(f.message));
-      }
-      for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  not fixed: {}\n", log::escape_controls(d));
-      }
-      fmt::print(ctx.out, "\nAfter repair:\n");
-    }
-    fmt::print(ctx.out, "{}",
-               core::summary_text(o.after,
-                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
-                                  a.sizes()));
-    std::string left = core::problems_text(o.after, min);
-    if (!left.empty()) {
-      fmt::print(ctx.out, "Problems:\n{}\n", left);
-    }
-    if (!o.wrote() && !o.plan.declined.empty()) {
-      fmt::print(ctx.out, "Not repaired:\n");
-      for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  {}\n", log::escape_controls(d));
-      }
-      fmt::print(ctx.out, "\n");
-    }
-    if (o.wrote() && o.after.errors() == 0) {
-      fmt::print(ctx.out, "{}: {} made; no errors left\n", device,
-                 plural(o.plan.fixes.size(), "repair"));
-    }
+    print_repair(ctx, a, o, device);
   }
   if (!o.after.usable()) {
     return unusable(ctx, device, o.after) | code;
@@ -297,7 +304,7 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
   } else if (r.usable()) {
     fmt::print(ctx.out, "{}",
                core::summary_text(
-                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes()));
+                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes));
     const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
     std::string problems = core::problems_text(r, min);
     if (!problems.empty()) {
@@ -308,7 +315,7 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
       if (!b) {
         return operational(ctx, a, b.error());
       }
-      print_buckets(ctx, *b, a.sizes());
+      print_buckets(ctx, *b, a.sizes);
     }
   }
   if (!r.usable()) {
@@ -331,7 +338,7 @@ RunFn add_fsck(CLI::App& sub) {
   // Upstream's fsck -h is --human; help is -? and --help.
   sub.set_help_flag("-?,--help", "print this help and exit");
   sub.add_flag("--json", a->json, "print the report as JSON");
-  add_human_flag(sub, a->human, "-h,-H,--human");
+  add_human_flag(sub, a->sizes, "-h,-H,--human");
   sub.add_option("-B,--nbuckets", a->nbuckets,
                  "also show the allocation of N equal ranges of the device (upstream's bucket "
                  "info)")

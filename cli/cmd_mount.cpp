@@ -132,7 +132,9 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
   DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
-  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  if (a.set_daxmode) {
+    FAMFS_TRY(daxmode.to_devdax(a.device));
+  }
   FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
   FAMFS_TRY(probe.log());
   // Mounted anyway (the valid part is served), but not silently.

@@ -36,7 +36,7 @@ struct VerifyOptions {
   std::vector<std::string> multi;
   unsigned threads = default_threads();
   bool quiet = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
   std::string device;
 };
 
@@ -90,7 +90,22 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
   return std::optional<std::uint64_t>();
 }
 
-Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
+// Checks a famfs file, read straight from the device through its map (`it.error` for a path
+// that names no file).
+Result<std::optional<std::uint64_t>>
+check_famfs(Item& it, const std::string& relpath, const core::Image& img, const core::Tree& tree) {
+  auto found = find_file(tree, relpath, it.path);
+  if (!found) {
+    it.error = found.error();
+    return std::optional<std::uint64_t>();
+  }
+  const core::Node* n = *found;
+  it.size = n->size;
+  return core::check_pattern(img.device(), n->fmap, n->size, it.seed);
+}
+
+// The files to check: FILE with --seed, or each --multi FILE,SEED.
+Result<std::vector<Item>> items_of(const VerifyOptions& o) {
   std::vector<Item> items;
   const std::string single = o.file.empty() ? o.file_opt : o.file;
   if (!o.file.empty() && !o.file_opt.empty()) {
@@ -119,6 +134,11 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
       items.push_back(Item{f[0], s, {}, 0});
     }
   }
+  return items;
+}
+
+Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
+  FAMFS_TRY_ASSIGN(std::vector<Item> items, items_of(o));
 
   // Resolve famfs paths to their maps, loading each file system's tree once.
   FsTarget target(o.device);
@@ -148,27 +168,9 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
     if (it.error) {
       return;
     }
-    Result<std::optional<std::uint64_t>> r = std::optional<std::uint64_t>();
-    if (where[i].in_famfs) {
-      auto parts = log::split_user_path(where[i].relpath);
-      const core::Node* n = parts ? tree->resolve(log::join_path(*parts)) : nullptr;
-      if (!parts) {
-        it.error = parts.error();
-        return;
-      }
-      if (n == nullptr) {
-        it.error = make_error(Errc::not_found, "{}: no such file in famfs", it.path);
-        return;
-      }
-      if (n->kind != core::NodeKind::file) {
-        it.error = make_error(Errc::unsupported, "{}: is a directory", it.path);
-        return;
-      }
-      it.size = n->size;
-      r = core::check_pattern(img->device(), n->fmap, n->size, it.seed);
-    } else {
-      r = check_plain(it.path, it.seed, it.size);
-    }
+    Result<std::optional<std::uint64_t>> r =
+        where[i].in_famfs ? check_famfs(it, where[i].relpath, *img, *tree)
+                          : check_plain(it.path, it.seed, it.size);
     if (!r) {
       it.error = with_context(r.error(), it.path);
     } else if (r->has_value()) {
@@ -183,7 +185,7 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
     if (it.error) {
       errors(*it.error);
     } else if (!o.quiet) {
-      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.human),
+      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.sizes),
                  log::quote_name(it.path));
     }
   }
@@ -208,7 +210,7 @@ RunFn add_verify(CLI::App& sub) {
                  "threads for --multi (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));
   sub.add_flag("-q,--quiet", o->quiet, "print only errors");
-  add_human_flag(sub, o->human);
+  add_human_flag(sub, o->sizes);
   add_device_option(sub, o->device, "FILE");
   sub.add_option("FILE", o->file, "the file to verify");
   return [o](Context& ctx) { return run_verify(ctx, *o); };

@@ -34,13 +34,11 @@ public:
   DaxModeSwitch(const DaxModeSwitch&) = delete;
   DaxModeSwitch& operator=(const DaxModeSwitch&) = delete;
 
-  // Does nothing unless `wanted`. For a path that is not a character device (a backing file,
-  // pmem) the option is an error: there is no mode to set. The starting mode is recorded before
-  // anything changes, so a switch that fails half-way is undone too.
-  Result<void> apply(const std::string& path, bool wanted) {
-    if (!wanted) {
-      return {};
-    }
+  // --set-daxmode: puts `path` in devdax mode (nothing to do when it is). For a path that is
+  // not a character device (a backing file, pmem) the option is an error: there is no mode to
+  // set. The starting mode is recorded before anything changes, so a switch that fails half-way
+  // is undone too.
+  Result<void> to_devdax(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
       return fail(Errc::unsupported, "{}: --set-daxmode applies only to dax character devices",

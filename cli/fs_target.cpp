@@ -2,6 +2,7 @@
 
 #include "cli/daemon_deadline.hpp"
 #include "core/mounts.hpp"
+#include "log/path.hpp"
 #include "log/quote.hpp"
 
 #include <fmt/format.h>
@@ -190,6 +191,21 @@ Result<core::Session> open_write_session(const FsTarget& target, const core::Int
 std::uint64_t allocation_seed() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+Result<const core::Node*> find_file(const core::Tree& tree,
+                                    const std::string& relpath,
+                                    const std::string& path,
+                                    std::string_view dir_note) {
+  FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(relpath));
+  const core::Node* n = tree.resolve(log::join_path(parts));
+  if (n == nullptr) {
+    return fail(Errc::not_found, "{}: no such file in famfs", path);
+  }
+  if (n->kind != core::NodeKind::file) {
+    return fail(Errc::unsupported, "{}: is a directory{}", path, dir_note);
+  }
+  return n;
 }
 
 std::vector<std::string> split_fields(const std::string& s) {

@@ -77,6 +77,13 @@ struct InterleaveOptions {
 Result<core::Session> open_write_session(const FsTarget& target,
                                          const core::Interleave* il = nullptr);
 
+// The file `relpath` names in `tree` (`path` is how the user named it): Errc::not_found when
+// nothing is there, Errc::unsupported for a directory ("is a directory" and `dir_note`).
+Result<const core::Node*> find_file(const core::Tree& tree,
+                                    const std::string& relpath,
+                                    const std::string& path,
+                                    std::string_view dir_note = {});
+
 // A seed for the interleave bucket order (upstream seeds rand() from the clock).
 std::uint64_t allocation_seed();
 

@@ -35,6 +35,47 @@ Result<FamfsSimpleExt> wire_ext(const log::Extent& e, std::string_view what, std
   return w;
 }
 
+// The map's extents (or strips) in the wire format; together they must cover the file.
+Result<std::vector<FamfsSimpleExt>>
+wire_extents(const log::Fmap& map, const char* what, std::uint64_t file_size) {
+  const std::size_t n = map.extents.size();
+  std::vector<FamfsSimpleExt> exts;
+  exts.reserve(n);
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    FAMFS_TRY_ASSIGN(FamfsSimpleExt w, wire_ext(map.extents[i], what, i));
+    if (w.se_len > std::numeric_limits<std::uint64_t>::max() - sum) {
+      return fail(Errc::invalid_argument, "the map's lengths overflow 64 bits");
+    }
+    sum += w.se_len;
+    exts.push_back(w);
+  }
+  if (sum < file_size) {
+    return fail(Errc::invalid_argument, "the map holds {:#x} bytes, less than the file size {:#x}",
+                sum, file_size);
+  }
+  return exts;
+}
+
+// An interleaved map's chunk size fits the kernel's field, and its stripes reach the file's end.
+Result<void> check_interleave(const log::Fmap& map, std::uint64_t file_size) {
+  if (map.chunk_size == 0 || map.chunk_size % k_famfs_pmd_size != 0
+      || map.chunk_size > std::numeric_limits<std::uint32_t>::max()) {
+    return fail(Errc::invalid_argument,
+                "chunk size {:#x} is not a nonzero multiple of 2 MiB below 4 GiB",
+                map.chunk_size);
+  }
+  // The kernel does not check that a stripe stays inside its strip; we must.
+  const std::uint64_t reach = log::addressable(map);
+  if (reach < file_size) {
+    return fail(Errc::invalid_argument,
+                "the interleave addresses {:#x} bytes (whole stripes of the shortest strip), "
+                "less than the file size {:#x}",
+                reach, file_size);
+  }
+  return {};
+}
+
 } // namespace
 
 Result<std::vector<std::byte>>
@@ -59,36 +100,9 @@ encode_famfs_fmap(const log::Fmap& map,
     return fail(Errc::invalid_argument, "the fmap message is {} bytes; the kernel takes at most {}",
                 size, k_famfs_fmap_max_reply);
   }
-  std::vector<FamfsSimpleExt> exts;
-  exts.reserve(n);
-  std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    FAMFS_TRY_ASSIGN(FamfsSimpleExt w, wire_ext(map.extents[i], what, i));
-    if (w.se_len > std::numeric_limits<std::uint64_t>::max() - sum) {
-      return fail(Errc::invalid_argument, "the map's lengths overflow 64 bits");
-    }
-    sum += w.se_len;
-    exts.push_back(w);
-  }
-  if (sum < file_size) {
-    return fail(Errc::invalid_argument, "the map holds {:#x} bytes, less than the file size {:#x}",
-                sum, file_size);
-  }
+  FAMFS_TRY_ASSIGN(std::vector<FamfsSimpleExt> exts, wire_extents(map, what, file_size));
   if (inter) {
-    if (map.chunk_size == 0 || map.chunk_size % k_famfs_pmd_size != 0
-        || map.chunk_size > std::numeric_limits<std::uint32_t>::max()) {
-      return fail(Errc::invalid_argument,
-                  "chunk size {:#x} is not a nonzero multiple of 2 MiB below 4 GiB",
-                  map.chunk_size);
-    }
-    // The kernel does not check that a stripe stays inside its strip; we must.
-    const std::uint64_t reach = log::addressable(map);
-    if (reach < file_size) {
-      return fail(Errc::invalid_argument,
-                  "the interleave addresses {:#x} bytes (whole stripes of the shortest strip), "
-                  "less than the file size {:#x}",
-                  reach, file_size);
-    }
+    FAMFS_TRY(check_interleave(map, file_size));
   }
 
   std::vector<std::byte> out;
