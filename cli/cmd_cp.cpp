@@ -16,6 +16,7 @@
 // existing directory. Files keep their own mode unless -m is given.
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
+#include "cli/progress.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
@@ -229,40 +230,6 @@ std::string base_name(const std::string& src) {
   return name;
 }
 
-// A progress bar on stderr when it is a terminal.
-class Progress {
-public:
-  Progress(std::uint64_t total, bool on) : m_total(total), m_on(on && total > 0) {}
-  void update(std::uint64_t done) {
-    if (!m_on) {
-      return;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (done < m_total && now - m_last < std::chrono::milliseconds(100)) {
-      return;
-    }
-    m_last = now;
-    const int width = 40;
-    const auto filled =
-        static_cast<int>(static_cast<double>(done) / static_cast<double>(m_total) * width);
-    fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:3}% {}/{} MiB", "", filled, "", width - filled,
-               done * 100 / m_total, done >> 20, m_total >> 20);
-    std::fflush(stderr);
-  }
-  ~Progress() {
-    if (m_on) {
-      fmt::print(stderr, "\n");
-    }
-  }
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-
-private:
-  std::uint64_t m_total;
-  bool m_on;
-  std::chrono::steady_clock::time_point m_last{};
-};
-
 Result<std::uint64_t> digest_source(const std::string& path, std::uint64_t size) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -420,8 +387,7 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   }
   // Execute in plan order: directory entries before anything inside them; a file's entry only
   // after its data is persisted. Queued entries are appended in batches.
-  Progress progress(planner.total_bytes,
-                    ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
+  Progress progress(ctx, planner.total_bytes, Show::on_terminal);
   std::uint64_t copied = 0;
   std::uint64_t pending = 0;       // queued entries whose work is done, not yet appended
   std::uint64_t pending_bytes = 0; // data behind them

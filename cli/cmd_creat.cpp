@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
 #include "log/fmap.hpp"
@@ -97,11 +98,12 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
 // Writes the pattern of each seeded file, in parallel; false when one failed (reported through
 // `item_failed`), and then the whole command is dropped.
 template <class OnFail>
-Result<bool> write_patterns(std::vector<Item>& items,
-                    core::Session& session,
-                    const FsTarget& target,
-                    unsigned threads,
-                    OnFail& item_failed) {
+Result<bool> write_patterns(Context& ctx,
+                            std::vector<Item>& items,
+                            core::Session& session,
+                            const FsTarget& target,
+                            unsigned threads,
+                            OnFail& item_failed) {
   std::mutex mu;
   std::vector<std::size_t> seeded;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -110,9 +112,15 @@ Result<bool> write_patterns(std::vector<Item>& items,
     }
   }
   const core::Device& dev = session.image().device();
+  std::uint64_t total = 0;
+  for (std::size_t k : seeded) {
+    total += items[k].plan.size;
+  }
+  Progress progress(ctx, total, Show::on_terminal);
   parallel_for(seeded.size(), threads, [&](std::size_t k) {
     Item& it = items[seeded[k]];
-    auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
+    auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed,
+                                 [&](std::uint64_t n) { progress.add(n); });
     std::lock_guard lock(mu);
     if (!r) {
       item_failed(it, with_context(r.error(), target.display(it.plan.relpath)));
@@ -211,7 +219,7 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   }
   FAMFS_TRY(session.check_log_space());
   // Randomize before the entries are appended: a new file appears with its data in place.
-  FAMFS_TRY_ASSIGN(const bool written, write_patterns(items, session, target, o.threads, item_failed));
+  FAMFS_TRY_ASSIGN(const bool written, write_patterns(ctx, items, session, target, o.threads, item_failed));
   if (!written) {
     return errors.exit_code();
   }

@@ -6,6 +6,7 @@
 #include "cli/daemon_deadline.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
 #include "core/random_pattern.hpp"
@@ -50,7 +51,7 @@ struct Item {
 
 // Reads a plain file and checks it against the pattern.
 Result<std::optional<std::uint64_t>>
-check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
+check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size, Progress& progress) {
   core::UniqueFd fd([&] {
     const DaemonDeadline deadline(path);
     return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -85,6 +86,7 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
       return std::optional<std::uint64_t>(*bad);
     }
     done += static_cast<std::uint64_t>(n);
+    progress.add(static_cast<std::uint64_t>(n));
   }
   size = done;
   return std::optional<std::uint64_t>();
@@ -93,7 +95,11 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
 // Checks a famfs file, read straight from the device through its map (`it.error` for a path
 // that names no file).
 Result<std::optional<std::uint64_t>>
-check_famfs(Item& it, const std::string& relpath, const core::Image& img, const core::Tree& tree) {
+check_famfs(Item& it,
+            const std::string& relpath,
+            const core::Image& img,
+            const core::Tree& tree,
+            Progress& progress) {
   auto found = find_file(tree, relpath, it.path);
   if (!found) {
     it.error = found.error();
@@ -101,7 +107,21 @@ check_famfs(Item& it, const std::string& relpath, const core::Image& img, const 
   }
   const core::Node* n = *found;
   it.size = n->size;
-  return core::check_pattern(img.device(), n->fmap, n->size, it.seed);
+  return core::check_pattern(img.device(), n->fmap, n->size, it.seed,
+                             [&](std::uint64_t b) { progress.add(b); });
+}
+
+// The bytes a file will be checked for (0 when unknown), for the progress display: a famfs file's
+// size in the tree (`tree` is set when `relpath` is not empty), else the size stat(2) reports.
+std::uint64_t
+planned_size(const std::string& path, const std::string& relpath, const std::optional<core::Tree>& tree) {
+  if (tree && !relpath.empty()) {
+    auto n = find_file(*tree, relpath, path);
+    return n ? (*n)->size : 0;
+  }
+  struct stat st {};
+  const DaemonDeadline deadline(path);
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
 
 // The files to check: FILE with --seed, or each --multi FILE,SEED.
@@ -163,14 +183,20 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
     FAMFS_TRY_ASSIGN(auto t, core::load_tree(*img));
     tree = std::move(t);
   }
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    total += items[i].error ? 0 : planned_size(items[i].path, where[i].relpath, tree);
+  }
+  std::optional<Progress> progress(std::in_place, ctx, total,
+                                   o.quiet ? Show::never : Show::on_terminal);
   parallel_for(items.size(), o.threads, [&](std::size_t i) {
     Item& it = items[i];
     if (it.error) {
       return;
     }
     Result<std::optional<std::uint64_t>> r =
-        where[i].in_famfs ? check_famfs(it, where[i].relpath, *img, *tree)
-                          : check_plain(it.path, it.seed, it.size);
+        where[i].in_famfs ? check_famfs(it, where[i].relpath, *img, *tree, *progress)
+                          : check_plain(it.path, it.seed, it.size, *progress);
     if (!r) {
       it.error = with_context(r.error(), it.path);
     } else if (r->has_value()) {
@@ -180,6 +206,7 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
                             it.path, it.seed, r->value(), it.size);
     }
   });
+  progress.reset(); // the bar's line ends before the report
   ErrorTally errors(ctx);
   for (const auto& it : items) {
     if (it.error) {
