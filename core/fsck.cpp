@@ -194,7 +194,7 @@ SbState examine_superblock(std::span<const std::byte> b, std::string_view what, 
     add(ProblemKind::sb_crc,
         fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", what, s.sb.crc, want));
   }
-  s.alloc_unit = s.sb.alloc_unit == log::k_alloc_unit || s.sb.alloc_unit == 4096;
+  s.alloc_unit = log::valid_alloc_unit(s.sb.alloc_unit);
   if (!s.alloc_unit) {
     add(ProblemKind::sb_alloc_unit,
         fmt::format("{}: invalid allocation unit {:#x} (4096 or 0x200000 expected)", what,
@@ -313,7 +313,7 @@ private:
     } else {
       m_r.role = Role::client;
     }
-    m_au = m_r.sb.alloc_unit == 4096 ? 4096 : log::k_alloc_unit;
+    m_au = log::alloc_unit_of(m_r.sb);
     return true;
   }
 

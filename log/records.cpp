@@ -129,10 +129,18 @@ Result<Superblock> parse_superblock(std::span<const std::byte> in) {
     return fail(Errc::corrupt, "superblock: checksum mismatch (stored {:#x}, computed {:#x})",
                 sb.crc, want);
   }
-  if (sb.alloc_unit != k_alloc_unit && sb.alloc_unit != 4096) {
+  if (!valid_alloc_unit(sb.alloc_unit)) {
     return fail(Errc::corrupt, "superblock: invalid allocation unit {:#x}", sb.alloc_unit);
   }
   return sb;
+}
+
+bool valid_alloc_unit(u64 alloc_unit) {
+  return alloc_unit == k_alloc_unit || alloc_unit == 4096;
+}
+
+u64 alloc_unit_of(const Superblock& sb) {
+  return valid_alloc_unit(sb.alloc_unit) ? sb.alloc_unit : k_alloc_unit;
 }
 
 // ---- log header ----
