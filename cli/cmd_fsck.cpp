@@ -22,6 +22,7 @@
 // consistent prefix. (Upstream refuses with 16; we warn instead.)
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
+#include "cli/fs_target.hpp"
 #include "cli/json_out.hpp"
 #include "core/allocator.hpp"
 #include "core/fsck.hpp"
@@ -256,32 +257,18 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
   if (a.nofuse) {
     return operational(ctx, a, nofuse_refused());
   }
-  struct stat st {};
-  std::optional<DaemonDeadline> deadline(std::in_place, a.target); // the target may be a mount
-  if (::stat(a.target.c_str(), &st) != 0) {
-    return operational(ctx, a, sys_error(errno, a.target));
-  }
   // A directory or file inside a mounted famfs stands for the device that is mounted there.
-  std::string device = a.target;
-  if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    auto m = core::famfs_mount_for(a.target);
-    if (m) {
-      device = m->source;
-    } else if (S_ISDIR(st.st_mode)) {
-      return operational(
-          ctx, a,
-          with_hint(
-              make_error(Errc::not_found, "{}: directory is not in a mounted famfs", a.target),
-              "give the device or backing file, or a path inside a mounted famfs"));
-    }
+  auto target =
+      device_target(a.target, "give the device or backing file, or a path inside a mounted famfs");
+  if (!target) {
+    return operational(ctx, a, target.error());
   }
-  deadline.reset();
+  const std::string& device = target->device;
+  const std::string& mnt = target->mountpoint;
   if (a.repair) {
     return run_repair(ctx, a, device);
   }
-  std::string mnt;
-  auto mounted = core::device_is_mounted(device, &mnt);
-  if (mounted && *mounted && !a.json) {
+  if (!mnt.empty() && !a.json) {
     print_warning(
         ctx, fmt::format("{} is mounted on {}; checking it read-only as it is now", device, mnt));
   }

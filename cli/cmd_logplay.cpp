@@ -11,6 +11,7 @@
 // accepted: the log is always read through the mapping, and the role comes from the superblock.
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
+#include "cli/fs_target.hpp"
 #include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
@@ -105,37 +106,6 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
   return names;
 }
 
-// The device TARGET names (a mount point, a file inside a mount, a device or a backing file) and
-// where it is mounted ("" when it is not).
-Result<std::pair<std::string, std::string>> device_of(const std::string& target) {
-  std::string device = target;
-  std::string mnt;
-  struct stat st {};
-  std::optional<DaemonDeadline> deadline(std::in_place, target);
-  if (::stat(target.c_str(), &st) != 0) {
-    return sys_error(errno, target);
-  }
-  if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    auto m = core::famfs_mount_for(target);
-    deadline.reset();
-    if (m) {
-      device = m->source;
-      mnt = m->mountpoint;
-    } else if (S_ISDIR(st.st_mode)) {
-      return with_hint(
-          make_error(Errc::not_found, "{}: directory is not in a mounted famfs", target),
-          "give a famfs mount point, a device or a backing file");
-    }
-  }
-  if (mnt.empty()) {
-    // A device that is mounted: make that mount catch up too.
-    if (auto m = core::device_is_mounted(device, &mnt); !m || !*m) {
-      mnt.clear();
-    }
-  }
-  return std::pair{device, mnt};
-}
-
 // The report as JSON.
 void print_json(Context& ctx,
                 const LogplayOptions& o,
@@ -185,8 +155,10 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
   if (!o.daxdev.empty()) {
     return run_shadow(ctx, o, o.daxdev);
   }
-  FAMFS_TRY_ASSIGN(auto where, device_of(o.target));
-  const auto& [device, mnt] = where;
+  FAMFS_TRY_ASSIGN(auto where,
+                   device_target(o.target, "give a famfs mount point, a device or a backing file"));
+  const std::string& device = where.device;
+  const std::string& mnt = where.mountpoint;
   if (!o.shadow.empty()) {
     return run_shadow(ctx, o, device);
   }

@@ -84,6 +84,15 @@ Result<const core::Node*> find_file(const core::Tree& tree,
                                     const std::string& path,
                                     std::string_view dir_note = {});
 
+// What the TARGET of fsck or logplay names: a device or backing file, or a path inside a mounted
+// famfs, which stands for that mount's device. A directory outside every famfs mount is
+// Errc::not_found with `hint`.
+struct DeviceTarget {
+  std::string device;
+  std::string mountpoint; // where the device is mounted ("" when it is not)
+};
+Result<DeviceTarget> device_target(const std::string& target, std::string_view hint);
+
 // A seed for the interleave bucket order (upstream seeds rand() from the clock).
 std::uint64_t allocation_seed();
 
