@@ -336,14 +336,53 @@ check_not_into_itself(const std::string& src, const std::string& rel, const FsTa
   return {};
 }
 
+// Whether DEST is an existing directory; an error when it must be one and is not (several
+// sources, or a trailing slash).
+Result<bool> dest_is_directory(const core::Session& session,
+                               const std::string& drel,
+                               const std::string& dest,
+                               std::size_t nsources) {
+  const core::Node* dnode = session.tree().resolve(drel);
+  const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
+  if (!dest_is_dir) {
+    if (nsources > 1) {
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists,
+                  "{}: {}; copying several sources needs an existing directory", dest,
+                  dnode == nullptr ? "does not exist" : "is a file");
+    }
+    if (dest.back() == '/') {
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
+                  dnode == nullptr ? "no such directory" : "is not a directory");
+    }
+  }
+  return dest_is_dir;
+}
+
+// After the copy: the partial-copy summary, and --verify; the exit code.
+int finish(Context& ctx,
+           const CpOptions& o,
+           const Planner& planner,
+           const core::Device& dev,
+           const FsTarget& target) {
+  int rc = planner.skipped_rc;
+  if (planner.skipped > 0) {
+    print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "
+                                   "(named above)",
+                                   planner.files, planner.dirs, planner.skipped));
+  }
+  if (o.verify) {
+    if (compare_copies(ctx, planner.actions, dev, target) != k_exit_ok) {
+      rc = k_exit_failure; // a bad copy outranks a partial one
+    }
+  }
+  return rc;
+}
+
 Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
     return fail(Errc::invalid_argument, "need a source and a destination (SRC... DEST)");
   }
-  auto owner = o.owner.get(0); // mode 0: replaced by each source's own
-  if (!owner) {
-    return fail(owner.error());
-  }
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0)); // mode 0: replaced by each source's own
   FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
@@ -354,21 +393,8 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
 
   // Interleave parameters are checked once, against this file system, before any source is.
   FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target, &il));
-
-  const core::Node* dnode = session.tree().resolve(drel);
-  const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
-  if (!dest_is_dir) {
-    if (sources.size() > 1) {
-      return fail(dnode == nullptr ? Errc::not_found : Errc::exists,
-                  "{}: {}; copying several sources needs an existing directory", dest,
-                  dnode == nullptr ? "does not exist" : "is a file");
-    }
-    if (dest.back() == '/') {
-      return fail(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
-                  dnode == nullptr ? "no such directory" : "is not a directory");
-    }
-  }
-  Planner planner(ctx, o, session, *owner, il, target);
+  FAMFS_TRY_ASSIGN(const bool dest_is_dir, dest_is_directory(session, drel, dest, sources.size()));
+  Planner planner(ctx, o, session, owner, il, target);
   for (const auto& src : sources) {
     std::string rel = drel;
     if (dest_is_dir) {
@@ -429,18 +455,7 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
     }
   }
   FAMFS_TRY(flush());
-  int rc = planner.skipped_rc;
-  if (planner.skipped > 0) {
-    print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "
-                                   "(named above)",
-                                   planner.files, planner.dirs, planner.skipped));
-  }
-  if (o.verify) {
-    if (compare_copies(ctx, planner.actions, dev, target) != k_exit_ok) {
-      rc = k_exit_failure; // a bad copy outranks a partial one
-    }
-  }
-  return rc;
+  return finish(ctx, o, planner, dev, target);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 """List C++ function definitions longer than a limit (STYLE.md: functions under 80 lines).
 
 Usage: function-length.py [--max N] DIR...   (exit 1 when any function is longer, 0 otherwise)
+       function-length.py --self-test           (checks the checker on made-up sources)
 
 A function is a brace block at namespace or class level whose head (the text since the previous
 ';', '{' or '}') holds a ')' and is not a class, struct, enum, union or namespace. Its length
@@ -83,7 +84,33 @@ def long_functions(path, limit):
     return found
 
 
+def self_test():
+    """The checker finds an 81-line function, not an 80-line one, and is not fooled by braces in
+    comments, strings and character literals, nor by classes and namespaces."""
+    import tempfile
+    body = lambda n: "\n".join(["  x++;"] * n)
+    src = (
+        "namespace a {\nstruct S {\n  int f() {\n" + body(78) + "\n  }\n};\n"  # 80 lines
+        + "// } { stray braces in a comment\n"
+        + "const char* s = \"}{\"; char c = '{';\n"
+        + "int long_one(int x) {\n  if (x) {\n    x = '}';\n  }\n" + body(76) + "\n}\n"  # 81
+        + "} // namespace a\n"
+    )
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "t.cpp"), "w") as f:
+            f.write(src)
+        found = long_functions(os.path.join(d, "t.cpp"), 80)
+    names = [(name, length) for _, _, length, name in found]
+    if names != [("long_one", 81)]:
+        print(f"self-test failed: found {names}, expected [('long_one', 81)]")
+        return 1
+    print("self-test passed")
+    return 0
+
+
 def main(argv):
+    if argv == ["--self-test"]:
+        return self_test()
     limit = 80
     if len(argv) >= 2 and argv[0] == "--max":
         limit = int(argv[1])
