@@ -162,18 +162,6 @@ void zero_range(const Device& dev, u64 off, u64 len) {
   std::memset(dev.at(off), 0, len);
 }
 
-// `n` as a size argument in the largest unit that holds it exactly ("12m", "3k", "100").
-std::string size_arg(u64 n) {
-  static constexpr std::pair<unsigned, char> k_units[] = {
-      {40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
-  for (const auto& [shift, suffix] : k_units) {
-    if (n != 0 && n % (u64{1} << shift) == 0) {
-      return fmt::format("{}{}", n >> shift, suffix);
-    }
-  }
-  return fmt::format("{}", n);
-}
-
 // Another file system or a partition table on the device (libblkid): refused without
 // Force::yes; with it, their signatures are erased so that nothing reports them afterwards.
 // A devdax device is not a block device and carries nothing blkid knows.
