@@ -219,7 +219,8 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   }
   FAMFS_TRY(session.check_log_space());
   // Randomize before the entries are appended: a new file appears with its data in place.
-  FAMFS_TRY_ASSIGN(const bool written, write_patterns(ctx, items, session, target, o.threads, item_failed));
+  FAMFS_TRY_ASSIGN(const bool written,
+                   write_patterns(ctx, items, session, target, o.threads, item_failed));
   if (!written) {
     return errors.exit_code();
   }

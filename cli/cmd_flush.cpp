@@ -32,7 +32,8 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
     return k_exit_failure;
   }
   FAMFS_TRY_ASSIGN(auto img, core::Image::open(target.device(), core::OpenMode::read_only));
-  img.device().set_coherence(core::Coherence::non_coherent); // flush and invalidate even on a backing file
+  img.device().set_coherence(
+      core::Coherence::non_coherent); // flush and invalidate even on a backing file
   FAMFS_TRY_ASSIGN(auto tree, core::load_tree(img));
   const std::uint64_t dev_size = img.device().size();
   for (std::size_t i = 0; i < a.files.size(); ++i) {

@@ -47,7 +47,9 @@ Result<int> run_quiet(Context& ctx, const GetmapOptions& o) {
 }
 
 // One file's map as a JSON object of the "files" array.
-void map_json(core::JsonWriter& j, const std::string& path, const core::Tree& tree,
+void map_json(core::JsonWriter& j,
+              const std::string& path,
+              const core::Tree& tree,
               const core::Node& n) {
   const bool interleaved = n.fmap.type == log::ExtType::interleaved;
   j.begin_object();

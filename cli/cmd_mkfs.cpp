@@ -73,9 +73,8 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
     fmt::print(ctx.out, "{}", core::report_json(r, k_exit_ok));
   } else {
     fmt::print(ctx.out, "{}",
-               core::summary_text(r,
-                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
-                                  a.sizes));
+               core::summary_text(
+                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes));
   }
   if (r.errors() != 0 || !r.usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.

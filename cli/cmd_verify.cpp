@@ -94,12 +94,11 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size, Pr
 
 // Checks a famfs file, read straight from the device through its map (`it.error` for a path
 // that names no file).
-Result<std::optional<std::uint64_t>>
-check_famfs(Item& it,
-            const std::string& relpath,
-            const core::Image& img,
-            const core::Tree& tree,
-            Progress& progress) {
+Result<std::optional<std::uint64_t>> check_famfs(Item& it,
+                                                 const std::string& relpath,
+                                                 const core::Image& img,
+                                                 const core::Tree& tree,
+                                                 Progress& progress) {
   auto found = find_file(tree, relpath, it.path);
   if (!found) {
     it.error = found.error();
@@ -113,15 +112,18 @@ check_famfs(Item& it,
 
 // The bytes a file will be checked for (0 when unknown), for the progress display: a famfs file's
 // size in the tree (`tree` is set when `relpath` is not empty), else the size stat(2) reports.
-std::uint64_t
-planned_size(const std::string& path, const std::string& relpath, const std::optional<core::Tree>& tree) {
+std::uint64_t planned_size(const std::string& path,
+                           const std::string& relpath,
+                           const std::optional<core::Tree>& tree) {
   if (tree && !relpath.empty()) {
     auto n = find_file(*tree, relpath, path);
     return n ? (*n)->size : 0;
   }
   struct stat st {};
   const DaemonDeadline deadline(path);
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+             ? static_cast<std::uint64_t>(st.st_size)
+             : 0;
 }
 
 // The files to check: FILE with --seed, or each --multi FILE,SEED.

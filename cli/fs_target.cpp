@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include <grp.h>
-#include <sys/stat.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>

@@ -73,8 +73,8 @@ write_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed, const
   return r;
 }
 
-Result<std::optional<u64>> check_pattern(
-    const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done) {
+Result<std::optional<u64>>
+check_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done) {
   FAMFS_TRY(check_map_bounds(dev, map, size));
   PatternStream ps(seed);
   std::optional<u64> bad;

@@ -20,8 +20,8 @@ Result<void> check_map_bounds(const Device& dev, const log::Fmap& map, u64 size)
 using BytesDone = std::function<void(u64 bytes)>;
 
 // Fills the file with the creat --randomize pattern for `seed` (spec appendix A) and persists it.
-Result<void>
-write_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done = {});
+Result<void> write_pattern(
+    const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done = {});
 
 // Checks the file against the pattern for `seed`: the offset of the first mismatching 4-byte
 // word, or nothing when it matches.

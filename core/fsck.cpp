@@ -497,9 +497,9 @@ private:
     }
     if (crc != want) {
       bad = true;
-      entry_problem(i, Severity::error, ProblemKind::entry_crc,
-                    fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", where(i),
-                                crc, want));
+      entry_problem(
+          i, Severity::error, ProblemKind::entry_crc,
+          fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", where(i), crc, want));
     }
     if (bad) {
       st.bad_entries++;

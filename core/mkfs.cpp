@@ -194,8 +194,8 @@ Error too_small(const std::string& path, u64 size, u64 log_len) {
 
 // --size: refuses a too-small size, or a path that is no regular file, before creating or
 // growing anything; then creates or grows the backing file (`created` removes it on failure).
-Result<void> create_backing_file(const std::string& path, const MkfsOptions& opts,
-                                 CreatedFile& created) {
+Result<void>
+create_backing_file(const std::string& path, const MkfsOptions& opts, CreatedFile& created) {
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;
   if (exists && !S_ISREG(st.st_mode)) {

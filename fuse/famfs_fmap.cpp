@@ -62,8 +62,7 @@ Result<void> check_interleave(const log::Fmap& map, std::uint64_t file_size) {
   if (map.chunk_size == 0 || map.chunk_size % k_famfs_pmd_size != 0
       || map.chunk_size > std::numeric_limits<std::uint32_t>::max()) {
     return fail(Errc::invalid_argument,
-                "chunk size {:#x} is not a nonzero multiple of 2 MiB below 4 GiB",
-                map.chunk_size);
+                "chunk size {:#x} is not a nonzero multiple of 2 MiB below 4 GiB", map.chunk_size);
   }
   // The kernel does not check that a stripe stays inside its strip; we must.
   const std::uint64_t reach = log::addressable(map);
