@@ -47,7 +47,8 @@ struct LogplayOptions {
 Result<int> run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device) {
   FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
   FAMFS_TRY_ASSIGN(auto view, img.log());
-  FAMFS_TRY_ASSIGN(auto r, core::write_shadow_tree(view, o.shadow, o.dry_run));
+  FAMFS_TRY_ASSIGN(auto r, core::write_shadow_tree(
+                               view, o.shadow, o.dry_run ? core::DryRun::yes : core::DryRun::no));
   if (o.json) {
     core::JsonWriter j;
     j.begin_object();

@@ -214,7 +214,7 @@ create_backing_file(const std::string& path, const MkfsOptions& opts, CreatedFil
 
 // The device exists (with a hint for a missing backing file or dax device), and a backing file
 // is not empty (unless killing, which needs no room).
-Result<void> check_device_exists(const std::string& path, u64 log_len, bool kill) {
+Result<void> check_device_exists(const std::string& path, u64 log_len, Kill kill) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     Error e = sys_error(errno, path);
@@ -227,7 +227,7 @@ Result<void> check_device_exists(const std::string& path, u64 log_len, bool kill
     }
     return Unexpected{std::move(e)};
   }
-  if (S_ISREG(st.st_mode) && st.st_size == 0 && !kill) {
+  if (S_ISREG(st.st_mode) && st.st_size == 0 && kill == Kill::no) {
     return Unexpected{too_small(path, 0, log_len)};
   }
   return {};
@@ -273,7 +273,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   if (opts.create_size != 0 && !kill) {
     FAMFS_TRY(create_backing_file(path, opts, created));
   }
-  FAMFS_TRY(check_device_exists(path, opts.log_len, kill));
+  FAMFS_TRY(check_device_exists(path, opts.log_len, kill ? Kill::yes : Kill::no));
   auto opened = Device::open(path, OpenMode::read_write);
   if (!opened) {
     return Unexpected{std::move(opened).error()};
