@@ -4,7 +4,7 @@
 // a 64 MiB log holding N entries (default 100,000: 1,000 directories and 99,000 one-AU files on a
 // 200 GiB device), checks it K times with core::check_image and prints the best and median times.
 // --write PATH also writes the image as a sparse backing file, for timing `famfs fsck PATH`
-// (bench/fsck_replay.sh). Exits 1 if the image does not check clean.
+// (scripts/bench.sh). Exits 1 if the image does not check clean.
 #include "core/fsck.hpp"
 #include "tests/support/log_builder.hpp"
 

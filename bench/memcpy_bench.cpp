@@ -1,4 +1,4 @@
-// The memcpy baseline for bench/cp_vs_memcpy.sh: copies SRC into a new file DST of the same size
+// The memcpy beside `famfs cp` in scripts/bench.sh: copies SRC into a new file DST of the same size
 // through two shared mappings (the source populated up front, the destination faulted in as it
 // is written, as a fresh famfs device region is), then msyncs DST. Prints the seconds taken.
 //

@@ -7,7 +7,8 @@
 #   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
 #   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~4 GiB free, the
 #               devices are sparse)
-#   BENCH_RUNS  runs per figure and side (default 3); the median counts
+#   BENCH_PAIRS pairs per figure (default 5, at least 5 for bench/RESULTS.md): famfs and its
+#               reference alternate; the median of the per-pair ratios counts, min and max shown
 #   BENCH_SIZE_MB  size of the big file (default 1024)
 # Needs root (FUSE mount) for the mount figures. Installs fio and gnuplot-nox with apt-get when
 # missing; without fio, sequential reads fall back to dd and random reads are not measured.
@@ -16,7 +17,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build/release}
-RUNS=${BENCH_RUNS:-3}
+PAIRS=${BENCH_PAIRS:-5}
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 NFILES=10000
 build=1 results=1
@@ -27,6 +28,11 @@ for a in "$@"; do
   *) echo "usage: scripts/bench.sh [--no-build] [--no-results]" >&2 && exit 2 ;;
   esac
 done
+if ((results && PAIRS < 5)); then
+  echo "bench.sh: error: BENCH_PAIRS=$PAIRS: bench/RESULTS.md needs at least 5 pairs (or --no-results)" >&2
+  exit 2
+fi
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if ((build)); then
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -73,200 +79,258 @@ SWEEP=$DIR/sweep.dat   # block size KiB, famfs MB/s, tmpfs MB/s
 : >"$RES"
 log() { echo "bench.sh: $*" >&2; }
 now() { date +%s%N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+div4() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", (b > 0) ? a / b : 0 }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-row() { printf '%s|%s|%s|%s|%s|%s\n' "$@" >>"$RES"; }
-
-# MB/s of reading FILE: sequential (rw=read) or random (randread), block size BS, JOBS jobs,
-# SIZE bytes (each job), ENGINE (psync or mmap). dd fallback for sequential psync reads.
-read_rate() {
-  local file=$1 rw=$2 bs=$3 jobs=$4 size=$5 engine=${6:-psync} t0 t1
-  if ((HAVE_FIO)); then
-    local extra=()
-    [ "$rw" = randread ] && extra=(--time_based --runtime=3 --randrepeat=0)
-    fio --name=r --filename="$file" --rw="$rw" --bs="$bs" --size="$size" --numjobs="$jobs" \
-      --ioengine="$engine" --group_reporting --invalidate=0 --allow_file_create=0 \
-      "${extra[@]}" --output-format=json 2>/dev/null | jq '.jobs[0].read.bw_bytes / 1e6 | floor'
-  elif [ "$rw" = read ] && [ "$engine" = psync ] && [ "$jobs" = 1 ]; then
-    local count=$((size / $(numfmt --from=iec "${bs^^}")))
-    t0=$(now)
-    dd if="$file" of=/dev/null bs="${bs^^}" count="$count" status=none
-    t1=$(now)
-    awk -v b="$size" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", b * 1000 / ns }'
-  else
-    echo 0
-  fi
-}
-# Median over RUNS of read_rate on both sides, alternating; prints "famfs tmpfs".
-side_by_side() {
-  local a=$1 b=$2 fa=() fb=() i
-  shift 2
-  for ((i = 0; i < RUNS; i++)); do
-    fa+=("$(read_rate "$a" "$@")")
-    fb+=("$(read_rate "$b" "$@")")
-  done
-  echo "$(printf '%s\n' "${fa[@]}" | median) $(printf '%s\n' "${fb[@]}" | median)"
-}
+row() { printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$@" >>"$RES"; }
 
 # ---------------------------------------------------------------------------------------------
+# The measuring framework. Every figure is one of:
+#   pair   famfs and a reference, run alternately (famfs, reference, famfs, ...) PAIRS times; the
+#          ratio of each pair is computed and the median counts, min and max shown. Load from
+#          other processes hits both sides alike.
+#   single famfs alone (no reference a user would pick), PAIRS runs, median with min and max.
+# Each side is a command string run by bash under GNU time: wall time (ns), CPU seconds
+# (user + system, plus the famfs daemon's when --daemon PID is given) and peak RSS are taken
+# from every run. Commands see the exported variables below (FAMFS, BUILD, DIR, MNT, ...).
+# A row of $RES: figure|famfs|reference|ratio|goal|verdict|famfs cpu/rss|reference cpu/rss
+
+CLK_TCK=$(getconf CLK_TCK)
+# CPU ticks (user + system) of process PID so far; 0 when there is none.
+proc_ticks() { [ -n "$1" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Peak RSS (KiB) of process PID; 0 when there is none.
+proc_hwm() { [ -n "$1" ] && awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# measure CMD [DAEMON_PID]: runs CMD once; sets M_WALL (s), M_CPU (s), M_RSS (KiB) and M_OUT
+# (the last line CMD printed). Fails the script when CMD fails.
+measure() {
+  local cmd=$1 pid=${2:-} t0 t1 d0 d1 u s rss dh
+  d0=$(proc_ticks "$pid")
+  t0=$(now)
+  if ! /usr/bin/time -f '%U %S %M' -o "$DIR/time.out" bash -c "$cmd" >"$DIR/out.txt"; then
+    log "failed: $cmd" && exit 1
+  fi
+  t1=$(now)
+  d1=$(proc_ticks "$pid")
+  read -r u s rss <"$DIR/time.out"
+  dh=$(proc_hwm "$pid")
+  M_WALL=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.6f", ns / 1e9 }')
+  M_CPU=$(awk -v u="$u" -v s="$s" -v d=$((d1 - d0)) -v hz="$CLK_TCK" \
+    'BEGIN { printf "%.2f", u + s + d / hz }')
+  M_RSS=$((rss > dh ? rss : dh))
+  M_OUT=$(tail -n 1 "$DIR/out.txt")
+}
+
+# value KIND: the figure of the last measure: KIND "time" = seconds (lower is better), "out" =
+# what the command printed, a number N = N / seconds (a rate, e.g. MiB or files per second).
+value() {
+  case $1 in
+  time) echo "$M_WALL" ;;
+  out) echo "$M_OUT" ;;
+  *) awk -v w="$1" -v t="$M_WALL" 'BEGIN { printf "%.2f", w / t }' ;;
+  esac
+}
+
+# stats: "median min max" of the numbers on stdin.
+stats() {
+  sort -g | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%s %s %s\n", m, v[1], v[NR] }'
+}
+fmt3() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { printf "%.4g (%.4g-%.4g)", a, b, c }'; }
+# verdict GOAL VALUE: PASS or BELOW for a goal like ">= 0.8x", "<= 1.5x", "< 1 s", ">= 5000/s";
+# "-" for "report".
+verdict() {
+  local goal=$1 v=$2 op num
+  [ "$goal" = report ] && echo - && return
+  op=${goal%% *}
+  num=$(echo "${goal#* }" | tr -dc '0-9.')
+  awk -v v="$v" -v n="$num" -v op="$op" 'BEGIN {
+    ok = (op == ">=") ? v >= n : (op == ">") ? v > n : (op == "<=") ? v <= n : v < n
+    print ok ? "PASS" : "BELOW" }'
+}
+
+# pair --figure TEXT --goal GOAL --famfs CMD --ref CMD [--ref-name NAME] [--value KIND]
+#      [--setup CMD] [--daemon PID]
+# Runs PAIRS pairs; KIND as for value (default time, where the ratio is famfs time / reference
+# time, lower is better; otherwise famfs / reference, higher is better). SETUP runs, untimed,
+# before every run of either side.
+pair() {
+  local figure="" goal=report fcmd="" rcmd="" rname=reference kind=time setup=: pid="" i
+  while (($#)); do
+    case $1 in
+    --figure) figure=$2 ;; --goal) goal=$2 ;; --famfs) fcmd=$2 ;; --ref) rcmd=$2 ;;
+    --ref-name) rname=$2 ;; --value) kind=$2 ;; --setup) setup=$2 ;; --daemon) pid=$2 ;;
+    *) log "pair: unknown option $1" && exit 2 ;;
+    esac
+    shift 2
+  done
+  local fv=() rv=() ratios=() fc=() rc=() frss=0 rrss=0 a b
+  log "$figure: $PAIRS pairs"
+  for ((i = 0; i < PAIRS; i++)); do
+    bash -c "$setup"
+    measure "$fcmd" "$pid"
+    a=$(value "$kind") && fv+=("$a") && fc+=("$M_CPU")
+    ((M_RSS > frss)) && frss=$M_RSS
+    bash -c "$setup"
+    measure "$rcmd"
+    b=$(value "$kind") && rv+=("$b") && rc+=("$M_CPU")
+    ((M_RSS > rrss)) && rrss=$M_RSS
+    ratios+=("$(div4 "$a" "$b")")
+  done
+  local f r q fcpu rcpu
+  f=$(printf '%s\n' "${fv[@]}" | stats)
+  r=$(printf '%s\n' "${rv[@]}" | stats)
+  q=$(printf '%s\n' "${ratios[@]}" | stats)
+  fcpu=$(printf '%s\n' "${fc[@]}" | stats | cut -d' ' -f1)
+  rcpu=$(printf '%s\n' "${rc[@]}" | stats | cut -d' ' -f1)
+  # shellcheck disable=SC2086
+  row "$figure" "$(fmt3 $f)" "$(fmt3 $r) ($rname)" "$(fmt3 $q)x" "$goal" \
+    "$(verdict "$goal" "${q%% *}")" "${fcpu} s, $((frss / 1024)) MiB" "${rcpu} s, $((rrss / 1024)) MiB"
+}
+
+# single --figure TEXT --goal GOAL --cmd CMD [--value KIND] [--setup CMD] [--daemon PID]
+# Runs CMD PAIRS times; the goal applies to the median.
+single() {
+  local figure="" goal=report cmd="" kind=time setup=: pid="" i
+  while (($#)); do
+    case $1 in
+    --figure) figure=$2 ;; --goal) goal=$2 ;; --cmd) cmd=$2 ;; --value) kind=$2 ;;
+    --setup) setup=$2 ;; --daemon) pid=$2 ;;
+    *) log "single: unknown option $1" && exit 2 ;;
+    esac
+    shift 2
+  done
+  local vs=() cs=() rss=0 v cpu
+  log "$figure: $PAIRS runs"
+  for ((i = 0; i < PAIRS; i++)); do
+    bash -c "$setup"
+    measure "$cmd" "$pid"
+    vs+=("$(value "$kind")") && cs+=("$M_CPU")
+    ((M_RSS > rss)) && rss=$M_RSS
+  done
+  v=$(printf '%s\n' "${vs[@]}" | stats)
+  cpu=$(printf '%s\n' "${cs[@]}" | stats | cut -d' ' -f1)
+  # shellcheck disable=SC2086
+  row "$figure" "$(fmt3 $v)" "-" "-" "$goal" "$(verdict "$goal" "${v%% *}")" \
+    "${cpu} s, $((rss / 1024)) MiB" "-"
+}
+
+# The daemon of the mount on MNT (its CPU and peak RSS count on the famfs side).
+daemon_pid() { "$FAMFS" status --json "$1" | jq -r .daemon_pid; }
+
+# ---------------------------------------------------------------------------------------------
+export FAMFS BUILD DIR MNT MNT2 SIZE_MB NFILES
 log "source file: ${SIZE_MB} MiB of random bytes on tmpfs"
 head -c $((SIZE_MB << 20)) /dev/urandom >"$DIR/ref"
+mkdir -p "$DIR/tmpfs"
 
-# famfs cp of the file into a device (backing file in $BENCH_DIR) vs a memcpy of the same size.
-log "famfs cp vs memcpy"
-cps=() mcs=()
-for ((r = 0; r < RUNS; r++)); do
-  rm -f "$DIR/cp.img" "$DIR/dst"
-  "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/cp.img" >/dev/null
-  t0=$(now)
-  "$FAMFS" cp --device "$DIR/cp.img" "$DIR/ref" file
-  t1=$(now)
-  cps+=("$(awk -v ns=$((t1 - t0)) 'BEGIN { print ns / 1e9 }')")
-  rm -f "$DIR/cp.img"
-  mcs+=("$("$BUILD/bench/famfs_bench_memcpy" "$DIR/ref" "$DIR/dst")")
-  rm -f "$DIR/dst"
-done
-cp_s=$(printf '%s\n' "${cps[@]}" | median)
-mc_s=$(printf '%s\n' "${mcs[@]}" | median)
-cp_rate=$(div "$SIZE_MB" "$cp_s")
-mc_rate=$(div "$SIZE_MB" "$mc_s")
-ratio=$(div "$cp_rate" "$mc_rate")
-ge "$ratio" 0.8 && v=PASS || v=BELOW
-row "famfs cp ${SIZE_MB} MiB (MiB/s)" "$cp_rate" "$mc_rate (memcpy)" "$ratio" ">= 0.8x" "$v"
+# famfs cp of a page-cached file into a device (a backing file in $BENCH_DIR) against coreutils
+# cp of the same file into tmpfs (what a user would use instead), then against a memcpy into
+# fresh memory (the physical limit). The famfs side is the whole command: lock, log replay,
+# allocation, the copy, persist, the log append.
+cp_setup='rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
+  "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/cp.img" >/dev/null'
+cp_famfs='"$FAMFS" cp --device "$DIR/cp.img" "$DIR/ref" file'
+pair --figure "famfs cp ${SIZE_MB} MiB (MiB/s)" --goal ">= 1.0x" --value "$SIZE_MB" \
+  --setup "$cp_setup" --famfs "$cp_famfs" --ref 'cp "$DIR/ref" "$DIR/tmpfs/copy"' \
+  --ref-name "coreutils cp into tmpfs"
+pair --figure "famfs cp ${SIZE_MB} MiB against memcpy (MiB/s)" --goal ">= 0.8x" \
+  --value "$SIZE_MB" --setup "$cp_setup" --famfs "$cp_famfs" \
+  --ref '"$BUILD/bench/famfs_bench_memcpy" "$DIR/ref" "$DIR/dst" >/dev/null' --ref-name memcpy
+rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
 
 # creat --multi of 10,000 files (one command) on a device built for the mount figures below.
-log "creat --multi $NFILES files"
-args=()
-for ((i = 0; i < NFILES; i++)); do args+=(-M "d/f$i,4k"); done
-devsize=$((SIZE_MB + 64 + 2 * NFILES + 64))M
-cts=()
-for ((r = 0; r < RUNS; r++)); do
-  rm -f "$DIR/dev.img"
-  "$FAMFS" mkfs --loglen 8m --size "$devsize" "$DIR/dev.img" >/dev/null
-  "$FAMFS" mkdir --device "$DIR/dev.img" d
-  t0=$(now)
-  "$FAMFS" creat --device "$DIR/dev.img" "${args[@]}" >/dev/null
-  t1=$(now)
-  cts+=("$(awk -v ns=$((t1 - t0)) 'BEGIN { print ns / 1e9 }')")
-done
-ct_s=$(printf '%s\n' "${cts[@]}" | median)
-ct_rate=$(awk -v n=$NFILES -v s="$ct_s" 'BEGIN { printf "%.0f", n / s }')
-ge "$ct_rate" 5000 && v=PASS || v=BELOW
-row "creat --multi $NFILES files (files/s)" "$ct_rate" "-" "-" ">= 5000/s" "$v"
+for ((i = 0; i < NFILES; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi.args"
+export DEVSIZE=$((SIZE_MB + 64 + 2 * NFILES + 64))M
+single --figure "creat --multi $NFILES files (files/s)" --goal report --value "$NFILES" \
+  --setup 'rm -f "$DIR/dev.img"; "$FAMFS" mkfs --loglen 8m --size "$DEVSIZE" "$DIR/dev.img" >/dev/null
+    "$FAMFS" mkdir --device "$DIR/dev.img" d' \
+  --cmd '"$FAMFS" creat --device "$DIR/dev.img" $(cat "$DIR/multi.args") >/dev/null'
 
 # The mount: the big file (copied in with famfs cp) and the 10,000 files of d/.
 "$FAMFS" cp --device "$DIR/dev.img" "$DIR/ref" big
 "$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
 cmp "$MNT/big" "$DIR/ref" # correct bytes, and warms the daemon's mapping
-SZ=$((SIZE_MB << 20))
+DPID=$(daemon_pid "$MNT")
+export SZ=$((SIZE_MB << 20))
 
-log "sequential 1 MiB reads (fio=$HAVE_FIO)"
-read -r fa fb < <(side_by_side "$MNT/big" "$DIR/ref" read 1m 1 "$SZ")
-ratio=$(div "$fa" "$fb")
-ge "$ratio" 0.6 && v=PASS || v=BELOW
-tool=$( ((HAVE_FIO)) && echo fio || echo dd)
-row "seq read 1 MiB blocks, $tool (MB/s)" "$fa" "$fb (tmpfs)" "$ratio" ">= 0.6x" "$v"
-
-log "random 4 KiB reads, 4 jobs"
+# Reads through the mount against the same bytes on tmpfs; the daemon's CPU counts on the famfs
+# side.
+pair --figure "seq read, dd bs=1M, ${SIZE_MB} MiB (MiB/s)" --goal ">= 0.8x" --value "$SIZE_MB" \
+  --daemon "$DPID" --ref-name tmpfs \
+  --famfs 'dd if="$MNT/big" of=/dev/null bs=1M status=none' \
+  --ref 'dd if="$DIR/ref" of=/dev/null bs=1M status=none'
+pair --figure "seq read, dd bs=4k, 256 MiB (MiB/s)" --goal ">= 0.25x" --value 256 \
+  --daemon "$DPID" --ref-name tmpfs \
+  --famfs 'dd if="$MNT/big" of=/dev/null bs=4k count=65536 status=none' \
+  --ref 'dd if="$DIR/ref" of=/dev/null bs=4k count=65536 status=none'
 if ((HAVE_FIO)); then
-  read -r fa fb < <(side_by_side "$MNT/big" "$DIR/ref" randread 4k 4 "$SZ")
-  row "rand read 4 KiB, 4 jobs, fio (MB/s)" "$fa" "$fb (tmpfs)" "$(div "$fa" "$fb")" "report" "-"
+  fio_rand='fio --name=r --filename="$F" --rw=randread --bs=4k --size="$SZ" --numjobs=4 \
+    --ioengine=psync --group_reporting --invalidate=0 --allow_file_create=0 --time_based \
+    --runtime=3 --randrepeat=0 --output-format=json 2>/dev/null | jq ".jobs[0].read.bw_bytes / 1e6 | floor"'
+  pair --figure "random read 4 KiB, fio, 4 jobs (MB/s)" --goal ">= 0.3x" --value out \
+    --daemon "$DPID" --ref-name tmpfs --famfs "F=\"\$MNT/big\"; $fio_rand" \
+    --ref "F=\"\$DIR/ref\"; $fio_rand"
 else
-  row "rand read 4 KiB, 4 jobs (MB/s)" "n/a (no fio)" "-" "-" "report" "-"
+  row "random read 4 KiB, fio, 4 jobs (MB/s)" "n/a (no fio)" "-" "-" ">= 0.3x" "-" "-" "-"
 fi
-
-log "mmap read"
-ma=() mb=()
-for ((r = 0; r < RUNS; r++)); do
-  ma+=("$(div "$SIZE_MB" "$("$BUILD/bench/famfs_bench_mmap" "$MNT/big" 2>/dev/null)")")
-  mb+=("$(div "$SIZE_MB" "$("$BUILD/bench/famfs_bench_mmap" "$DIR/ref" 2>/dev/null)")")
-done
-fa=$(printf '%s\n' "${ma[@]}" | median)
-fb=$(printf '%s\n' "${mb[@]}" | median)
-row "mmap read ${SIZE_MB} MiB (MiB/s)" "$fa" "$fb (tmpfs)" "$(div "$fa" "$fb")" "report" "-"
+mmap_rate='"$BUILD/bench/famfs_bench_mmap" "$F" 2>/dev/null | awk -v mb="$SIZE_MB" "{ print mb / \$1 }"'
+pair --figure "mmap read ${SIZE_MB} MiB (MiB/s)" --goal ">= 0.5x" --value out --daemon "$DPID" \
+  --ref-name tmpfs --famfs "F=\"\$MNT/big\"; $mmap_rate" --ref "F=\"\$DIR/ref\"; $mmap_rate"
 
 # libfamfs: the big file mapped straight from the device (no FUSE) vs an mmap of the same bytes
-# on tmpfs, alternating pair by pair (at least 5 pairs), the FUSE mount's mmap beside them.
-log "libfamfs map read"
-pairs=$((RUNS < 5 ? 5 : RUNS))
-"$BUILD/bench/famfs_bench_libmap" --pairs "$pairs" "$DIR/dev.img" big "$DIR/ref" "$MNT/big" \
+# on tmpfs, alternating pair by pair, the FUSE mount's mmap beside them (its own pairs loop:
+# the three sides share one process so the mappings are timed alike).
+log "libfamfs map read: $PAIRS pairs"
+"$BUILD/bench/famfs_bench_libmap" --pairs "$PAIRS" "$DIR/dev.img" big "$DIR/ref" "$MNT/big" \
   | tee "$DIR/libmap.out" >&2
 read -r _ lmed lmin lmax fmed fmin fmax trate < <(grep '^RESULT ' "$DIR/libmap.out")
-ge "$lmed" 0.95 && v=PASS || v=BELOW
-row "libfamfs map read ${SIZE_MB} MiB (x tmpfs mmap; median of $pairs pairs, min-max)" \
-  "${lmed}x (${lmin}-${lmax})" "$trate MiB/s (tmpfs)" "${lmed}x" ">= 0.95x" "$v"
-row "FUSE mount mmap read, same pairs (x tmpfs mmap)" "${fmed}x (${fmin}-${fmax})" \
-  "$trate MiB/s (tmpfs)" "${fmed}x" "report" "-"
+row "libfamfs map read ${SIZE_MB} MiB (x tmpfs mmap)" "$(fmt3 "$lmed" "$lmin" "$lmax")x" \
+  "$trate MiB/s (tmpfs mmap)" "$(fmt3 "$lmed" "$lmin" "$lmax")x" ">= 0.95x" \
+  "$(verdict ">= 0.95x" "$lmed")" "-" "-"
+row "FUSE mount mmap read, same pairs (x tmpfs mmap)" "$(fmt3 "$fmed" "$fmin" "$fmax")x" \
+  "$trate MiB/s (tmpfs mmap)" "$(fmt3 "$fmed" "$fmin" "$fmax")x" report - "-" "-"
 
-log "read throughput against block size"
+log "read throughput against block size (one run per point: a chart, not a verdict)"
 : >"$SWEEP"
-sweep_size=$((256 << 20))
+sweep_mb=256
 for kib in 4 8 16 32 64 128 256 512 1024 2048 4096; do
-  fa=$(read_rate "$MNT/big" read "${kib}k" 1 "$sweep_size")
-  fb=$(read_rate "$DIR/ref" read "${kib}k" 1 "$sweep_size")
+  n=$((sweep_mb * 1024 / kib))
+  measure "dd if=\"\$MNT/big\" of=/dev/null bs=${kib}k count=$n status=none"
+  fa=$(value "$sweep_mb")
+  measure "dd if=\"\$DIR/ref\" of=/dev/null bs=${kib}k count=$n status=none"
+  fb=$(value "$sweep_mb")
   echo "$kib $fa $fb" >>"$SWEEP"
 done
 
-log "ls -lR of $NFILES files"
 mkdir -p "$DIR/tree/d"
 (cd "$DIR/tree/d" && seq -f 'f%.0f' 0 $((NFILES - 1)) | xargs truncate -s 4k)
 ls -lR "$MNT/d" >/dev/null # first walk: lookups and attributes into the kernel's caches
-la=() lb=()
-for ((r = 0; r < RUNS; r++)); do
-  t0=$(now)
-  ls -lR "$MNT/d" >/dev/null
-  t1=$(now)
-  la+=($((t1 - t0)))
-  t0=$(now)
-  ls -lR "$DIR/tree/d" >/dev/null
-  t1=$(now)
-  lb+=($((t1 - t0)))
-done
 n=$(ls "$MNT/d" | wc -l)
 [ "$n" = "$NFILES" ] || { log "ls sees $n files in the mount, expected $NFILES" && exit 1; }
-fa=$(printf '%s\n' "${la[@]}" | median | awk '{ printf "%.3f", $1 / 1e9 }')
-fb=$(printf '%s\n' "${lb[@]}" | median | awk '{ printf "%.3f", $1 / 1e9 }')
-ratio=$(div "$fa" "$fb")
-awk -v r="$ratio" 'BEGIN { exit !(r <= 3) }' && v=PASS || v=BELOW
-row "ls -lR $NFILES files (s, lower is better)" "$fa" "$fb (tmpfs)" "${ratio}x its time" "<= 3x" "$v"
+pair --figure "ls -lR $NFILES files (s, famfs time / tmpfs time)" --goal "<= 3x" --value time \
+  --daemon "$DPID" --ref-name tmpfs --famfs 'ls -lR "$MNT/d" >/dev/null' \
+  --ref 'ls -lR "$DIR/tree/d" >/dev/null'
 "$FAMFS" umount "$MNT" >/dev/null
 rm -f "$DIR/dev.img" "$DIR/ref"
 
 # A 100,000-entry log in a 64 MiB log (1,000 directories, 99,000 files; sparse 200 GiB device).
 log "100,000-entry log: mount + replay, fsck"
-"$BUILD/bench/famfs_bench_fsck" --entries 100000 --runs "$RUNS" --write "$DIR/big.img" >"$DIR/fsck.out"
-last=dir00999/file0098999
-mts=()
-for ((r = 0; r < RUNS; r++)); do
-  t0=$(now)
-  "$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null
-  stat "$MNT2/$last" >/dev/null
-  t1=$(now)
-  mts+=($((t1 - t0)))
-  "$FAMFS" umount "$MNT2" >/dev/null
-done
-s=$(printf '%s\n' "${mts[@]}" | median | awk '{ printf "%.3f", $1 / 1e9 }')
-ge 0.3 "$s" && v=PASS || v=BELOW
-row "mount + replay 100k entries (s)" "$s" "-" "-" "< 0.3 s" "$v"
-"$FAMFS" fsck "$DIR/big.img" >/dev/null # warm
-fts=()
-for ((r = 0; r < RUNS; r++)); do
-  t0=$(now)
-  "$FAMFS" fsck "$DIR/big.img" >"$DIR/fsck.txt"
-  t1=$(now)
-  fts+=($((t1 - t0)))
-done
+"$BUILD/bench/famfs_bench_fsck" --entries 100000 --runs 1 --write "$DIR/big.img" >"$DIR/fsck.out"
+single --figure "mount + replay 100k entries (s)" --goal "< 0.3 s" --value time \
+  --setup '! grep -qF " $MNT2 " /proc/self/mountinfo || "$FAMFS" umount "$MNT2" >/dev/null' \
+  --cmd '"$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null && stat "$MNT2/dir00999/file0098999" >/dev/null'
+"$FAMFS" umount "$MNT2" >/dev/null
+"$FAMFS" fsck "$DIR/big.img" >"$DIR/fsck.txt" # warm, and the check that it sees every entry
 grep -qF "# of log entries in use: 100000" "$DIR/fsck.txt" || { log "fsck did not see 100000 entries" && exit 1; }
-s=$(printf '%s\n' "${fts[@]}" | median | awk '{ printf "%.3f", $1 / 1e9 }')
-ge 0.3 "$s" && v=PASS || v=BELOW
-row "famfs fsck 100k entries (s)" "$s" "-" "-" "< 0.3 s" "$v"
+single --figure "famfs fsck 100k entries (s)" --goal "< 0.3 s" --value time \
+  --cmd '"$FAMFS" fsck "$DIR/big.img" >/dev/null'
 
 # ---------------------------------------------------------------------------------------------
 table() {
-  echo "| figure | ours | reference | ratio | goal | verdict |"
-  echo "|---|---|---|---|---|---|"
-  awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$RES"
+  echo "| figure | famfs: median (min-max) | reference: median (min-max) | ratio: median (min-max) | goal | verdict | famfs CPU, peak RSS | reference CPU, peak RSS |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RES"
 }
 table
 echo
@@ -296,9 +360,11 @@ fi
   echo "Produced by \`scripts/bench.sh\` (see README.md, \"Benchmarks\")."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- machine: $(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, kernel $(uname -r); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- command: \`BENCH_RUNS=$RUNS scripts/bench.sh\` (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
-  echo "- each figure is the median of $RUNS runs; famfs and its reference alternate within a run, so load from other processes hits both alike"
+  echo "- machine: $(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, kernel $(uname -r)"
+  echo "- command: \`BENCH_PAIRS=$PAIRS scripts/bench.sh\` (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ', with uncommitted changes'))"
+  echo "- load average (1, 5, 15 min) before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- each figure: $PAIRS pairs, famfs and its reference alternating (famfs, reference, famfs, ...), so load from other processes hits both alike; the ratio is computed per pair and its median counts, min and max shown; figures without a reference: $PAIRS runs, median"
+  echo "- CPU: user + system seconds of the command (median), plus the famfs daemon's for reads through a mount; peak RSS: the largest of the command's and the daemon's"
   echo "- reads: $( ((HAVE_FIO)) && fio --version || echo 'dd (fio not installed)'), psync engine, 1 job unless stated"
   echo
   table

@@ -25,6 +25,8 @@ quick=0
 launcher=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
+  # Precompiled headers (cli/, tests/) are cached only with this sloppiness (ccache's manual).
+  export CCACHE_SLOPPINESS=pch_defines,time_macros
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 bench_targets=(famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap famfs_bench_libmap)
