@@ -1,8 +1,9 @@
 // famfs_bench_fsck: how long fsck's checker takes over a big log.
 //   famfs_bench_fsck [--entries N] [--runs K] [--write PATH]
-// Builds, in memory and through the log/ API (tests/support/log_builder.hpp), a file system with
-// a 64 MiB log holding N entries (default 100,000: 1,000 directories and 99,000 one-AU files on a
-// 200 GiB device), checks it K times with core::check_image and prints the best and median times.
+// Builds, in memory and through the log/ API, the image test::BigImage describes
+// (tests/support/log_builder.hpp): N entries (default 100,000: 1,000 directories and 99,000
+// one-AU files on a 200 GiB device) in a log of 64 MiB or the power of two that holds them;
+// checks it K times with core::check_image and prints the best and median times.
 // --write PATH also writes the image as a sparse backing file, for timing `famfs fsck PATH`
 // (scripts/bench.sh). Exits 1 if the image does not check clean.
 #include "core/fsck.hpp"
@@ -36,24 +37,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const log::u64 log_len = 64 * test::k_mib;
-  const log::u64 dirs = std::max<log::u64>(1, entries / 100);
-  const log::u64 files = entries > dirs ? entries - dirs : 0;
-  const log::u64 dev = log::first_data_offset(log_len) + (files + 1) * log::k_alloc_unit;
-  if (entries > log::slots_for(log_len)) {
-    fmt::print(stderr, "famfs_bench_fsck: a 64 MiB log holds at most {} entries\n",
-               log::slots_for(log_len));
-    return 2;
-  }
+  const test::BigImage big(entries);
+  const log::u64 dirs = big.dirs;
+  const log::u64 files = big.files;
+  const log::u64 log_len = big.log_len;
+  const log::u64 dev = big.device_size;
 
   auto t0 = std::chrono::steady_clock::now();
-  test::ImageBuilder b(dev, log_len);
-  for (log::u64 d = 0; d < dirs; ++d) {
-    b.mkdir(fmt::format("dir{:05}", d));
-  }
-  for (log::u64 f = 0; f < files; ++f) {
-    b.file(fmt::format("dir{:05}/file{:07}", f % dirs, f), 4096 + f);
-  }
+  test::ImageBuilder b = big.build();
   auto t1 = std::chrono::steady_clock::now();
   fmt::print("built {} entries ({} directories, {} files) in a {} MiB log on a {} GiB device in "
              "{:.0f} ms\n",

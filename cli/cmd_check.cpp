@@ -123,8 +123,8 @@ public:
     while (!stack.empty()) {
       const core::Node* n = tree.get(stack.back());
       stack.pop_back();
-      for (const auto& [name, ino] : n->children) {
-        stack.push_back(ino);
+      for (const core::Node* c : tree.sorted_children(*n)) {
+        stack.push_back(c->ino);
       }
       if (n->ino == core::k_root_ino) {
         continue;

@@ -1,12 +1,15 @@
 // famfs flush [-v] FILE...
 // Writes back and invalidates the device memory behind each file (spec §6.8), for memory that
 // is not cache-coherent between hosts: after a writer flushes, a reader on another host that
-// flushes too sees the data as the writer left it. The file's map comes from the log.
+// flushes too sees the data as the writer left it. The file's map comes from the log. A mount in
+// page-cache mode (-o cache) then drops the kernel's cached pages of the file.
 // Every file is tried; exit 1 when any failed.
 #include "cli/command.hpp"
+#include "cli/daemon_deadline.hpp"
 #include "cli/fs_target.hpp"
 #include "core/fs_ops.hpp"
 #include "core/image.hpp"
+#include "fuse/daemon.hpp"
 #include "log/fmap.hpp"
 #include "log/quote.hpp"
 
@@ -67,10 +70,23 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
       bytes += p.len;
       return true;
     });
-    if (ok && ctx.verbose > 0) {
-      fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({})\n",
+    if (!ok) {
+      continue;
+    }
+    // A mount in page-cache mode (-o cache) drops its pages of the file, so that the next read
+    // sees the memory as it is now.
+    auto dropped = [&] {
+      const DaemonDeadline deadline(a.files[i]); // a stuck daemon: one error, not a hang
+      return fuse::drop_cached_pages(a.files[i]);
+    }();
+    if (!dropped) {
+      failed(dropped.error());
+      continue;
+    }
+    if (ctx.verbose > 0) {
+      fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({}){}\n",
                  log::quote_name(a.files[i]), bytes_text(bytes, a.sizes),
-                 core::flush_instruction());
+                 core::flush_instruction(), *dropped ? "; the mount's cached pages dropped" : "");
     }
   }
   if (failed.count() > 0) {

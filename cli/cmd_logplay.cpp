@@ -177,10 +177,10 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
       not_visible++;
     }
     const core::Node* root = tree.get(core::k_root_ino);
-    for (const auto& [name, ino] : root->children) {
-      if (names.count(name) == 0) {
+    for (const core::Node* c : tree.sorted_children(*root)) {
+      if (names.count(c->name) == 0) {
         problems.push_back(
-            fmt::format("{}: in the log but not visible in the mount on {}", name, mnt));
+            fmt::format("{}: in the log but not visible in the mount on {}", c->name, mnt));
         not_visible++;
       }
     }

@@ -16,6 +16,7 @@
 #include "core/trace.hpp"
 #include "fuse/daemon.hpp"
 #include "fuse/kernel_abi.hpp"
+#include "fuse/uring_channel.hpp"
 
 #include <fmt/format.h>
 
@@ -35,6 +36,7 @@ struct MountArgs {
   bool writable = false;
   bool read_only = false;
   std::string famfs_abi = "v7";
+  std::string transport = "auto";
   bool set_daxmode = false;
   unsigned follow_interval_ms = 200;
   // Bound straight to the options that need no translation; run_mount fills in the rest.
@@ -44,6 +46,18 @@ struct MountArgs {
   bool fake = false;                // mount(8) -f: check the arguments, do not mount
   bool nofuse = false;
 };
+
+// A kernel with FUSE over io_uring switched off: one line on how to switch it on (the mount
+// serves through /dev/fuse meanwhile).
+void print_uring_hint(const Context& ctx, fuse::Transport transport) {
+  if (transport == fuse::Transport::automatic && fuse::uring_built()
+      && fuse::uring_switch() == fuse::UringSwitch::off) {
+    fmt::print(ctx.out,
+               "famfs mount: hint: this kernel has FUSE over io_uring switched off; `echo Y > "
+               "{}` (as root) lets new mounts use it\n",
+               fuse::k_enable_uring_param);
+  }
+}
 
 // Applies the -o options (mount(8) and fstab syntax) to `a`.
 Result<void> apply_options(MountArgs& a) {
@@ -64,6 +78,9 @@ Result<void> apply_options(MountArgs& a) {
         break;
       case MountOption::Kind::non_coherent:
         a.cfg.server.non_coherent = true;
+        break;
+      case MountOption::Kind::cache:
+        a.cfg.server.page_cache = true;
         break;
       case MountOption::Kind::follow_interval:
         a.follow_interval_ms = static_cast<unsigned>(m.number);
@@ -137,8 +154,10 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   }
   FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
   FAMFS_TRY(probe.log());
-  // Mounted anyway (the valid part is served), but not silently.
-  for (const auto& p : core::health_problems(probe)) {
+  // Mounted anyway (the valid part is served), but not silently. The replay this takes is the
+  // daemon's too: it goes on from it (it forks with it) instead of replaying the log again.
+  auto replayed = std::make_shared<core::Replayed>();
+  for (const auto& p : core::health_problems(probe, replayed.get())) {
     print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
   }
   auto host = core::get_system_uuid();
@@ -174,10 +193,14 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   cfg.server.host_uuid = host_uuid;
   cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
   cfg.server.famfs_abi = fuse::famfs_abi(a.famfs_abi); // one of them: checked by the option
+  cfg.server.transport =
+      a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
+  cfg.server.replayed = std::move(replayed);
   const std::string says = fmt::format(
-      "famfs mount: {} on {}: this host is the {}; file data is {}{}\n", a.device, cfg.mountpoint,
-      core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
-      cfg.server.non_coherent ? " (non-coherent memory)" : "");
+      "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device,
+      cfg.mountpoint, core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
+      cfg.server.non_coherent ? " (non-coherent memory)" : "",
+      cfg.server.page_cache ? ", page-cached (famfs flush FILE drops stale pages)" : "");
   if (cfg.foreground) {
     fmt::print(ctx.out, "{}", says);
     std::fflush(ctx.out);
@@ -192,6 +215,7 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
                cfg.mountpoint, writable ? "read-write" : "read-only data", started.pid,
                started.log_path);
   }
+  print_uring_hint(ctx, cfg.server.transport);
   return k_exit_ok;
 }
 
@@ -222,7 +246,7 @@ RunFn add_mount(CLI::App& sub) {
       ->excludes(rd);
   sub.add_option("-o,--options", a->options,
                  "mount options, comma-separated, as in mount(8) and fstab: ro, writable, "
-                 "follow_interval=MS, threads=N, famfs_abi=ABI, set_daxmode, non_coherent; "
+                 "follow_interval=MS, threads=N, famfs_abi=ABI, set_daxmode, non_coherent, cache; "
                  "generic ones (rw, defaults, noauto, nofail, _netdev, user, ...) are ignored")
       ->type_name("OPTS")
       ->allow_extra_args(false);
@@ -236,6 +260,10 @@ RunFn add_mount(CLI::App& sub) {
   w->excludes(ro);
   sub.add_option("--threads", a->cfg.server.threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1U, 64U));
+  sub.add_option("--transport", a->transport,
+                 "how the daemon talks to the kernel: auto (default: FUSE over io_uring where "
+                 "the kernel has it on, else /dev/fuse) or dev-fuse")
+      ->check(CLI::IsMember({"auto", "dev-fuse"}));
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
       ->check(CLI::IsMember(famfs_abi_names()));
@@ -247,6 +275,9 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_flag("--non-coherent", a->cfg.server.non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");
+  sub.add_flag("--cache", a->cfg.server.page_cache,
+               "keep file data in the kernel's page cache (readahead, cached mmap); other "
+               "hosts' and libfamfs writes are seen after famfs flush FILE");
   sub.add_option("--follow-interval", a->follow_interval_ms,
                  "how often (ms) the daemon looks for new log entries (default 200); 0: only "
                  "when asked by famfs logplay")

@@ -102,8 +102,10 @@ void print_json(Context& ctx, const Shown& s) {
   j.member("capacity_bytes", s.dev.capacity);
   j.member("daemon_pid", st.pid);
   j.member("data_path", st.data_path);
+  j.member("transport", st.transport);
   j.member("writable", st.writable);
   j.member("non_coherent", st.non_coherent);
+  j.member("page_cache", st.page_cache);
   j.member("follow_interval_ms", st.follow_interval_ms.value_or(0));
   j.member("media_errors", st.media_errors);
   j.member("healthy", s.healthy);
@@ -143,6 +145,11 @@ void print_text(Context& ctx, const Shown& s, core::SizeStyle sizes) {
   fmt::print(ctx.out, "daemon pid:      {}\n", st.pid);
   fmt::print(ctx.out, "data path:       {}, {}{}\n", st.data_path,
              st.writable ? "read-write" : "read-only", st.non_coherent ? ", non-coherent" : "");
+  fmt::print(ctx.out, "cache:           {}\n",
+             st.page_cache ? "page cache (-o cache; famfs flush FILE drops stale pages)"
+                           : "none (direct I/O)");
+  fmt::print(ctx.out, "transport:       {}\n",
+             st.transport.empty() ? std::string("unknown (an older daemon)") : st.transport);
   fmt::print(ctx.out, "health:          {}\n",
              s.healthy     ? std::string("healthy")
              : s.clobbered ? "CLOBBERED: " + s.reason

@@ -27,11 +27,12 @@ struct Named {
   std::uint64_t max; // 0: a flag; else a number option's largest value
 };
 
-constexpr std::array<Named, 7> k_ours = {{
+constexpr std::array<Named, 8> k_ours = {{
     {"ro", MountOption::Kind::read_only, 0},
     {"writable", MountOption::Kind::writable, 0},
     {"set_daxmode", MountOption::Kind::set_daxmode, 0},
     {"non_coherent", MountOption::Kind::non_coherent, 0},
+    {"cache", MountOption::Kind::cache, 0},
     {"follow_interval", MountOption::Kind::follow_interval, 3600000},
     {"threads", MountOption::Kind::threads, 64},
     {"famfs_abi", MountOption::Kind::famfs_abi, 0},

@@ -14,6 +14,7 @@ struct MountOption {
     writable,
     set_daxmode,
     non_coherent,
+    cache,
     follow_interval, // number = milliseconds
     threads,         // number = worker threads
     famfs_abi,       // text = the ABI name

@@ -40,7 +40,15 @@ clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogV
   return {};
 }
 
-std::vector<std::string> health_problems(const Image& img) {
+Tree mount_tree(const Image& img) {
+  const auto& sb = img.superblock();
+  Tree tree;
+  tree.add_meta(sb.log_offset, sb.log_len);
+  tree.set_bounds(sb.log_offset + sb.log_len, img.device().size()); // a bad map is not served
+  return tree;
+}
+
+std::vector<std::string> health_problems(const Image& img, Replayed* replayed) {
   std::vector<std::string> out;
   const auto& sb = img.superblock();
   const u64 have = img.device().size();
@@ -54,13 +62,20 @@ std::vector<std::string> health_problems(const Image& img) {
     out.push_back(view.error().message);
     return out;
   }
-  Tree tree; // replayed as the mount replays it
-  tree.set_bounds(sb.log_offset + sb.log_len, have);
-  const ReplayReport rr = tree.catch_up(*view, ~0ULL, Tree::KeepCreated::no);
+  Tree tree = mount_tree(img); // replayed as the mount replays it
+  ReplayReport rr = tree.catch_up(*view, ~0ULL, Tree::KeepCreated::no);
   if (rr.stopped) {
     out.push_back(fmt::format("log replay stops at entry {} of {} ({}): the files and "
                               "directories logged after it are missing",
                               tree.applied(), view->size(), rr.problems.back()));
+  }
+  if (replayed != nullptr) {
+    replayed->mark = ReplayMark{};
+    replayed->mark.fs_uuid = sb.fs_uuid;
+    replayed->mark.remember(*view, tree.applied());
+    replayed->tree = std::move(tree);
+    replayed->report = std::move(rr);
+    replayed->log_size = view->size();
   }
   return out;
 }

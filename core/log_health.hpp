@@ -37,11 +37,24 @@ struct ReplayMark {
 std::string
 clobber_reason(const Device& dev, const ReplayMark& mark, const Result<log::LogView>& view);
 
+// The tree a mount serves before it applies any entry: .meta, and the bounds of img's device.
+Tree mount_tree(const Image& img);
+
+// A mount's replay of the whole log, made once by famfs mount (for health_problems) and handed
+// to the daemon it forks, which goes on from there with the entries appended since.
+struct Replayed {
+  Tree tree;       // mount_tree(img) with the log applied, up to a damaged entry
+  ReplayMark mark; // what it applied, so the daemon notices a log changed in between
+  ReplayReport report; // what the replay met, for the daemon's trace
+  u64 log_size = 0;    // the log's next index when it was replayed
+};
+
 // What makes a file system less than whole as a mount would see it, though nothing changed
 // under the reader: replay that stops at a damaged log entry (the files logged after it are
 // missing from the mount), and a device shorter than its superblock says (files past the end
 // cannot be read). One sentence per problem, empty when there is none; an unreadable log is the
 // one problem. famfs status reports these as not healthy, famfs mount warns; fsck says more.
-std::vector<std::string> health_problems(const Image& img);
+// The replay is left in `replayed` when it is not null (and the log was readable).
+std::vector<std::string> health_problems(const Image& img, Replayed* replayed = nullptr);
 
 } // namespace famfs::core

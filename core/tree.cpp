@@ -18,18 +18,39 @@ Tree::Tree() {
   m_nodes.push_back(std::move(root));
 }
 
+// Adds a node that find_child() did not find.
 u64 Tree::add_node(u64 parent, std::string name, NodeKind kind) {
   Node n;
   n.ino = m_nodes.size() + 1;
   n.parent = parent;
   n.kind = kind;
-  n.name = name;
+  n.name = std::move(name);
   Node& p = m_nodes[parent - 1];
-  if (p.children.emplace(std::move(name), n.ino).second && kind == NodeKind::dir) {
+  p.children.push_back(n.ino);
+  if (kind == NodeKind::dir) {
     p.subdirs++; // kept here so that GETATTR's nlink is O(1), not a walk over the children
   }
+  FAMFS_ASSERT(n.ino <= ~IdIndex::Id{0});
+  m_names.insert(name_hash(n.name, parent), static_cast<IdIndex::Id>(n.ino));
   m_nodes.push_back(std::move(n));
   return m_nodes.size();
+}
+
+u64 Tree::find_child(u64 parent, std::string_view name) const {
+  return m_names.find(name_hash(name, parent), [&](IdIndex::Id id) {
+    const Node& n = m_nodes[id - 1];
+    return n.parent == parent && n.name == name;
+  });
+}
+
+std::vector<const Node*> Tree::sorted_children(const Node& dir) const {
+  std::vector<const Node*> out;
+  out.reserve(dir.children.size());
+  for (u64 ino : dir.children) {
+    out.push_back(&m_nodes[ino - 1]);
+  }
+  std::sort(out.begin(), out.end(), [](const Node* a, const Node* b) { return a->name < b->name; });
+  return out;
 }
 
 void Tree::add_meta(u64 log_offset, u64 log_len) {
@@ -79,8 +100,7 @@ const Node* Tree::lookup(u64 parent, std::string_view name) const {
   if (name == "..") {
     return get(p->parent);
   }
-  auto it = p->children.find(name);
-  return it == p->children.end() ? nullptr : get(it->second);
+  return get(find_child(p->ino, name));
 }
 
 const Node* Tree::resolve(std::string_view relpath) const {
@@ -207,11 +227,8 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     return problem(std::move(parent).error().message);
   }
   const std::string_view name = m_parts.back(); // never "." or "..": split_relpath drops them
-  // One search of the parent's children: it finds an existing name or where the new one goes.
-  auto& siblings = m_nodes[*parent - 1].children;
-  auto at = siblings.lower_bound(name);
-  if (at != siblings.end() && at->first == name) {
-    const Node& existing = m_nodes[at->second - 1];
+  if (const u64 at = find_child(*parent, name); at != 0) {
+    const Node& existing = m_nodes[at - 1];
     if ((existing.kind == NodeKind::dir) == is_dir) {
       report.existed++;
       return Applied::existed; // the first entry for a path wins
@@ -219,13 +236,9 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     return problem(fmt::format("{}: exists as a {}", relpath,
                                existing.kind == NodeKind::dir ? "directory" : "file"));
   }
-  Node n;
-  n.ino = m_nodes.size() + 1;
-  n.parent = *parent;
-  n.kind = is_file ? NodeKind::file : NodeKind::dir;
-  n.name = name;
+  const u64 ino = add_node(*parent, std::string(name), is_file ? NodeKind::file : NodeKind::dir);
+  Node& n = m_nodes[ino - 1];
   n.log_index = index;
-  siblings.emplace_hint(at, n.name, n.ino);
   if (is_file) {
     const auto& f = std::get<log::FileEntry>(e.body);
     n.mode = f.mode & log::k_mode_bits; // fsck reports the other bits
@@ -240,7 +253,6 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     n.mode = m.mode & log::k_mode_bits;
     n.uid = m.uid;
     n.gid = m.gid;
-    m_nodes[*parent - 1].subdirs++; // kept here so that GETATTR's nlink is O(1)
     m_dirs++;
     report.new_dirs++;
   }
@@ -251,7 +263,6 @@ Tree::apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, Repla
     report.problems.push_back(fmt::format("log entry {}: {}: {}", index, relpath, map_trouble));
     report.file_errors++;
   }
-  m_nodes.push_back(std::move(n)); // may move every node: `siblings` is not used after this
   return Applied::created;
 }
 
@@ -267,6 +278,7 @@ ReplayReport Tree::catch_up(const log::LogView& log, u64 max_entries, KeepCreate
     const u64 want = m_nodes.size() + (end - m_applied);
     if (want > m_nodes.capacity()) {
       m_nodes.reserve(std::max<u64>(want, 2 * m_nodes.capacity()));
+      m_names.reserve(m_nodes.capacity());
     }
     if (report.keep_created) {
       report.created.reserve(end - m_applied);

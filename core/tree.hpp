@@ -3,11 +3,11 @@
 // Not thread-safe; the FUSE server guards it with its own lock.
 #pragma once
 
+#include "core/id_index.hpp"
 #include "log/log_view.hpp"
 #include "log/records.hpp"
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,9 +34,9 @@ struct Node {
   log::Fmap fmap;
   bool meta = false;          // .meta, .meta/.superblock, .meta/.log
   u64 log_index = k_no_index; // the entry that made it
-  // Directories only, sorted by name; std::less<> so that a std::string_view finds a name
-  // without building a string.
-  std::map<std::string, u64, std::less<>> children;
+  // Directories only: the children's inodes in log order (Tree::lookup finds one by name,
+  // Tree::sorted_children lists them by name).
+  std::vector<u64> children;
   u32 subdirs = 0; // directories only: how many children are directories
 };
 
@@ -90,6 +90,8 @@ public:
   const Node* get(u64 ino) const;
   Node* get_mut(u64 ino);
   const Node* lookup(u64 parent, std::string_view name) const;
+  // The children of a directory, sorted by name (bytewise); empty for a file.
+  std::vector<const Node*> sorted_children(const Node& dir) const;
   // Resolves a relpath ("a/b/c"); nullptr when missing. "" is the root.
   const Node* resolve(std::string_view relpath) const;
   // The relpath of a node ("" for the root).
@@ -100,6 +102,8 @@ public:
 
 private:
   u64 add_node(u64 parent, std::string name, NodeKind kind);
+  // The child `name` of `parent` (no "." or ".."); 0 when there is none.
+  u64 find_child(u64 parent, std::string_view name) const;
   // Why a file's map does not fit the bounds ("" when it does); `refuse` tells whether the
   // file must not be applied.
   std::string map_problem(const log::FileEntry& f, bool& refuse) const;
@@ -112,6 +116,7 @@ private:
   apply_entry(u64 index, const log::LogEntry& e, log::Fmap* take_fmap, ReplayReport& report);
 
   std::vector<Node> m_nodes;             // index = ino - 1
+  IdIndex m_names;                       // every node but the root, by (parent, name)
   std::vector<std::string_view> m_parts; // scratch for apply(): the components of one path
   u64 m_applied = 0;
   u64 m_reserved_end = 0;

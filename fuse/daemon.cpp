@@ -17,6 +17,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -399,6 +400,25 @@ Result<MountStatus> read_mount_status(const std::string& mountpoint) {
 
 Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint) {
   return read_status_xattr(mountpoint, k_logplay_xattr);
+}
+
+Result<bool> drop_cached_pages(const std::string& file) {
+  const std::string name(k_invalidate_xattr);
+  std::array<char, 64> buf{};
+  for (int tries = 0;; ++tries) {
+    const ssize_t n = ::getxattr(file.c_str(), name.c_str(), buf.data(), buf.size());
+    if (n >= 0) {
+      return std::string_view(buf.data(), static_cast<std::size_t>(n)) == k_invalidated;
+    }
+    const int err = errno;
+    if (err == ENODATA || err == ENOTSUP) {
+      return false; // a daemon that knows no page-cache mode
+    }
+    if (err != EAGAIN || tries == 500) { // 500 tries, 10 ms apart
+      return sys_error(err, file + ": dropping its cached pages");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 namespace {

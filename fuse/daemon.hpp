@@ -73,6 +73,11 @@ Result<MountStatus> read_mount_status(const std::string& mountpoint);
 // Asks a mount's daemon to follow the log now (famfs logplay; k_logplay_xattr), whatever its
 // follow interval, and returns its status afterwards. Errors as read_mount_status.
 Result<MountStatus> ask_mount_to_follow(const std::string& mountpoint);
+// Asks the daemon serving `file` (a path in a famfs mount) to drop the kernel's cached pages of
+// it (k_invalidate_xattr; famfs flush). True when it did, false when the mount keeps no pages
+// (no -o cache, or a daemon without page-cache mode). Tries again for a while when every other
+// worker is busy (EAGAIN). Errors: the getxattr's (ENOENT, EIO, ...).
+Result<bool> drop_cached_pages(const std::string& file);
 
 // Unmounts a famfs mount point and waits (up to `wait`) for its daemon to exit. A mount whose
 // daemon died is cleaned up with a lazy unmount. Lazy::yes detaches a busy mount. Errors: not a

@@ -71,11 +71,17 @@ Outcome Handlers::do_open(const Request& r) {
     return error_to(r, *err);
   }
   fuse_open_out out{};
-  // Direct I/O: every read and write comes to us, so data written by another host (or process
-  // on the device) is never hidden behind a stale page cache.
-  out.open_flags = FOPEN_DIRECT_IO;
-  if (m_opts.writable) {
-    out.open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
+  if (page_cached()) {
+    // Page-cache mode: the kernel reads ahead and keeps the pages across opens, until a write
+    // through this mount changes them or famfs flush drops them (ServerOptions::page_cache).
+    out.open_flags = FOPEN_KEEP_CACHE;
+  } else {
+    // Direct I/O: every read and write comes to us, so data written by another host (or process
+    // on the device) is never hidden behind a stale page cache.
+    out.open_flags = FOPEN_DIRECT_IO;
+    if (m_opts.writable) {
+      out.open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
+    }
   }
   return reply_to(r, Reply::of(out));
 }

@@ -96,6 +96,8 @@ MountStatus Handlers::status() const {
   s.non_coherent = m_opts.non_coherent;
   s.follow_interval_ms = static_cast<u64>(m_opts.follow_interval.count());
   s.media_errors = m_log.health().media_errors();
+  s.page_cache = page_cached();
+  s.transport = m_io_uring.load() ? k_transport_io_uring : k_transport_dev_fuse;
   return s;
 }
 
@@ -170,6 +172,11 @@ Outcome Handlers::do_init(const Request& r) {
   const auto d = famfs_init_decision(*m_opts.famfs_abi, in.minor, in.flags, m_opts.fmap_capable,
                                      m_opts.famfs_any_minor);
   o.flags = (o.flags | d.add_flags) & ~d.drop_flags;
+  // FUSE over io_uring, when the kernel offers it and the server has its rings ready.
+  const u64 over_io_uring = static_cast<u64>(k_flags2_over_io_uring) << 32;
+  if (m_opts.io_uring_ready && (in.flags & FUSE_INIT_EXT) != 0) {
+    o.flags |= in.flags & over_io_uring;
+  }
   FAMFS_TRACE(1, "INIT: {}; data path: {}", d.reason,
               d.famfs ? fmt::format("{}, from {}", k_data_path_kernel, daxdev_path())
                       : std::string(k_data_path_userspace));
@@ -214,7 +221,7 @@ Outcome Handlers::do_lookup(const Request& r) {
   if (err != 0) {
     return error_to(r, err);
   }
-  const core::Node* n = tree->lookup(p->ino, std::string(in.name));
+  const core::Node* n = tree->lookup(p->ino, in.name);
   if (n == nullptr) {
     // A plain ENOENT: the kernel does not cache it, so a file that appears later is found.
     return error_to(r, ENOENT);
@@ -308,13 +315,13 @@ Outcome Handlers::do_statfs(const Request& r) {
 
 void Handlers::snapshot_dir(const TreeReader& tree, const core::Node& dir, DirHandle& h) const {
   h.ino = dir.ino;
+  h.applied = tree->applied();
   h.items.clear();
   h.items.reserve(dir.children.size() + 2);
   h.items.push_back(DirItem{".", dir.ino, true});
   h.items.push_back(DirItem{"..", dir.parent, true});
-  for (const auto& [name, ino] : dir.children) {
-    const core::Node* c = tree->get(ino);
-    h.items.push_back(DirItem{name, ino, c != nullptr && c->kind == core::NodeKind::dir});
+  for (const core::Node* c : tree->sorted_children(dir)) {
+    h.items.push_back(DirItem{c->name, c->ino, c->kind == core::NodeKind::dir});
   }
 }
 
@@ -329,6 +336,7 @@ Outcome Handlers::do_opendir(const Request& r) {
     }
     snapshot_dir(tree, *n, *h);
   }
+  h->unread.store(true);
   fuse_open_out out{};
   out.fh = m_inodes.open_dir(std::move(h));
   // No FOPEN_CACHE_DIR and no FOPEN_KEEP_CACHE: every listing comes from us.
@@ -350,19 +358,22 @@ Outcome Handlers::list_dir(const Request& r, Listing listing) {
     return error_to(r, EBADF);
   }
   if (in.offset == 0) {
-    // A new pass over the directory (first read or rewinddir): pick up new log entries.
+    // A new pass over the directory (first read or rewinddir): pick up new log entries. The
+    // snapshot OPENDIR took serves the first pass when nothing was applied since.
     follow_on_demand();
-    auto fresh = std::make_shared<DirHandle>();
-    {
-      TreeReader tree = m_log.read_tree();
-      const auto [n, err] = node_or_errno(tree, h->ino);
-      if (err != 0) {
-        return error_to(r, err);
+    if (!h->unread.exchange(false) || h->applied != m_log.applied()) {
+      auto fresh = std::make_shared<DirHandle>();
+      {
+        TreeReader tree = m_log.read_tree();
+        const auto [n, err] = node_or_errno(tree, h->ino);
+        if (err != 0) {
+          return error_to(r, err);
+        }
+        snapshot_dir(tree, *n, *fresh);
       }
-      snapshot_dir(tree, *n, *fresh);
+      m_inodes.replace_dir(in.fh, fresh);
+      h = std::move(fresh);
     }
-    m_inodes.replace_dir(in.fh, fresh);
-    h = std::move(fresh);
   }
   DirBuffer buf(std::min<std::size_t>(in.size, k_max_io));
   std::vector<u64> counted;
@@ -453,11 +464,50 @@ Outcome Handlers::do_getxattr(const Request& r) {
   if (in.name == k_logplay_xattr && r.header.nodeid == core::k_root_ino) {
     m_log.step(RetryBadEntry::yes); // famfs logplay: follow the log now, whatever the interval
   }
+  if (in.name == k_invalidate_xattr) {
+    return invalidate(r);
+  }
   auto v = xattr_of(r.header.nodeid, in.name);
   if (const int* err = std::get_if<int>(&v)) {
     return error_to(r, *err);
   }
   return reply_to(r, xattr_value(in.size, std::get<std::string>(v)));
+}
+
+Outcome Handlers::invalidate(const Request& r) {
+  const auto& in = std::get<GetxattrIn>(r.body);
+  {
+    TreeReader tree = m_log.read_tree();
+    const core::Node* n = tree->get(r.header.nodeid);
+    if (n == nullptr) {
+      return error_to(r, ENOENT);
+    }
+    if (n->kind != core::NodeKind::file) {
+      return error_to(r, ENODATA);
+    }
+  }
+  if (!page_cached()) {
+    return reply_to(r, xattr_value(in.size, std::string(k_uncached)));
+  }
+  // The kernel drops the pages before the notification's write returns, and may wait meanwhile
+  // on a page that a READ (or, for a dirty mapped page, a WRITE) still has to fill: at least one
+  // worker stays out of here to serve those. No lock of ours is held.
+  const unsigned workers = m_workers.load();
+  const unsigned busy = m_invalidating.fetch_add(1) + 1;
+  struct Leave {
+    std::atomic<unsigned>& n;
+    ~Leave() { n.fetch_sub(1); }
+  } leave{m_invalidating};
+  if (workers != 0 && busy >= workers) {
+    return error_to(r, EAGAIN); // famfs flush tries again
+  }
+  if (auto w = m_log.invalidate_data(r.header.nodeid); !w) {
+    FAMFS_TRACE(1, "invalidating the cached pages of node {}: {}", r.header.nodeid,
+                w.error().message);
+    return error_to(r, EIO);
+  }
+  FAMFS_TRACE(2, "node {}: cached pages dropped", r.header.nodeid);
+  return reply_to(r, xattr_value(in.size, std::string(k_invalidated)));
 }
 
 Outcome Handlers::do_listxattr(const Request& r) {

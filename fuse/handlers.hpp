@@ -82,11 +82,18 @@ public:
   bool famfs_negotiated() const { return m_famfs.load(); }
   // The protocol minor INIT agreed on (0 before INIT).
   u32 minor() const { return m_minor.load(); }
+  // Which transport the status reports (the server sets it; handlers never see a transport).
+  void set_io_uring(bool on) { m_io_uring.store(on); }
   // What the status xattr reports.
   MountStatus status() const;
   // A follow step on behalf of a request (LogFollower::step), with the follow interval's rule:
   // a mount that follows only when asked applies nothing for a lookup or a listing.
   void follow_on_demand();
+  // Page-cache mode is on (ServerOptions::page_cache) and file data passes through us (on the
+  // kernel data path the kernel maps the memory and caches nothing).
+  bool page_cached() const { return m_opts.page_cache && !m_famfs.load(); }
+  // The worker threads serving the mount (Server::run); 0: requests come one at a time (tests).
+  void set_workers(unsigned n) { m_workers.store(n); }
 
 private:
   // What a READ, WRITE, FSYNC or OPEN needs of a file, copied out of the tree under its lock.
@@ -110,6 +117,9 @@ private:
   // The value of xattr `name` on node `ino`, or the errno to answer (ENODATA, EOPNOTSUPP,
   // ENOENT).
   std::variant<std::string, int> xattr_of(u64 ino, std::string_view name) const;
+  // GETXATTR of k_invalidate_xattr: drops the kernel's cached pages of the file. EAGAIN when
+  // that would leave no worker free to serve the READs the kernel may wait on meanwhile.
+  Outcome invalidate(const Request& r);
   // Counts and traces the media error `e` met by request `r` and returns its EIO reply.
   Outcome media_error_reply(const Request& r, const Error& e);
   // READ's reply: zero copy (iovecs into the device mapping) or, for many pieces, a copy.
@@ -125,6 +135,9 @@ private:
   std::atomic<bool> m_initialized{false};
   std::atomic<bool> m_famfs{false};
   std::atomic<u32> m_minor{0};
+  std::atomic<unsigned> m_workers{0};
+  std::atomic<unsigned> m_invalidating{0}; // workers inside invalidate()
+  std::atomic<bool> m_io_uring{false};
 };
 
 } // namespace famfs::fuse

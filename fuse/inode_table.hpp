@@ -5,6 +5,7 @@
 
 #include "fuse/protocol.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -28,6 +29,10 @@ struct DirItem {
 struct DirHandle {
   u64 ino = 0;
   std::vector<DirItem> items; // ".", "..", then the children by name
+  u64 applied = 0;            // the log entries in the tree it was taken from
+  // Taken by OPENDIR and not read yet: the first READDIR at offset 0 uses it as it is when the
+  // log has not grown since, instead of taking another.
+  std::atomic<bool> unread{false};
 };
 
 class InodeTable {

@@ -4,6 +4,7 @@
 
 #include <linux/fuse.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +24,47 @@ static_assert(FUSE_KERNEL_MINOR_VERSION >= 36, "need <linux/fuse.h> 7.36 or newe
 // flag bit 36, i.e. flags2 bit 4. Source: linux include/uapi/linux/fuse.h 7.39 (v6.6), where it
 // was first named FUSE_DIRECT_IO_RELAX.
 inline constexpr std::uint32_t k_flags2_direct_io_allow_mmap = 1U << (36 - 32);
+
+// FUSE over io_uring (protocol 7.42, Linux 6.14; include/uapi/linux/fuse.h and
+// fs/fuse/dev_uring.c). The kernel offers FUSE_OVER_IO_URING (INIT flag bit 41, i.e. flags2 bit 9)
+// only while the fuse module's enable_uring parameter is Y; a server that acknowledges it must
+// then register ring entries for every queue (one per possible CPU) with IORING_OP_URING_CMD on a
+// SQE128 ring, or every request blocks. Requests and replies then move through the entries'
+// buffers; FORGET and INTERRUPT still come through /dev/fuse, and notifications are still written
+// there.
+inline constexpr std::uint32_t k_flags2_over_io_uring = 1U << (41 - 32);
+// fuse_uring_cmd: the cmd_op of an IORING_OP_URING_CMD on /dev/fuse.
+inline constexpr std::uint32_t k_uring_cmd_register = 1;
+inline constexpr std::uint32_t k_uring_cmd_commit_and_fetch = 2;
+// The kernel's FUSE_URING_IN_OUT_HEADER_SZ and FUSE_URING_OP_IN_OUT_SZ.
+inline constexpr std::size_t k_uring_in_out_size = 128;
+inline constexpr std::size_t k_uring_op_in_size = 128;
+// struct fuse_uring_ent_in_out: commit_id is the request's unique; payload_sz the bytes used in
+// the payload buffer (kernel to server on a request, server to kernel on a reply).
+struct UringEntInOut {
+  std::uint64_t flags;
+  std::uint64_t commit_id;
+  std::uint32_t payload_sz;
+  std::uint32_t padding;
+  std::uint64_t reserved;
+};
+// struct fuse_uring_req_header: the header buffer of an entry (iovec 0). in_out holds the
+// fuse_in_header of a request, then the fuse_out_header of its reply; op_in holds the request's
+// first argument (the per-opcode struct, e.g. fuse_read_in), the rest is in the payload (iovec 1).
+struct UringReqHeader {
+  std::byte in_out[k_uring_in_out_size];
+  std::byte op_in[k_uring_op_in_size];
+  UringEntInOut ring_ent_in_out;
+};
+// struct fuse_uring_cmd_req: the 80-byte command area of the SQE128 (we use its first 24 bytes).
+struct UringCmdReq {
+  std::uint64_t flags;
+  std::uint64_t commit_id;
+  std::uint16_t qid;
+  std::uint8_t padding[6];
+};
+static_assert(sizeof(UringEntInOut) == 32 && sizeof(UringReqHeader) == 288);
+static_assert(sizeof(UringCmdReq) == 24 && offsetof(UringCmdReq, qid) == 16);
 
 // The famfs kernel extension (shared/spec/fuse-famfs-protocol.md §1, §2, §9): an INIT flags2 bit
 // saying "this server serves fmaps", and two opcodes. Their numbers moved between patch

@@ -56,10 +56,14 @@ void Health::clear_problem() {
 
 LogFollower::LogFollower(core::Image& img, const ServerOptions& opts)
     : m_img(img), m_opts(opts), m_dev_size(img.device().size()) {
-  const auto& sb = img.superblock();
-  m_tree.add_meta(sb.log_offset, sb.log_len);
-  m_tree.set_bounds(sb.log_offset + sb.log_len, m_dev_size); // a bad map: traced, not served
-  m_mark.fs_uuid = sb.fs_uuid;
+  if (opts.replayed != nullptr && opts.replayed->mark.log_seen) {
+    m_tree = std::move(opts.replayed->tree); // the daemon's own copy after the fork
+    m_mark = opts.replayed->mark;
+    trace_replay(opts.replayed->report, opts.replayed->log_size);
+  } else {
+    m_tree = core::mount_tree(img);
+    m_mark.fs_uuid = img.superblock().fs_uuid;
+  }
   {
     std::unique_lock lock(m_tree_mutex);
     account_new_nodes();
@@ -254,18 +258,26 @@ void LogFollower::invalidate_entries(u64 first, u64 count) const {
 }
 
 void LogFollower::notify_attrs_changed(const std::vector<u64>& inos) const {
-  const int fd = m_notify_fd.load();
-  if (fd < 0) {
-    return;
-  }
   for (u64 ino : inos) {
-    const std::vector<std::byte> msg = encode_notify_inval_inode(ino);
-    const iovec iov{const_cast<std::byte*>(msg.data()), msg.size()};
-    // ENOENT (the kernel holds nothing for this inode) counts as done.
-    if (auto w = write_reply(fd, std::span<const iovec>(&iov, 1)); !w) {
+    if (auto w = notify(ino, Inval::attrs); !w) {
       FAMFS_TRACE(1, "notifying the kernel that node {} changed: {}", ino, w.error().message);
     }
   }
+}
+
+Result<void> LogFollower::invalidate_data(u64 ino) const {
+  return notify(ino, Inval::attrs_and_data);
+}
+
+Result<void> LogFollower::notify(u64 ino, Inval what) const {
+  const int fd = m_notify_fd.load();
+  if (fd < 0) {
+    return {};
+  }
+  const std::vector<std::byte> msg = encode_notify_inval_inode(ino, what);
+  const iovec iov{const_cast<std::byte*>(msg.data()), msg.size()};
+  // ENOENT (the kernel holds nothing for this inode) counts as done (write_reply).
+  return write_reply(fd, std::span<const iovec>(&iov, 1));
 }
 
 // ---- STATFS accounting ----

@@ -100,6 +100,10 @@ public:
   const Health& health() const { return m_health; }
   // Where step() writes kernel notifications (a directory's attributes changed); -1: none.
   void set_notify_fd(int fd) { m_notify_fd.store(fd); }
+  // Tells the kernel to drop every cached page of file `ino` (page-cache mode, `famfs flush`).
+  // Returns when the kernel has dropped them; ok when there is no connection or the kernel
+  // holds nothing of the inode. Errors: the notification's write.
+  Result<void> invalidate_data(u64 ino) const;
 
 private:
   // What the first phase of a step saw.
@@ -135,6 +139,7 @@ private:
   void account_new_nodes(); // caller holds m_tree_mutex exclusively
   void add_used(u64 first_au, u64 end_au);
   void notify_attrs_changed(const std::vector<u64>& inos) const;
+  Result<void> notify(u64 ino, Inval what) const;
 
   core::Image& m_img;
   const ServerOptions& m_opts;

@@ -66,6 +66,10 @@ Result<void> set_field(MountStatus& s, std::string_view key, std::string_view v)
     FAMFS_TRY_ASSIGN(s.follow_interval_ms, number(key, v));
   } else if (key == "media_errors") {
     FAMFS_TRY_ASSIGN(s.media_errors, number(key, v));
+  } else if (key == "page_cache") {
+    FAMFS_TRY_ASSIGN(s.page_cache, boolean(key, v));
+  } else if (key == "transport") {
+    s.transport = v;
   }
   return {};
 }
@@ -75,11 +79,11 @@ Result<void> set_field(MountStatus& s, std::string_view key, std::string_view v)
 std::string MountStatus::to_text() const {
   return fmt::format("pid={}\nrole={}\nhost_uuid={}\nfs_uuid={}\nentries_applied={}\nhealthy={}\n"
                      "reason={}\ndata_path={}\nwritable={}\nnon_coherent={}\n"
-                     "follow_interval_ms={}\nmedia_errors={}\n",
+                     "follow_interval_ms={}\nmedia_errors={}\npage_cache={}\ntransport={}\n",
                      pid, core::to_string(role), host_uuid, fs_uuid, entries_applied,
                      yes_no(healthy), reason, data_path, yes_no(writable), yes_no(non_coherent),
                      follow_interval_ms ? fmt::format("{}", *follow_interval_ms) : std::string(),
-                     media_errors);
+                     media_errors, yes_no(page_cache), transport);
 }
 
 Result<MountStatus> MountStatus::parse(std::string_view text) {

@@ -3,7 +3,7 @@
 // (parse). One type, so the two sides cannot drift. The text is "key=value" lines, one per
 // field, in a fixed order:
 //   pid role host_uuid fs_uuid entries_applied healthy reason data_path writable non_coherent
-//   follow_interval_ms media_errors
+//   follow_interval_ms media_errors page_cache transport
 // Booleans are "yes"/"no"; numbers are decimal; the role is "master" or "client".
 #pragma once
 
@@ -16,6 +16,11 @@
 #include <string_view>
 
 namespace famfs::fuse {
+
+// How requests reach the daemon (MountStatus::transport): read(2)/write(2) on /dev/fuse, or FUSE
+// over io_uring (fuse/uring_channel.hpp). "" from a daemon that predates the field.
+inline constexpr std::string_view k_transport_dev_fuse = "/dev/fuse";
+inline constexpr std::string_view k_transport_io_uring = "io_uring";
 
 struct MountStatus {
   std::uint64_t pid = 0;                           // the daemon's process
@@ -30,6 +35,8 @@ struct MountStatus {
   bool non_coherent = false;                       // --non-coherent
   std::optional<std::uint64_t> follow_interval_ms; // 0: follows only when asked (logplay)
   std::uint64_t media_errors = 0;                  // requests and log reads that met a media error
+  bool page_cache = false;                         // -o cache: file pages in the page cache
+  std::string transport;                           // k_transport_dev_fuse or k_transport_io_uring
 
   // The "key=value" lines, every field in the order above.
   std::string to_text() const;

@@ -114,14 +114,14 @@ std::vector<std::byte> encode_reply(const Reply& r, u64 unique) {
   return out;
 }
 
-std::vector<std::byte> encode_notify_inval_inode(u64 ino) {
+std::vector<std::byte> encode_notify_inval_inode(u64 ino, Inval what) {
   fuse_out_header h{};
   h.len = static_cast<u32>(sizeof(h) + sizeof(fuse_notify_inval_inode_out));
   h.error = FUSE_NOTIFY_INVAL_INODE; // a notification code, not an errno
   h.unique = 0;
   fuse_notify_inval_inode_out body{};
   body.ino = ino;
-  body.off = -1; // attributes only
+  body.off = what == Inval::attrs ? -1 : 0; // -1: no page cache; 0 with len 0: every page
   body.len = 0;
   std::vector<std::byte> out(h.len);
   std::memcpy(out.data(), &h, sizeof(h));

@@ -213,10 +213,13 @@ reply_iovecs(const Reply& r, u64 unique, std::array<std::byte, k_out_header_size
 // The whole reply as one byte string (tests, and small replies).
 std::vector<std::byte> encode_reply(const Reply& r, u64 unique);
 
-// A notification (unique 0) telling the kernel to drop the cached attributes of inode `ino`
-// (FUSE_NOTIFY_INVAL_INODE with offset -1: attributes only, no page cache). Header and body,
-// ready to write to /dev/fuse.
-std::vector<std::byte> encode_notify_inval_inode(u64 ino);
+// What a FUSE_NOTIFY_INVAL_INODE drops: the attributes only (offset -1), or the attributes and
+// every cached page of the file (offset 0, length 0: to the end).
+enum class Inval { attrs, attrs_and_data };
+
+// A notification (unique 0) telling the kernel to drop what it caches of inode `ino`
+// (FUSE_NOTIFY_INVAL_INODE). Header and body, ready to write to /dev/fuse.
+std::vector<std::byte> encode_notify_inval_inode(u64 ino, Inval what = Inval::attrs);
 
 // A cache timeout in seconds and nanoseconds.
 struct Timeout {

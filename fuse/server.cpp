@@ -6,12 +6,14 @@
 #include "core/media_guard.hpp"
 #include "core/trace.hpp"
 #include "fuse/ops.hpp"
+#include "fuse/uring_protocol.hpp"
 
 #include <fmt/format.h>
 
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -157,7 +159,6 @@ void Server::reply_fault(int fd, const Outcome& o) {
   // gone (the kernel's copy gets EFAULT where a user access would get SIGBUS). Find which
   // piece, under a guard, for the trace. The kernel has already failed the request with EIO;
   // our own EIO reply is for a kernel that did not, and is ignored (ENOENT) otherwise.
-  m_log.health().count_media_error();
   std::string what = "a device page that cannot be read";
   for (const auto& piece : o.reply.data()) {
     if (auto probe = core::guarded_probe(piece.data(), piece.size()); !probe) {
@@ -165,12 +166,17 @@ void Server::reply_fault(int fd, const Outcome& o) {
       break;
     }
   }
-  FAMFS_TRACE(0, "READ reply to request {}: {}; replying EIO", o.unique, what);
+  media_fault(o.unique, what);
   std::array<std::byte, k_out_header_size> hdr{};
   auto iov = reply_iovecs(Reply::error(EIO), o.unique, hdr);
   if (auto w = write_reply(fd, iov); !w) {
     FAMFS_TRACE(2, "EIO reply to request {}: {}", o.unique, w.error().message);
   }
+}
+
+void Server::media_fault(u64 unique, std::string_view what) {
+  m_log.health().count_media_error();
+  FAMFS_TRACE(0, "READ reply to request {}: {}; replying EIO", unique, what);
 }
 
 // ---- Loops ----
@@ -271,7 +277,48 @@ void Server::housekeeping(Channel& ch) {
   }
 }
 
-Result<void> Server::answer_init(Channel& ch) {
+std::unique_ptr<UringChannel> Server::prepare_uring(Channel& ch,
+                                                    std::span<const std::byte> init) {
+  auto req = decode_request(init);
+  const auto* in = req ? std::get_if<InitIn>(&req->body) : nullptr;
+  if (in == nullptr || ((in->flags >> 32) & k_flags2_over_io_uring) == 0) {
+    return nullptr; // not INIT, or the kernel does not offer io_uring (enable_uring=N)
+  }
+  if (m_opts.transport != Transport::automatic) {
+    FAMFS_TRACE(1, "INIT: the kernel offers io_uring; serving through /dev/fuse as asked");
+    return nullptr;
+  }
+  auto uring = UringChannel::prepare(ch.fd());
+  if (!uring) {
+    FAMFS_TRACE(1, "INIT: the kernel offers io_uring, but {}; serving through /dev/fuse",
+                uring.error().message);
+    return nullptr;
+  }
+  m_opts.io_uring_ready = true;
+  return std::move(*uring);
+}
+
+bool Server::start_uring(UringChannel& uring, const fuse_init_out& init) {
+  const std::size_t payload =
+      uring_payload_size(init.max_write, init.max_pages, ::sysconf(_SC_PAGESIZE));
+  m_handlers.set_io_uring(true);
+  auto started = uring.start(
+      payload, [this](std::span<const std::byte> bytes) { return handle(bytes); },
+      [this](const Outcome& o, const Error& e) { media_fault(o.unique, e.message); },
+      [this] {
+        FAMFS_TRACE(1, "io_uring: the kernel refused a queue; it serves through /dev/fuse");
+        m_handlers.set_io_uring(false);
+      });
+  if (!started) {
+    FAMFS_TRACE(1, "io_uring: {}; serving through /dev/fuse", started.error().message);
+    m_handlers.set_io_uring(false);
+    return false;
+  }
+  FAMFS_TRACE(1, "io_uring: {} queues, {}-byte payloads", uring.queues(), payload);
+  return true;
+}
+
+Result<void> Server::answer_init(Channel& ch, std::unique_ptr<UringChannel>& uring) {
   std::vector<std::byte> buf(k_request_buffer);
   while (!m_handlers.initialized()) {
     auto n = read_request(ch.fd(), buf);
@@ -281,21 +328,38 @@ Result<void> Server::answer_init(Channel& ch) {
     if (*n == 0) {
       return fail(Errc::io, "{}: the kernel closed the connection before INIT", ch.mountpoint());
     }
-    FAMFS_TRY(send(ch.fd(), handle(std::span<const std::byte>(buf.data(), *n))));
+    const std::span<const std::byte> bytes(buf.data(), *n);
+    if (!uring) {
+      uring = prepare_uring(ch, bytes);
+    }
+    const Outcome o = handle(bytes);
+    FAMFS_TRY(send(ch.fd(), o));
+    fuse_init_out init{};
+    if (m_handlers.initialized() && uring && o.reply.body().size() >= sizeof(init)) {
+      std::memcpy(&init, o.reply.body().data(), sizeof(init));
+      if ((init.flags2 & k_flags2_over_io_uring) == 0 || !start_uring(*uring, init)) {
+        uring.reset();
+      }
+    }
   }
   return {};
 }
 
 Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   BlockStopSignals blocked;
-  FAMFS_TRY(answer_init(ch));
+  std::unique_ptr<UringChannel> uring;
+  FAMFS_TRY(answer_init(ch, uring));
   set_notify_fd(ch.fd());
   if (on_ready) {
     on_ready();
   }
-  const unsigned n = m_opts.threads != 0 ? m_opts.threads
-                                         : std::clamp(std::thread::hardware_concurrency(), 2U, 16U);
+  // Page-cache mode needs a second worker to serve READs while one waits in an invalidation.
+  const unsigned n = std::max(m_opts.page_cache ? 2U : 1U,
+                              m_opts.threads != 0
+                                  ? m_opts.threads
+                                  : std::clamp(std::thread::hardware_concurrency(), 2U, 16U));
   m_workers = n;
+  m_handlers.set_workers(n);
   std::vector<core::UniqueFd> owned;
   const std::vector<int> fds = worker_fds(ch, n, owned);
   FAMFS_TRACE(1, "serving {} with {} workers", ch.mountpoint(), n);
@@ -311,6 +375,9 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   }
   for (auto& t : workers) {
     t.join();
+  }
+  if (uring) {
+    uring->stop(); // its queues ended with the connection; this waits for their threads
   }
   set_notify_fd(-1); // the connection is gone
   m_done.store(true);

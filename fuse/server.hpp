@@ -25,10 +25,12 @@
 #include "fuse/mount_status.hpp"
 #include "fuse/protocol.hpp"
 #include "fuse/server_options.hpp"
+#include "fuse/uring_channel.hpp"
 #include "log/result.hpp"
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,7 +57,9 @@ public:
 
   // Serves a mounted channel: answers INIT on the channel's descriptor, calls `on_ready`, then
   // runs the workers (one cloned descriptor each) and the housekeeping thread until the file
-  // system is unmounted. SIGTERM, SIGINT and SIGHUP are blocked in every thread and turned into
+  // system is unmounted. Where the kernel offers FUSE over io_uring (and ServerOptions::transport
+  // allows it), the requests come through the io_uring queues instead (fuse/uring_channel.hpp);
+  // the workers then get FORGET and INTERRUPT only, which the kernel still sends on /dev/fuse. SIGTERM, SIGINT and SIGHUP are blocked in every thread and turned into
   // an unmount (lazy if busy).
   Result<void> run(Channel& ch, const std::function<void()>& on_ready = {});
 
@@ -91,6 +95,8 @@ public:
   u64 lookup_count(u64 ino) const { return m_inodes.lookup_count(ino); }
   u64 applied_entries() const { return m_log.applied(); }
   unsigned worker_count() const { return m_workers; }
+  // Whether requests come through io_uring (the status xattr's transport).
+  bool io_uring_active() const { return status().transport == k_transport_io_uring; }
 
 private:
   // Dispatches a decoded request through its row of the opcode table.
@@ -100,9 +106,16 @@ private:
   Outcome answer_failed(std::span<const std::byte> bytes, int err) const;
   // Handles a zero-copy reply the kernel could not copy (EFAULT): counts, traces, replies EIO.
   void reply_fault(int fd, const Outcome& o);
+  // Counts and traces a READ reply whose device memory faulted (`what`); it is answered EIO.
+  void media_fault(u64 unique, std::string_view what);
   // Writes `o` to `fd`, if it is sent; Errors: the write's.
   Result<void> send(int fd, const Outcome& o);
-  Result<void> answer_init(Channel& ch);
+  // Answers INIT; with `uring` set up and acknowledged to the kernel when it offered io_uring.
+  Result<void> answer_init(Channel& ch, std::unique_ptr<UringChannel>& uring);
+  // The rings for an INIT request that offers FUSE over io_uring, or none (traced why).
+  std::unique_ptr<UringChannel> prepare_uring(Channel& ch, std::span<const std::byte> init);
+  // Starts serving through `uring` after INIT acknowledged it with `init`; false: /dev/fuse.
+  bool start_uring(UringChannel& uring, const fuse_init_out& init);
   void housekeeping(Channel& ch);
 
   ServerOptions m_opts; // before the rooms, which keep a reference to it

@@ -9,8 +9,13 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace famfs::core {
+struct Replayed;
+}
 
 namespace famfs::fuse {
 
@@ -27,12 +32,24 @@ inline constexpr std::string_view k_status_xattr = "user.famfs.status";
 // it applies new entries (one follow step, retrying an entry that failed), then answers the
 // status. Not listed by LISTXATTR, so that a dump of all xattrs does not trigger it.
 inline constexpr std::string_view k_logplay_xattr = "user.famfs.logplay";
+// The xattr of a file that asks the daemon to drop the kernel's cached pages of it (famfs flush):
+// reading it sends FUSE_NOTIFY_INVAL_INODE for the file's data in page-cache mode, then answers
+// k_invalidated, or k_uncached when the mount caches nothing. Not listed by LISTXATTR.
+inline constexpr std::string_view k_invalidate_xattr = "user.famfs.invalidate";
+inline constexpr std::string_view k_invalidated = "invalidated";
+inline constexpr std::string_view k_uncached = "uncached";
 // How often a mount that does not follow the log by itself still checks it for clobbering.
 inline constexpr std::chrono::milliseconds k_clobber_check_interval{200};
 
 // What `data_path` reports, for `famfs status` (the status xattr).
 inline constexpr std::string_view k_data_path_userspace = "userspace";
 inline constexpr std::string_view k_data_path_kernel = "kernel (famfs fmap)";
+
+// How the daemon talks to the kernel (`famfs mount --transport`).
+enum class Transport {
+  automatic, // FUSE over io_uring where the kernel offers it (enable_uring=Y), else /dev/fuse
+  dev_fuse,  // read(2)/write(2) on /dev/fuse always
+};
 
 struct ServerOptions {
   // WRITE allowed (inside files only). Client hosts mount read-only unless --writable.
@@ -48,6 +65,10 @@ struct ServerOptions {
   // notification (LogFollower::step). Short timeouts cost a LOOKUP or GETATTR round trip per
   // file on every `ls -l` once they lapse.
   Timeout entry_timeout = Timeout::from_ms(3600 * 1000);
+  // The log as famfs mount replayed it before starting the server (core::health_problems), taken
+  // over by the server, which then applies only the entries appended since (after the clobber
+  // check of the last one replayed). Null: the server replays the whole log itself.
+  std::shared_ptr<core::Replayed> replayed;
   Timeout attr_timeout = Timeout::from_ms(3600 * 1000);
   // How often the housekeeping thread looks for new log entries (--follow-interval); lookups
   // and directory listings also catch up at once. Zero: the mount does not follow the log by
@@ -73,11 +94,22 @@ struct ServerOptions {
   // This mount's host, as the status xattr reports it: its role and its system UUID.
   core::Role role = core::Role::master;
   std::string host_uuid;
+  // Page-cache mode (-o cache, --cache): OPEN answers FOPEN_KEEP_CACHE instead of
+  // FOPEN_DIRECT_IO, so the kernel reads ahead, keeps file pages in its page cache across opens
+  // and maps them for mmap. Coherence (ARCHITECTURE.md, "Page-cache mode"): writes through this
+  // mount update the cache (FUSE writes through it); nothing else does until a `famfs flush` of
+  // the file drops its pages (k_invalidate_xattr). Off: every read is a round trip to us.
+  bool page_cache = false;
   // Memory that is not cache-coherent between hosts (--non-coherent; the device also flushes
   // after writes): each follow step invalidates what it reads before reading it, and nothing
   // more: the superblock and the log header, the last applied entry (re-checked for clobbering)
   // and the new entries it applies.
   bool non_coherent = false;
+  // The transport asked for on the command line.
+  Transport transport = Transport::automatic;
+  // Set by Server::run, never by the command line: the io_uring rings are ready, so INIT may
+  // acknowledge FUSE_OVER_IO_URING when the kernel offers it.
+  bool io_uring_ready = false;
   // Test hook: called with each decoded request just before its handler runs (a unit test makes
   // it throw, to check that a failing handler costs one error reply, not the daemon).
   std::function<void(const Request&)> before_handler;

@@ -152,9 +152,8 @@ Result<std::vector<DirEntry>> Handle::list(const std::string& path) {
   }
   std::vector<DirEntry> out;
   out.reserve(dir->children.size());
-  for (const auto& [name, ino] : dir->children) {
-    const core::Node* c = m_tree.get(ino);
-    out.push_back(DirEntry{ino, attr_of(*c).mode, name});
+  for (const core::Node* c : m_tree.sorted_children(*dir)) {
+    out.push_back(DirEntry{c->ino, attr_of(*c).mode, c->name});
   }
   return out;
 }

@@ -1,24 +1,17 @@
 #include "log/records.hpp"
 
 #include <fmt/format.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
 
 namespace famfs::log {
 
+// libdeflate computes zlib's CRC-32 (same polynomial, seed and result) with carry-less multiply
+// where the CPU has it: about three times zlib's speed, which a replay of a big log feels.
 u32 crc32(std::span<const std::byte> bytes) {
-  uLong c = ::crc32(0L, Z_NULL, 0);
-  const auto* p = reinterpret_cast<const Bytef*>(bytes.data());
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    auto n = static_cast<uInt>(std::min<std::size_t>(left, 1U << 30));
-    c = ::crc32(c, p, n);
-    p += n;
-    left -= n;
-  }
-  return static_cast<u32>(c);
+  return ::libdeflate_crc32(0, bytes.data(), bytes.size());
 }
 
 namespace {

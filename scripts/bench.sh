@@ -6,7 +6,9 @@
 # usage: scripts/bench.sh [--no-build] [--no-results]
 #   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
 #   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~4 GiB free, the
-#               devices are sparse)
+#               devices are sparse; the 1M-entry image writes a 544 MiB log)
+# The io_uring figures switch the kernel's FUSE enable_uring parameter on for their two mounts and
+# put its old value back.
 #   BENCH_PAIRS pairs per figure (default 5, at least 5 for bench/RESULTS.md): famfs and its
 #               reference alternate; the median of the per-pair ratios counts, min and max shown
 #   BENCH_SIZE_MB  size of the big file (default 1024)
@@ -243,7 +245,8 @@ rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
 for ((i = 0; i < NFILES; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi.args"
 export DEVSIZE=$((SIZE_MB + 64 + 2 * NFILES + 64))M
 single --figure "creat --multi $NFILES files (files/s)" --goal report --value "$NFILES" \
-  --setup 'rm -f "$DIR/dev.img"; "$FAMFS" mkfs --loglen 8m --size "$DEVSIZE" "$DIR/dev.img" >/dev/null
+  --setup 'rm -f "$DIR/dev.img"; truncate -s "$DEVSIZE" "$DIR/dev.img"
+    "$FAMFS" mkfs --loglen 8m "$DIR/dev.img" >/dev/null
     "$FAMFS" mkdir --device "$DIR/dev.img" d' \
   --cmd '"$FAMFS" creat --device "$DIR/dev.img" $(cat "$DIR/multi.args") >/dev/null'
 
@@ -256,27 +259,35 @@ export SZ=$((SIZE_MB << 20))
 
 # Reads through the mount against the same bytes on tmpfs; the daemon's CPU counts on the famfs
 # side.
-pair --figure "seq read, dd bs=1M, ${SIZE_MB} MiB (MiB/s)" --goal ">= 0.8x" --value "$SIZE_MB" \
-  --daemon "$DPID" --ref-name tmpfs \
-  --famfs 'dd if="$MNT/big" of=/dev/null bs=1M status=none' \
-  --ref 'dd if="$DIR/ref" of=/dev/null bs=1M status=none'
-pair --figure "seq read, dd bs=4k, 256 MiB (MiB/s)" --goal ">= 0.25x" --value 256 \
-  --daemon "$DPID" --ref-name tmpfs \
-  --famfs 'dd if="$MNT/big" of=/dev/null bs=4k count=65536 status=none' \
-  --ref 'dd if="$DIR/ref" of=/dev/null bs=4k count=65536 status=none'
-if ((HAVE_FIO)); then
-  fio_rand='fio --name=r --filename="$F" --rw=randread --bs=4k --size="$SZ" --numjobs=4 \
-    --ioengine=psync --group_reporting --invalidate=0 --allow_file_create=0 --time_based \
-    --runtime=3 --randrepeat=0 --output-format=json 2>/dev/null | jq ".jobs[0].read.bw_bytes / 1e6 | floor"'
-  pair --figure "random read 4 KiB, fio, 4 jobs (MB/s)" --goal ">= 0.3x" --value out \
-    --daemon "$DPID" --ref-name tmpfs --famfs "F=\"\$MNT/big\"; $fio_rand" \
-    --ref "F=\"\$DIR/ref\"; $fio_rand"
-else
-  row "random read 4 KiB, fio, 4 jobs (MB/s)" "n/a (no fio)" "-" "-" ">= 0.3x" "-" "-" "-"
-fi
+fio_rand='fio --name=r --filename="$F" --rw=randread --bs=4k --size="$SZ" --numjobs=4 \
+  --ioengine=psync --group_reporting --invalidate=0 --allow_file_create=0 --time_based \
+  --runtime=3 --randrepeat=0 --output-format=json 2>/dev/null | jq ".jobs[0].read.bw_bytes / 1e6 | floor"'
 mmap_rate='"$BUILD/bench/famfs_bench_mmap" "$F" 2>/dev/null | awk -v mb="$SIZE_MB" "{ print mb / \$1 }"'
-pair --figure "mmap read ${SIZE_MB} MiB (MiB/s)" --goal ">= 0.5x" --value out --daemon "$DPID" \
-  --ref-name tmpfs --famfs "F=\"\$MNT/big\"; $mmap_rate" --ref "F=\"\$DIR/ref\"; $mmap_rate"
+# read_figures LABEL SETUP GOAL...: the four read figures (dd bs=1M, dd bs=4k, fio random 4 KiB
+# with 4 jobs, mmap) of $MNT/big (daemon $DPID) against $DIR/ref, with their four goals; LABEL
+# tags the rows (the mount's mode), SETUP runs untimed before every run of either side.
+read_figures() {
+  local label=$1 setup=$2
+  pair --figure "seq read, dd bs=1M, ${SIZE_MB} MiB${label} (MiB/s)" --goal "$3" \
+    --value "$SIZE_MB" --daemon "$DPID" --ref-name tmpfs --setup "$setup" \
+    --famfs 'dd if="$MNT/big" of=/dev/null bs=1M status=none' \
+    --ref 'dd if="$DIR/ref" of=/dev/null bs=1M status=none'
+  pair --figure "seq read, dd bs=4k, 256 MiB${label} (MiB/s)" --goal "$4" --value 256 \
+    --daemon "$DPID" --ref-name tmpfs --setup "$setup" \
+    --famfs 'dd if="$MNT/big" of=/dev/null bs=4k count=65536 status=none' \
+    --ref 'dd if="$DIR/ref" of=/dev/null bs=4k count=65536 status=none'
+  if ((HAVE_FIO)); then
+    pair --figure "random read 4 KiB, fio, 4 jobs${label} (MB/s)" --goal "$5" --value out \
+      --daemon "$DPID" --ref-name tmpfs --setup "$setup" --famfs "F=\"\$MNT/big\"; $fio_rand" \
+      --ref "F=\"\$DIR/ref\"; $fio_rand"
+  else
+    row "random read 4 KiB, fio, 4 jobs${label} (MB/s)" "n/a (no fio)" "-" "-" "$5" "-" "-" "-"
+  fi
+  pair --figure "mmap read ${SIZE_MB} MiB${label} (MiB/s)" --goal "$6" --value out \
+    --daemon "$DPID" --ref-name tmpfs --setup "$setup" --famfs "F=\"\$MNT/big\"; $mmap_rate" \
+    --ref "F=\"\$DIR/ref\"; $mmap_rate"
+}
+read_figures "" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
 
 # libfamfs: the big file mapped straight from the device (no FUSE) vs an mmap of the same bytes
 # on tmpfs, alternating pair by pair, the FUSE mount's mmap beside them (its own pairs loop:
@@ -312,19 +323,105 @@ pair --figure "ls -lR $NFILES files (s, famfs time / tmpfs time)" --goal "<= 3x"
   --daemon "$DPID" --ref-name tmpfs --famfs 'ls -lR "$MNT/d" >/dev/null' \
   --ref 'ls -lR "$DIR/tree/d" >/dev/null'
 "$FAMFS" umount "$MNT" >/dev/null
+
+# Page-cache mode (famfs mount --cache): the same read figures, warm (the file's pages cached by
+# a first read, as for read-mostly data), then cold (famfs flush drops them before every run).
+"$FAMFS" mount --cache "$DIR/dev.img" "$MNT" >/dev/null
+cmp "$MNT/big" "$DIR/ref" # correct bytes through the page cache, and warms it
+DPID=$(daemon_pid "$MNT")
+read_figures ", -o cache, warm" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
+read_figures ", -o cache, cold" '"$FAMFS" flush "$MNT/big"' report report report report
+"$FAMFS" umount "$MNT" >/dev/null
+
+# FUSE over io_uring against /dev/fuse: the read round trip. Two mounts at once with the kernel's
+# enable_uring switched on (its old value is put back at exit): the device above through
+# io_uring, a copy of it through /dev/fuse (--transport dev-fuse); same file, same daemon code.
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+if [ -w "$URING_PARAM" ]; then
+  URING_OLD=$(cat "$URING_PARAM")
+  trap 'echo "$URING_OLD" >"$URING_PARAM"; cleanup' EXIT
+  echo Y >"$URING_PARAM"
+  "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/devfuse.img" >/dev/null
+  "$FAMFS" cp --device "$DIR/devfuse.img" "$DIR/ref" big
+  "$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
+  "$FAMFS" mount --transport dev-fuse "$DIR/devfuse.img" "$MNT2" >/dev/null
+  for m in "$MNT:io_uring" "$MNT2:/dev/fuse"; do
+    t=$("$FAMFS" status --json "${m%%:*}" | jq -r .transport)
+    [ "$t" = "${m#*:}" ] || { log "${m%%:*} serves through '$t', expected ${m#*:}" && exit 1; }
+  done
+  cmp "$MNT/big" "$MNT2/big"
+  UPID=$(daemon_pid "$MNT")
+  for bs in 4k 1M; do
+    pair --figure "FUSE over io_uring: dd bs=$bs, ${SIZE_MB} MiB (MiB/s, x /dev/fuse)" \
+      --goal report --value "$SIZE_MB" --daemon "$UPID" --ref-name "/dev/fuse" \
+      --famfs "dd if=\"\$MNT/big\" of=/dev/null bs=$bs status=none" \
+      --ref "dd if=\"\$MNT2/big\" of=/dev/null bs=$bs status=none"
+  done
+  "$FAMFS" umount "$MNT" >/dev/null
+  "$FAMFS" umount "$MNT2" >/dev/null
+  rm -f "$DIR/devfuse.img"
+  echo "$URING_OLD" >"$URING_PARAM"
+else
+  row "FUSE over io_uring: dd bs=4k and 1M (x /dev/fuse)" "n/a (no $URING_PARAM, or not root)" \
+    "-" "-" report "-" "-" "-"
+fi
 rm -f "$DIR/dev.img" "$DIR/ref"
 
-# A 100,000-entry log in a 64 MiB log (1,000 directories, 99,000 files; sparse 200 GiB device).
-log "100,000-entry log: mount + replay, fsck"
-"$BUILD/bench/famfs_bench_fsck" --entries 100000 --runs 1 --write "$DIR/big.img" >"$DIR/fsck.out"
-single --figure "mount + replay 100k entries (s)" --goal "< 0.3 s" --value time \
-  --setup '! grep -qF " $MNT2 " /proc/self/mountinfo || "$FAMFS" umount "$MNT2" >/dev/null' \
-  --cmd '"$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null && stat "$MNT2/dir00999/file0098999" >/dev/null'
+# Scale: a 1,000,000-entry log (1 GiB log; 10,000 directories, 990,000 one-AU files on a
+# sparse 2 TiB device, written by famfs_bench_fsck: test::BigImage). Mount + replay is timed to
+# the first stat of the last file; the daemon's memory per file is its RSS over the files it
+# serves. ls -lR walks the 99,990 files of dir00000..dir01009 against the same names on tmpfs:
+# "cold" remounts before each famfs run (the first walk: every LOOKUP and READDIRPLUS reaches
+# the daemon), "warm" walks again with the kernel's caches filled (the attribute and entry
+# timeouts are long). creat --multi makes 100,000 files in one command (one batch append).
+log "1,000,000-entry log: build the image"
+"$BUILD/bench/famfs_bench_fsck" --entries 1000000 --runs 1 --write "$DIR/big.img" >"$DIR/fsck.out"
+export LAST=dir09999/file0989999
+umount_mnt2='! grep -qF " $MNT2 " /proc/self/mountinfo || "$FAMFS" umount "$MNT2" >/dev/null'
+single --figure "mount + replay 1M entries (s)" --goal "< 1 s" --value time \
+  --setup "$umount_mnt2" \
+  --cmd '"$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null && stat "$MNT2/$LAST" >/dev/null'
+DPID2=$(daemon_pid "$MNT2")
+rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DPID2/status")
+files=$("$FAMFS" status --json "$MNT2" | jq -r .entries_applied)
+row "daemon memory per file, 1M entries (bytes: RSS / entries)" \
+  "$((rss_kib * 1024 / files)) ($((rss_kib / 1024)) MiB / $files)" "-" "-" report - "-" "-"
+
+mkdir -p "$DIR/scale"
+for ((d = 0; d < 1010; d++)); do printf 'dir%05d\n' $d; done >"$DIR/scale.dirs"
+(cd "$DIR/scale" && xargs mkdir <"$DIR/scale.dirs" &&
+  awk 'BEGIN { for (d = 0; d < 1010; d++) for (k = 0; k < 99; k++)
+    printf "dir%05d/file%07d\n", d, d + 10000 * k }' | xargs truncate -s 4k)
+n=$(cd "$MNT2" && xargs ls -f <"$DIR/scale.dirs" | grep -c '^file')
+[ "$n" = 99990 ] || { log "ls sees $n files of dir00000..dir01009 in the mount, expected 99990" && exit 1; }
+remount2="$umount_mnt2"'; "$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null'
+pair --figure "ls -lR 100k files of a 1M-entry mount, cold (s, famfs time / tmpfs time)" \
+  --goal "<= 1.5x" --value time --ref-name tmpfs --setup "$remount2" \
+  --famfs 'cd "$MNT2" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null' \
+  --ref 'cd "$DIR/scale" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null'
+DPID2=$(daemon_pid "$MNT2")
+pair --figure "ls -lR 100k files of a 1M-entry mount, warm (s, famfs time / tmpfs time)" \
+  --goal "<= 1.5x" --value time --ref-name tmpfs --daemon "$DPID2" \
+  --famfs 'cd "$MNT2" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null' \
+  --ref 'cd "$DIR/scale" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null'
 "$FAMFS" umount "$MNT2" >/dev/null
+rm -rf "$DIR/scale"
+
 "$FAMFS" fsck "$DIR/big.img" >"$DIR/fsck.txt" # warm, and the check that it sees every entry
-grep -qF "# of log entries in use: 100000" "$DIR/fsck.txt" || { log "fsck did not see 100000 entries" && exit 1; }
-single --figure "famfs fsck 100k entries (s)" --goal "< 0.3 s" --value time \
+grep -qF "# of log entries in use: 1000000" "$DIR/fsck.txt" || { log "fsck did not see 1000000 entries" && exit 1; }
+single --figure "famfs fsck 1M entries (s)" --goal "< 1 s" --value time \
   --cmd '"$FAMFS" fsck "$DIR/big.img" >/dev/null'
+rm -f "$DIR/big.img"
+
+# 100,000 files on one command line: 2.3 MB of arguments, over the default ARG_MAX (a quarter
+# of the 8 MiB stack limit), so the command runs with a 64 MiB stack limit. The device (200 GiB,
+# sparse) is made by truncate: mkfs --size refuses a size beyond the free space.
+for ((i = 0; i < 100000; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi100k.args"
+single --figure "creat --multi 100k files (files/s)" --goal ">= 100000/s" --value 100000 \
+  --setup 'rm -f "$DIR/c.img"; truncate -s 200G "$DIR/c.img"
+    "$FAMFS" mkfs --loglen 64m "$DIR/c.img" >/dev/null && "$FAMFS" mkdir --device "$DIR/c.img" d' \
+  --cmd 'ulimit -s 65536 && "$FAMFS" creat --device "$DIR/c.img" $(cat "$DIR/multi100k.args") >/dev/null'
+rm -f "$DIR/c.img" "$DIR/multi100k.args"
 
 # ---------------------------------------------------------------------------------------------
 table() {

@@ -6,9 +6,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libcli11-dev libfmt-dev libxxhash-dev catch2 libdaxctl-dev libblkid-dev zlib1g-dev uuid-dev
+  libcli11-dev libfmt-dev libxxhash-dev catch2 libdaxctl-dev libblkid-dev libdeflate-dev uuid-dev
   fuse3 clang clang-format libclang-rt-14-dev
-  python3 jq zstd util-linux procps man-db ccache e2fsprogs
+  python3 jq zstd util-linux procps man-db ccache e2fsprogs liburing-dev
 )
 
 missing=()

@@ -112,3 +112,26 @@ clobber_by_other_mkfs() {
   expect_exit 1 "$FAMFS" status "$mnt"
   grep -q "^health: *CLOBBERED: the file system UUID changed" "$T/out" || die "status: $(cat "$T/out")"
 }
+
+# set_enable_uring Y|N: switches FUSE over io_uring on or off in the kernel for the mounts made
+# from now on (a global switch: the tests that use it run alone, ctest RUN_SERIAL) and puts the
+# old value back when the test exits. Skips where the kernel has no FUSE over io_uring.
+ENABLE_URING=/sys/module/fuse/parameters/enable_uring
+set_enable_uring() {
+  [ -e "$ENABLE_URING" ] || skip "this kernel has no FUSE over io_uring ($ENABLE_URING)"
+  [ "$(id -u)" = 0 ] || skip "switching $ENABLE_URING needs root"
+  if [ -z "${_old_enable_uring:-}" ]; then
+    _old_enable_uring=$(cat "$ENABLE_URING")
+    at_exit "echo '$_old_enable_uring' >'$ENABLE_URING'"
+  fi
+  echo "$1" >"$ENABLE_URING"
+  [ "$(cat "$ENABLE_URING")" = "$1" ] || die "$ENABLE_URING did not take $1"
+}
+
+# expect_transport MNT NAME: famfs status (text and JSON) says MNT's daemon uses transport NAME.
+expect_transport() {
+  expect_exit 0 "$FAMFS" status "$1"
+  grep -qx "transport: *$2" "$T/out" || die "status of $1: $(grep transport "$T/out")"
+  expect_exit 0 "$FAMFS" status --json "$1"
+  [ "$(jq -r .transport "$T/out")" = "$2" ] || die "status --json of $1: $(cat "$T/out")"
+}

@@ -1,5 +1,6 @@
 // famfs_fsck_image: a test-only helper for the fsck and mkfs shell tests (never installed).
 //   famfs_fsck_image scenario NAME IMAGE   write an image built with log_builder.hpp
+//   famfs_fsck_image big ENTRIES IMAGE     write the scale image (test::BigImage) of ENTRIES
 //   famfs_fsck_image xor IMAGE OFFSET MASK  XOR one byte (offsets and masks in C notation)
 //   famfs_fsck_image put64 IMAGE OFFSET V   store a little-endian u64
 //   famfs_fsck_image restamp IMAGE INDEX    recompute the CRC of log entry INDEX
@@ -76,6 +77,10 @@ int main(int argc, char** argv) {
     scenario(argv[2]).write_to(argv[3]);
     return 0;
   }
+  if (cmd == "big" && argc == 4) {
+    BigImage(number(argv[2])).build().write_to(argv[3]);
+    return 0;
+  }
   if (cmd == "xor" && argc == 5) {
     unsigned char b = 0;
     const u64 off = number(argv[3]);
@@ -107,7 +112,7 @@ int main(int argc, char** argv) {
     log::put64(h, 24, log::log_header_crc(h));
     return rw(argv[2], log::k_log_offset, h.data(), h.size(), true);
   }
-  std::fprintf(stderr, "usage: famfs_fsck_image scenario NAME IMAGE | xor IMAGE OFFSET MASK | "
+  std::fprintf(stderr, "usage: famfs_fsck_image scenario NAME IMAGE | big ENTRIES IMAGE | xor IMAGE OFFSET MASK | "
                        "put64 IMAGE OFFSET VALUE | restamp IMAGE INDEX | restamp-log IMAGE\n");
   return 2;
 }

@@ -12,6 +12,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -207,6 +210,38 @@ private:
   std::vector<std::byte> m_bytes;
   u64 m_count = 0;
   u64 m_next_free = 0;
+};
+
+// The big image of the scale bench and test: `entries` entries, one directory per 100
+// ("dirNNNNN", at least one), then the files "dirNNNNN/fileFFFFFFF" of 4096 + F bytes, one
+// allocation unit each, file F in directory F mod dirs; a log of 64 MiB or the power of two that
+// holds them, on a device just large enough (sparse when written).
+struct BigImage {
+  u64 dirs = 0;
+  u64 files = 0;
+  u64 log_len = 0;
+  u64 device_size = 0;
+  explicit BigImage(u64 entries) {
+    log_len = 64 * k_mib;
+    while (log::slots_for(log_len) < entries) {
+      log_len *= 2;
+    }
+    dirs = std::max<u64>(1, entries / 100);
+    files = entries > dirs ? entries - dirs : 0;
+    device_size = log::first_data_offset(log_len) + (files + 1) * log::k_alloc_unit;
+  }
+  static std::string dir_name(u64 d) { return fmt::format("dir{:05}", d); }
+  std::string file_path(u64 f) const { return fmt::format("dir{:05}/file{:07}", f % dirs, f); }
+  ImageBuilder build() const {
+    ImageBuilder b(device_size, log_len);
+    for (u64 d = 0; d < dirs; ++d) {
+      b.mkdir(dir_name(d));
+    }
+    for (u64 f = 0; f < files; ++f) {
+      b.file(file_path(f), 4096 + f);
+    }
+    return b;
+  }
 };
 
 } // namespace famfs::test

@@ -33,12 +33,11 @@ log::LogEntry file_at(std::string path, u64 size, u64 off = k_data, u64 len = 2 
 // without .meta's two files (checked in their own row).
 void list(const Tree& t, u64 ino, std::vector<std::string>& out) {
   const Node* n = t.get(ino);
-  for (const auto& [name, child] : n->children) {
-    const Node* c = t.get(child);
-    const std::string p = t.path_of(child);
+  for (const Node* c : t.sorted_children(*n)) {
+    const std::string p = t.path_of(c->ino);
     if (c->kind == NodeKind::dir) {
       out.push_back(p + "/");
-      list(t, child, out);
+      list(t, c->ino, out);
     } else if (!c->meta) {
       out.push_back(fmt::format("{} {}", p, c->size));
     }
@@ -185,4 +184,47 @@ TEST_CASE("core::Tree: outcomes and counters of apply", "[core]") {
   CHECK(f->log_index == 2);
   CHECK(t.path_of(f->ino) == "d/f");
   CHECK(t.lookup(f->parent, "..")->ino == k_root_ino);
+}
+
+TEST_CASE("core::Tree: lookup by name among many, the same name in two directories, listing "
+          "sorted by name whatever the log order",
+          "[core]") {
+  Tree t;
+  ReplayReport r;
+  u64 i = 0;
+  CHECK(t.apply(i++, dir_entry("a"), r) == Applied::created);
+  CHECK(t.apply(i++, dir_entry("b"), r) == Applied::created);
+  const int n = 5000;
+  for (int k = n - 1; k >= 0; --k) { // the log holds them in reverse name order
+    CHECK(t.apply(i, file_at(fmt::format("a/f{:05}", k), 1, k_data + i * 2 * k_mib), r) ==
+          Applied::created);
+    ++i;
+  }
+  CHECK(t.apply(i, file_at("b/f00007", 9, k_data + i * 2 * k_mib), r) == Applied::created);
+  ++i;
+  CHECK(t.apply(i++, file_at("a/f00007", 1), r) == Applied::existed);
+  const Node* a = t.resolve("a");
+  const Node* b = t.resolve("b");
+  REQUIRE(a != nullptr);
+  REQUIRE(b != nullptr);
+  for (int k = 0; k < n; ++k) {
+    const Node* f = t.lookup(a->ino, fmt::format("f{:05}", k));
+    if (f == nullptr || f->parent != a->ino || f->name != fmt::format("f{:05}", k)) {
+      FAIL("a/f" << k << " not found by name");
+    }
+  }
+  CHECK(t.lookup(b->ino, "f00007")->size == 9);
+  CHECK(t.lookup(a->ino, "f00007")->size == 1);
+  CHECK(t.lookup(b->ino, "f00008") == nullptr);
+  CHECK(t.lookup(a->ino, "f") == nullptr);
+  const auto sorted = t.sorted_children(*a);
+  REQUIRE(sorted.size() == static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) {
+    if (sorted[static_cast<std::size_t>(k)]->name != fmt::format("f{:05}", k)) {
+      FAIL("listing out of order at " << k);
+    }
+  }
+  CHECK(a->children.size() == static_cast<std::size_t>(n)); // in log order
+  CHECK(t.get(a->children.front())->name == fmt::format("f{:05}", n - 1));
+  CHECK(t.sorted_children(*t.resolve("a/f00001")).empty());
 }

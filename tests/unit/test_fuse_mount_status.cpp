@@ -22,6 +22,8 @@ MountStatus sample() {
   s.non_coherent = true;
   s.follow_interval_ms = 0;
   s.media_errors = 2;
+  s.page_cache = true;
+  s.transport = k_transport_io_uring;
   return s;
 }
 
@@ -41,7 +43,9 @@ TEST_CASE("fuse::MountStatus: the text on the wire, key by key", "[fuse]") {
            "writable=yes\n"
            "non_coherent=yes\n"
            "follow_interval_ms=0\n"
-           "media_errors=2\n");
+           "media_errors=2\n"
+           "page_cache=yes\n"
+           "transport=io_uring\n");
 }
 
 TEST_CASE("fuse::MountStatus: parse(to_text()) is the identity", "[fuse]") {
@@ -77,7 +81,8 @@ TEST_CASE("fuse::MountStatus: parse tolerates other versions, refuses garbage", 
   }
   SECTION("bad numbers, booleans and roles") {
     for (const char* text : {"pid=12x\n", "entries_applied=-1\n", "media_errors=\n",
-                             "healthy=true\n", "writable=1\n", "role=owner\n"}) {
+                             "healthy=true\n", "writable=1\n", "role=owner\n",
+                             "page_cache=on\n"}) {
       INFO(text);
       auto s = MountStatus::parse(text);
       REQUIRE_FALSE(s);

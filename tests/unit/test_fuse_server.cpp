@@ -498,6 +498,53 @@ TEST_CASE("fuse::Server: READDIR and READDIRPLUS", "[fuse]") {
   CHECK(k.call_of(FUSE_OPENDIR, f0->nodeid, fuse_open_in{}).first == ENOTDIR);
 }
 
+TEST_CASE("fuse::Server: page-cache mode opens cached, user.famfs.invalidate drops pages",
+          "[fuse]") {
+  Fixture f;
+  ServerOptions cached = writable();
+  cached.page_cache = true;
+  auto open_flags = [](FakeKernel& k, u64 node) {
+    fuse_open_in oi{};
+    oi.flags = O_RDONLY;
+    auto [e, p] = k.call_of(FUSE_OPEN, node, oi);
+    REQUIRE(e == 0);
+    fuse_open_out oo{};
+    std::memcpy(&oo, p.data(), sizeof(oo));
+    return oo.open_flags;
+  };
+  auto invalidate = [](FakeKernel& k, u64 node) {
+    fuse_getxattr_in gi{};
+    gi.size = 64;
+    std::vector<std::byte> b(sizeof(gi));
+    std::memcpy(b.data(), &gi, sizeof(gi));
+    auto nb = name_body(std::string(k_invalidate_xattr));
+    b.insert(b.end(), nb.begin(), nb.end());
+    auto [e, p] = k.call(FUSE_GETXATTR, node, b);
+    return std::pair(e, std::string(reinterpret_cast<const char*>(p.data()), p.size()));
+  };
+  SECTION("page cache") {
+    FakeKernel k(*f.img, cached);
+    k.init();
+    auto s = k.lookup(k.lookup(1, "d")->nodeid, "simple");
+    const u32 flags = open_flags(k, s->nodeid);
+    CHECK((flags & FOPEN_KEEP_CACHE) != 0);
+    CHECK((flags & FOPEN_DIRECT_IO) == 0);
+    CHECK(invalidate(k, s->nodeid) == std::pair(0, std::string(k_invalidated)));
+    CHECK(invalidate(k, 1).first == ENODATA); // a directory holds no pages of ours
+    CHECK(k.server().status().page_cache);
+  }
+  SECTION("direct I/O, the default") {
+    FakeKernel k(*f.img, writable());
+    k.init();
+    auto s = k.lookup(k.lookup(1, "d")->nodeid, "simple");
+    const u32 flags = open_flags(k, s->nodeid);
+    CHECK((flags & FOPEN_DIRECT_IO) != 0);
+    CHECK((flags & FOPEN_KEEP_CACHE) == 0);
+    CHECK(invalidate(k, s->nodeid) == std::pair(0, std::string(k_uncached)));
+    CHECK_FALSE(k.server().status().page_cache);
+  }
+}
+
 TEST_CASE("fuse::Server: STATFS, xattrs, refused and unknown operations", "[fuse]") {
   Fixture f;
   FakeKernel k(*f.img, writable());
