@@ -137,6 +137,24 @@ Result<core::UniqueFd> claim_device(const std::string& device_arg,
   return lock;
 }
 
+// Data is writable on the master; a client reads unless --writable.
+bool data_writable(const MountArgs& a, const Result<core::Role>& role) {
+  bool writable = false;
+  if (!role) {
+    FAMFS_TRACE(1, "role unknown ({}); mounting as a client", role.error().message);
+  }
+  if (role && *role == core::Role::master) {
+    writable = !a.read_only;
+  } else {
+    writable = a.writable && !a.read_only;
+  }
+  if (!role || *role != core::Role::master) {
+    FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
+                writable ? "writable (--writable)" : "read-only");
+  }
+  return writable;
+}
+
 Result<int> run_mount(Context& ctx, MountArgs& a) {
   if (a.nofuse) {
     return fail(with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
@@ -166,21 +184,8 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   // Held (by the daemon, which inherits it) for as long as the mount is served.
   FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, device, host_uuid, mnt));
 
-  // Data is writable on the master; a client reads unless --writable.
-  bool writable = false;
   auto role = probe.role();
-  if (!role) {
-    FAMFS_TRACE(1, "role unknown ({}); mounting as a client", role.error().message);
-  }
-  if (role && *role == core::Role::master) {
-    writable = !a.read_only;
-  } else {
-    writable = a.writable && !a.read_only;
-  }
-  if (!role || *role != core::Role::master) {
-    FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
-                writable ? "writable (--writable)" : "read-only");
-  }
+  const bool writable = data_writable(a, role);
   FAMFS_TRY_ASSIGN(auto img, writable ? core::Image::open(a.device, core::OpenMode::read_write)
                                       : std::move(probe));
 
