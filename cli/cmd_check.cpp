@@ -7,6 +7,7 @@
 // 8 operational error (cannot reach the mount or the device); 16 usage error.
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
+#include "cli/progress.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/image.hpp"
@@ -107,7 +108,16 @@ public:
     }
   }
 
-  void compare(const core::Tree& tree, const core::Image& img) {
+  // The bytes of the regular files the walk saw (what --data reads).
+  std::uint64_t seen_bytes() const {
+    std::uint64_t sum = 0;
+    for (const auto& [rel, s] : m_seen) {
+      sum += S_ISREG(s.st.st_mode) ? static_cast<std::uint64_t>(s.st.st_size) : 0;
+    }
+    return sum;
+  }
+
+  void compare(const core::Tree& tree, const core::Image& img, Progress& progress) {
     // Every node of the log's tree must be in the mount, with the same attributes.
     std::vector<std::uint64_t> stack{core::k_root_ino};
     while (!stack.empty()) {
@@ -160,7 +170,7 @@ public:
         continue;
       }
       if (m_opts.data) {
-        check_data(img, *n, rel);
+        check_data(img, *n, rel, progress);
       }
     }
     for (const auto& [rel, s] : m_seen) {
@@ -169,7 +179,10 @@ public:
   }
 
 private:
-  void check_data(const core::Image& img, const core::Node& n, const std::string& rel) {
+  void check_data(const core::Image& img,
+                  const core::Node& n,
+                  const std::string& rel,
+                  Progress& progress) {
     auto want = core::digest_file(img.device(), n.fmap, n.size);
     if (!want) {
       add(k_check_files, rel, want.error().message);
@@ -205,6 +218,7 @@ private:
       }
       d.update(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(got)));
       total += static_cast<std::uint64_t>(got);
+      progress.add(static_cast<std::uint64_t>(got));
     }
     data_checked++;
     if (total != n.size) {
@@ -257,7 +271,8 @@ Result<int> run_check(Context& ctx, const CheckOptions& o) {
         c.add(k_check_log, "", p);
       }
       c.walk("");
-      c.compare(tree, *img);
+      Progress progress(ctx, o.data ? c.seen_bytes() : 0, o.json ? Show::never : Show::on_terminal);
+      c.compare(tree, *img, progress);
     }
   }
   int rc = 0;

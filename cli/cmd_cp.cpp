@@ -17,6 +17,7 @@
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "core/digest.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
@@ -232,40 +233,6 @@ std::string base_name(const std::string& src) {
   }
   return name;
 }
-
-// A progress bar on stderr when it is a terminal.
-class Progress {
-public:
-  Progress(std::uint64_t total, bool on) : m_total(total), m_on(on && total > 0) {}
-  void update(std::uint64_t done) {
-    if (!m_on) {
-      return;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (done < m_total && now - m_last < std::chrono::milliseconds(100)) {
-      return;
-    }
-    m_last = now;
-    const int width = 40;
-    const auto filled =
-        static_cast<int>(static_cast<double>(done) / static_cast<double>(m_total) * width);
-    fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:3}% {}/{} MiB", "", filled, "", width - filled,
-               done * 100 / m_total, done >> 20, m_total >> 20);
-    std::fflush(stderr);
-  }
-  ~Progress() {
-    if (m_on) {
-      fmt::print(stderr, "\n");
-    }
-  }
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-
-private:
-  std::uint64_t m_total;
-  bool m_on;
-  std::chrono::steady_clock::time_point m_last{};
-};
 
 Result<std::uint64_t> digest_source(const std::string& path, std::uint64_t size) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -485,14 +452,53 @@ check_not_into_itself(const std::string& src, const std::string& rel, const FsTa
   return {};
 }
 
+// Whether DEST is an existing directory; an error when it must be one and is not (several
+// sources, or a trailing slash).
+Result<bool> dest_is_directory(const core::Session& session,
+                               const std::string& drel,
+                               const std::string& dest,
+                               std::size_t nsources) {
+  const core::Node* dnode = session.tree().resolve(drel);
+  const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
+  if (!dest_is_dir) {
+    if (nsources > 1) {
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists,
+                  "{}: {}; copying several sources needs an existing directory", dest,
+                  dnode == nullptr ? "does not exist" : "is a file");
+    }
+    if (dest.back() == '/') {
+      return fail(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
+                  dnode == nullptr ? "no such directory" : "is not a directory");
+    }
+  }
+  return dest_is_dir;
+}
+
+// After the copy: the partial-copy summary, and --verify; the exit code.
+int finish(Context& ctx,
+           const CpOptions& o,
+           const Planner& planner,
+           const core::Device& dev,
+           const FsTarget& target) {
+  int rc = planner.skipped_rc;
+  if (planner.skipped > 0) {
+    print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "
+                                   "(named above)",
+                                   planner.files, planner.dirs, planner.skipped));
+  }
+  if (o.verify) {
+    if (compare_copies(ctx, planner.actions, dev, target) != k_exit_ok) {
+      rc = k_exit_failure; // a bad copy outranks a partial one
+    }
+  }
+  return rc;
+}
+
 Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.paths.size() < 2) {
     return fail(Errc::invalid_argument, "need a source and a destination (SRC... DEST)");
   }
-  auto owner = o.owner.get(0); // mode 0: replaced by each source's own
-  if (!owner) {
-    return fail(owner.error());
-  }
+  FAMFS_TRY_ASSIGN(auto owner, o.owner.get(0)); // mode 0: replaced by each source's own
   FAMFS_TRY_ASSIGN(auto il, o.interleave.get());
   const std::vector<std::string> sources(o.paths.begin(), o.paths.end() - 1);
   const std::string& dest = o.paths.back();
@@ -503,21 +509,8 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
 
   // Interleave parameters are checked once, against this file system, before any source is.
   FAMFS_TRY_ASSIGN(core::Session session, open_write_session(target, &il));
-
-  const core::Node* dnode = session.tree().resolve(drel);
-  const bool dest_is_dir = dnode != nullptr && dnode->kind == core::NodeKind::dir;
-  if (!dest_is_dir) {
-    if (sources.size() > 1) {
-      return fail(dnode == nullptr ? Errc::not_found : Errc::exists,
-                  "{}: {}; copying several sources needs an existing directory", dest,
-                  dnode == nullptr ? "does not exist" : "is a file");
-    }
-    if (dest.back() == '/') {
-      return fail(dnode == nullptr ? Errc::not_found : Errc::exists, "{}: {}", dest,
-                  dnode == nullptr ? "no such directory" : "is not a directory");
-    }
-  }
-  Planner planner(ctx, o, session, *owner, il, target);
+  FAMFS_TRY_ASSIGN(const bool dest_is_dir, dest_is_directory(session, drel, dest, sources.size()));
+  Planner planner(ctx, o, session, owner, il, target);
   for (const auto& src : sources) {
     std::string rel = drel;
     if (dest_is_dir) {
@@ -534,22 +527,10 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
   if (o.compare) {
     return run_compare(ctx, planner.actions, dev, target, planner.skipped_rc);
   }
-  Progress progress(planner.total_bytes,
-                    ::isatty(STDERR_FILENO) == 1 && planner.total_bytes >= (64ULL << 20));
+  Progress progress(ctx, planner.total_bytes, Show::on_terminal);
   Copier copier{ctx, session, target, progress, o.threads == 0 ? auto_threads() : o.threads};
   FAMFS_TRY(copier.run(planner.actions));
-  int rc = planner.skipped_rc;
-  if (planner.skipped > 0) {
-    print_warning(ctx, fmt::format("partial copy: {} files and {} directories copied; {} skipped "
-                                   "(named above)",
-                                   planner.files, planner.dirs, planner.skipped));
-  }
-  if (o.verify) {
-    if (compare_copies(ctx, planner.actions, dev, target) != k_exit_ok) {
-      rc = k_exit_failure; // a bad copy outranks a partial one
-    }
-  }
-  return rc;
+  return finish(ctx, o, planner, dev, target);
 }
 
 } // namespace

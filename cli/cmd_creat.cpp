@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
 #include "log/fmap.hpp"
@@ -34,7 +35,7 @@ struct CreatOptions {
   unsigned threads = default_threads();
   InterleaveOptions interleave;
   std::string device;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
 };
 
 struct Item {
@@ -92,6 +93,69 @@ Result<std::vector<Item>> items_of(const CreatOptions& o) {
     items.push_back(std::move(it));
   }
   return items;
+}
+
+// Writes the pattern of each seeded file, in parallel; false when one failed (reported through
+// `item_failed`), and then the whole command is dropped.
+template <class OnFail>
+Result<bool> write_patterns(Context& ctx,
+                            std::vector<Item>& items,
+                            core::Session& session,
+                            const FsTarget& target,
+                            unsigned threads,
+                            OnFail& item_failed) {
+  std::mutex mu;
+  std::vector<std::size_t> seeded;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].failed && items[i].seed) {
+      seeded.push_back(i);
+    }
+  }
+  const core::Device& dev = session.image().device();
+  std::uint64_t total = 0;
+  for (std::size_t k : seeded) {
+    total += items[k].plan.size;
+  }
+  Progress progress(ctx, total, Show::on_terminal);
+  parallel_for(seeded.size(), threads, [&](std::size_t k) {
+    Item& it = items[seeded[k]];
+    auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed,
+                                 [&](std::uint64_t n) { progress.add(n); });
+    std::lock_guard lock(mu);
+    if (!r) {
+      item_failed(it, with_context(r.error(), target.display(it.plan.relpath)));
+    }
+  });
+  // A file whose data could not be written is left out of the batch: drop the whole command
+  // rather than log a file without its data (the session would refuse the entry anyway).
+  for (std::size_t k : seeded) {
+    if (items[k].failed) {
+      return false;
+    }
+    FAMFS_TRY(session.mark_written(items[k].plan));
+  }
+  return true;
+}
+
+// What was made, under -v; the seed of a file randomized with a seed of our choosing.
+void report_created(Context& ctx,
+                    const std::vector<Item>& items,
+                    const FsTarget& target,
+                    const CreatOptions& o) {
+  for (const auto& it : items) {
+    if (it.failed) {
+      continue;
+    }
+    if (ctx.verbose > 0) {
+      fmt::print(ctx.out, "{} {}: {}, {}\n", it.plan.existing ? "exists" : "created",
+                 target.display(it.plan.relpath), bytes_text(it.plan.size, o.sizes),
+                 log::fmap_text(it.plan.fmap));
+    }
+    if (it.seed && (ctx.verbose > 0 || (o.randomize && !o.seed))) {
+      fmt::print(ctx.out, "randomized {} with seed {}: {}\n", bytes_text(it.plan.size, o.sizes),
+                 *it.seed, target.display(it.plan.relpath));
+    }
+  }
 }
 
 Result<int> run_creat(Context& ctx, const CreatOptions& o) {
@@ -155,45 +219,13 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
   }
   FAMFS_TRY(session.check_log_space());
   // Randomize before the entries are appended: a new file appears with its data in place.
-  std::mutex mu;
-  std::vector<std::size_t> seeded;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].failed && items[i].seed) {
-      seeded.push_back(i);
-    }
-  }
-  const core::Device& dev = session.image().device();
-  parallel_for(seeded.size(), o.threads, [&](std::size_t k) {
-    Item& it = items[seeded[k]];
-    auto r = core::write_pattern(dev, it.plan.fmap, it.plan.size, *it.seed);
-    std::lock_guard lock(mu);
-    if (!r) {
-      item_failed(it, with_context(r.error(), target.display(it.plan.relpath)));
-    }
-  });
-  // A file whose data could not be written is left out of the batch: drop the whole command
-  // rather than log a file without its data (the session would refuse the entry anyway).
-  for (std::size_t k : seeded) {
-    if (items[k].failed) {
-      return errors.exit_code();
-    }
-    FAMFS_TRY(session.mark_written(items[k].plan));
+  FAMFS_TRY_ASSIGN(const bool written,
+                   write_patterns(ctx, items, session, target, o.threads, item_failed));
+  if (!written) {
+    return errors.exit_code();
   }
   FAMFS_TRY(session.commit_all());
-  for (const auto& it : items) {
-    if (it.failed) {
-      continue;
-    }
-    if (ctx.verbose > 0) {
-      fmt::print(ctx.out, "{} {}: {}, {}\n", it.plan.existing ? "exists" : "created",
-                 target.display(it.plan.relpath), bytes_text(it.plan.size, o.human),
-                 log::fmap_text(it.plan.fmap));
-    }
-    if (it.seed && (ctx.verbose > 0 || (o.randomize && !o.seed))) {
-      fmt::print(ctx.out, "randomized {} with seed {}: {}\n", bytes_text(it.plan.size, o.human),
-                 *it.seed, target.display(it.plan.relpath));
-    }
-  }
+  report_created(ctx, items, target, o);
   return errors.exit_code();
 }
 
@@ -219,7 +251,7 @@ RunFn add_creat(CLI::App& sub) {
       ->check(CLI::Range(0, 256));
   o->interleave.add_to(sub);
   add_device_option(sub, o->device, "FILE");
-  add_human_flag(sub, o->human);
+  add_human_flag(sub, o->sizes);
   sub.add_option("FILE", o->file,
                  "the file to create, inside a mounted famfs; with --multi, the directory that "
                  "relative NAMEs are in");

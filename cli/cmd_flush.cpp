@@ -24,7 +24,7 @@ namespace {
 
 struct FlushOptions {
   std::vector<std::string> files;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
 };
 
 Result<int> run_flush(Context& ctx, const FlushOptions& a) {
@@ -35,7 +35,8 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
     return k_exit_failure;
   }
   FAMFS_TRY_ASSIGN(auto img, core::Image::open(target.device(), core::OpenMode::read_only));
-  img.device().set_non_coherent(true); // flush and invalidate even on a backing file
+  img.device().set_coherence(
+      core::Coherence::non_coherent); // flush and invalidate even on a backing file
   FAMFS_TRY_ASSIGN(auto tree, core::load_tree(img));
   const std::uint64_t dev_size = img.device().size();
   for (std::size_t i = 0; i < a.files.size(); ++i) {
@@ -84,7 +85,7 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
     }
     if (ctx.verbose > 0) {
       fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({}){}\n",
-                 log::quote_name(a.files[i]), bytes_text(bytes, a.human),
+                 log::quote_name(a.files[i]), bytes_text(bytes, a.sizes),
                  core::flush_instruction(), *dropped ? "; the mount's cached pages dropped" : "");
     }
   }
@@ -102,7 +103,7 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
 RunFn add_flush(CLI::App& sub) {
   auto a = std::make_shared<FlushOptions>();
   sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
-  add_human_flag(sub, a->human);
+  add_human_flag(sub, a->sizes);
   return [a](Context& ctx) { return run_flush(ctx, *a); };
 }
 

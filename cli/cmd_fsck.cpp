@@ -22,6 +22,7 @@
 // consistent prefix. (Upstream refuses with 16; we warn instead.)
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
+#include "cli/fs_target.hpp"
 #include "cli/json_out.hpp"
 #include "core/allocator.hpp"
 #include "core/fsck.hpp"
@@ -47,7 +48,7 @@ namespace {
 struct FsckOptions {
   std::string target;
   bool json = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
   bool read_only = false; // -n: the default, accepted for fsck(8) compatibility
   bool repair = false;    // -y
   bool force = false;
@@ -57,7 +58,6 @@ struct FsckOptions {
   std::uint64_t nbuckets = 0;
   bool by_read = false; // -r
   bool nofuse = false;
-  core::SizeStyle sizes() const { return human ? core::SizeStyle::human : core::SizeStyle::bytes; }
 };
 
 int operational(const Context& ctx, const FsckOptions& a, const Error& e) {
@@ -153,6 +153,47 @@ void print_buckets(const Context& ctx, const core::BucketReport& b, core::SizeSt
   }
 }
 
+// What a repair found, did and declined, and the file system after it (the text form).
+void print_repair(Context& ctx,
+                  const FsckOptions& a,
+                  const core::RepairOutcome& o,
+                  const std::string& device) {
+  const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
+  if (o.wrote()) {
+    std::string before = core::problems_text(o.before, min);
+    if (!before.empty()) {
+      fmt::print(ctx.out, "Problems found:\n{}\n", before);
+    }
+    fmt::print(ctx.out, "Repairs:\n");
+    for (const auto& f : o.plan.fixes) {
+      fmt::print(ctx.out, "  fixed: {}\n", log::escape_controls(f.message));
+    }
+    for (const auto& d : o.plan.declined) {
+      fmt::print(ctx.out, "  not fixed: {}\n", log::escape_controls(d));
+    }
+    fmt::print(ctx.out, "\nAfter repair:\n");
+  }
+  fmt::print(ctx.out, "{}",
+             core::summary_text(o.after,
+                                ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
+                                a.sizes));
+  std::string left = core::problems_text(o.after, min);
+  if (!left.empty()) {
+    fmt::print(ctx.out, "Problems:\n{}\n", left);
+  }
+  if (!o.wrote() && !o.plan.declined.empty()) {
+    fmt::print(ctx.out, "Not repaired:\n");
+    for (const auto& d : o.plan.declined) {
+      fmt::print(ctx.out, "  {}\n", log::escape_controls(d));
+    }
+    fmt::print(ctx.out, "\n");
+  }
+  if (o.wrote() && o.after.errors() == 0) {
+    fmt::print(ctx.out, "{}: {} made; no errors left\n", device,
+               plural(o.plan.fixes.size(), "repair"));
+  }
+}
+
 Result<int> run_repair(Context& ctx, const FsckOptions& a, const std::string& device) {
   core::RepairRequest req;
   req.device = device;
@@ -189,40 +230,7 @@ Result<int> run_repair(Context& ctx, const FsckOptions& a, const std::string& de
   if (a.json) {
     repair_json(ctx, o, code);
   } else {
-    const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
-    if (o.wrote()) {
-      std::string before = core::problems_text(o.before, min);
-      if (!before.empty()) {
-        fmt::print(ctx.out, "Problems found:\n{}\n", before);
-      }
-      fmt::print(ctx.out, "Repairs:\n");
-      for (const auto& f : o.plan.fixes) {
-        fmt::print(ctx.out, "  fixed: {}\n", log::escape_controls(f.message));
-      }
-      for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  not fixed: {}\n", log::escape_controls(d));
-      }
-      fmt::print(ctx.out, "\nAfter repair:\n");
-    }
-    fmt::print(ctx.out, "{}",
-               core::summary_text(o.after,
-                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
-                                  a.sizes()));
-    std::string left = core::problems_text(o.after, min);
-    if (!left.empty()) {
-      fmt::print(ctx.out, "Problems:\n{}\n", left);
-    }
-    if (!o.wrote() && !o.plan.declined.empty()) {
-      fmt::print(ctx.out, "Not repaired:\n");
-      for (const auto& d : o.plan.declined) {
-        fmt::print(ctx.out, "  {}\n", log::escape_controls(d));
-      }
-      fmt::print(ctx.out, "\n");
-    }
-    if (o.wrote() && o.after.errors() == 0) {
-      fmt::print(ctx.out, "{}: {} made; no errors left\n", device,
-                 plural(o.plan.fixes.size(), "repair"));
-    }
+    print_repair(ctx, a, o, device);
   }
   if (!o.after.usable()) {
     return unusable(ctx, device, o.after) | code;
@@ -249,32 +257,18 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
   if (a.nofuse) {
     return operational(ctx, a, nofuse_refused());
   }
-  struct stat st {};
-  std::optional<DaemonDeadline> deadline(std::in_place, a.target); // the target may be a mount
-  if (::stat(a.target.c_str(), &st) != 0) {
-    return operational(ctx, a, sys_error(errno, a.target));
-  }
   // A directory or file inside a mounted famfs stands for the device that is mounted there.
-  std::string device = a.target;
-  if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    auto m = core::famfs_mount_for(a.target);
-    if (m) {
-      device = m->source;
-    } else if (S_ISDIR(st.st_mode)) {
-      return operational(
-          ctx, a,
-          with_hint(
-              make_error(Errc::not_found, "{}: directory is not in a mounted famfs", a.target),
-              "give the device or backing file, or a path inside a mounted famfs"));
-    }
+  auto target =
+      device_target(a.target, "give the device or backing file, or a path inside a mounted famfs");
+  if (!target) {
+    return operational(ctx, a, target.error());
   }
-  deadline.reset();
+  const std::string& device = target->device;
+  const std::string& mnt = target->mountpoint;
   if (a.repair) {
     return run_repair(ctx, a, device);
   }
-  std::string mnt;
-  auto mounted = core::device_is_mounted(device, &mnt);
-  if (mounted && *mounted && !a.json) {
+  if (!mnt.empty() && !a.json) {
     print_warning(
         ctx, fmt::format("{} is mounted on {}; checking it read-only as it is now", device, mnt));
   }
@@ -297,7 +291,7 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
   } else if (r.usable()) {
     fmt::print(ctx.out, "{}",
                core::summary_text(
-                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes()));
+                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes));
     const auto min = ctx.verbose > 1 ? core::Severity::info : core::Severity::warning;
     std::string problems = core::problems_text(r, min);
     if (!problems.empty()) {
@@ -308,7 +302,7 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
       if (!b) {
         return operational(ctx, a, b.error());
       }
-      print_buckets(ctx, *b, a.sizes());
+      print_buckets(ctx, *b, a.sizes);
     }
   }
   if (!r.usable()) {
@@ -331,7 +325,7 @@ RunFn add_fsck(CLI::App& sub) {
   // Upstream's fsck -h is --human; help is -? and --help.
   sub.set_help_flag("-?,--help", "print this help and exit");
   sub.add_flag("--json", a->json, "print the report as JSON");
-  add_human_flag(sub, a->human, "-h,-H,--human");
+  add_human_flag(sub, a->sizes, "-h,-H,--human");
   sub.add_option("-B,--nbuckets", a->nbuckets,
                  "also show the allocation of N equal ranges of the device (upstream's bucket "
                  "info)")

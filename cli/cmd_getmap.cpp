@@ -25,7 +25,7 @@ namespace {
 struct GetmapOptions {
   std::vector<std::string> files;
   bool json = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
   bool quiet = false;
   std::string device;
 };
@@ -44,6 +44,51 @@ Result<int> run_quiet(Context& ctx, const GetmapOptions& o) {
   GetmapOptions loud = o;
   loud.quiet = false;
   return run_getmap(quiet, loud);
+}
+
+// One file's map as a JSON object of the "files" array.
+void map_json(core::JsonWriter& j,
+              const std::string& path,
+              const core::Tree& tree,
+              const core::Node& n) {
+  const bool interleaved = n.fmap.type == log::ExtType::interleaved;
+  j.begin_object();
+  j.member("file", path);
+  j.member("relpath", tree.path_of(n.ino));
+  j.member("size", n.size);
+  j.member("mode", fmt::format("{:04o}", n.mode));
+  j.member("uid", n.uid);
+  j.member("gid", n.gid);
+  j.member("type", interleaved ? "interleaved" : "simple");
+  if (interleaved) {
+    j.member("chunk_size", n.fmap.chunk_size);
+  }
+  j.begin_array(interleaved ? "strips" : "extents");
+  for (const auto& e : n.fmap.extents) {
+    j.begin_object();
+    j.member("devindex", e.devindex);
+    j.member("offset", e.offset);
+    j.member("length", e.len);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+}
+
+// One file's map as upstream's getmap prints it.
+void print_map(Context& ctx, const std::string& path, const core::Node& n, core::SizeStyle sizes) {
+  fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", log::quote_name(path),
+             core::size_text(n.size, sizes));
+  if (n.fmap.type == log::ExtType::interleaved) {
+    fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n",
+               core::size_text(n.fmap.chunk_size, sizes));
+    fmt::print(ctx.out, "\tInterleaved extent has {} strips:\n", n.fmap.extents.size());
+  } else {
+    fmt::print(ctx.out, "\textents: {}\n", n.fmap.extents.size());
+  }
+  for (const auto& e : n.fmap.extents) {
+    fmt::print(ctx.out, "\t\t{:#x}\t{}\n", e.offset, core::size_text(e.len, sizes));
+  }
 }
 
 Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
@@ -67,57 +112,16 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
       continue;
     }
     const std::string& path = o.files[i];
-    auto parts = log::split_user_path(*rels[i]);
-    if (!parts) {
-      failed(parts.error());
+    auto found = find_file(*tree, *rels[i], path, "; only files have maps");
+    if (!found) {
+      failed(found.error());
       continue;
     }
-    const core::Node* n = tree->resolve(log::join_path(*parts));
-    if (n == nullptr) {
-      failed(make_error(Errc::not_found, "{}: no such file in famfs", path));
-      continue;
-    }
-    if (n->kind != core::NodeKind::file) {
-      failed(make_error(Errc::unsupported, "{}: is a directory; only files have maps", path));
-      continue;
-    }
-    const bool interleaved = n->fmap.type == log::ExtType::interleaved;
+    const core::Node* n = *found;
     if (o.json) {
-      j.begin_object();
-      j.member("file", path);
-      j.member("relpath", tree->path_of(n->ino));
-      j.member("size", n->size);
-      j.member("mode", fmt::format("{:04o}", n->mode));
-      j.member("uid", n->uid);
-      j.member("gid", n->gid);
-      j.member("type", interleaved ? "interleaved" : "simple");
-      if (interleaved) {
-        j.member("chunk_size", n->fmap.chunk_size);
-      }
-      j.begin_array(interleaved ? "strips" : "extents");
-      for (const auto& e : n->fmap.extents) {
-        j.begin_object();
-        j.member("devindex", e.devindex);
-        j.member("offset", e.offset);
-        j.member("length", e.len);
-        j.end_object();
-      }
-      j.end_array();
-      j.end_object();
-      continue;
-    }
-    const auto sizes = o.human ? core::SizeStyle::human : core::SizeStyle::bytes;
-    fmt::print(ctx.out, "File:     {}\n\tsize:    {}\n", log::quote_name(path),
-               core::size_text(n->size, sizes));
-    if (interleaved) {
-      fmt::print(ctx.out, "\tInterleave_Param chunk_size: {}\n",
-                 core::size_text(n->fmap.chunk_size, sizes));
-      fmt::print(ctx.out, "\tInterleaved extent has {} strips:\n", n->fmap.extents.size());
+      map_json(j, path, *tree, *n);
     } else {
-      fmt::print(ctx.out, "\textents: {}\n", n->fmap.extents.size());
-    }
-    for (const auto& e : n->fmap.extents) {
-      fmt::print(ctx.out, "\t\t{:#x}\t{}\n", e.offset, core::size_text(e.len, sizes));
+      print_map(ctx, path, *n, o.sizes);
     }
   }
   j.end_array();
@@ -139,7 +143,7 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
 RunFn add_getmap(CLI::App& sub) {
   auto o = std::make_shared<GetmapOptions>();
   sub.add_flag("--json", o->json, "print the maps as JSON (files, problems, exit_code)");
-  add_human_flag(sub, o->human);
+  add_human_flag(sub, o->sizes);
   add_device_option(sub, o->device, "FILE");
   sub.add_flag("-q,--quiet", o->quiet,
                "print nothing; the exit status says whether every FILE is "

@@ -11,6 +11,7 @@
 // accepted: the log is always read through the mapping, and the role comes from the superblock.
 #include "cli/command.hpp"
 #include "cli/daemon_deadline.hpp"
+#include "cli/fs_target.hpp"
 #include "cli/json_out.hpp"
 #include "core/fs_ops.hpp"
 #include "core/json.hpp"
@@ -46,7 +47,8 @@ struct LogplayOptions {
 Result<int> run_shadow(Context& ctx, const LogplayOptions& o, const std::string& device) {
   FAMFS_TRY_ASSIGN(auto img, core::Image::open(device, core::OpenMode::read_only));
   FAMFS_TRY_ASSIGN(auto view, img.log());
-  FAMFS_TRY_ASSIGN(auto r, core::write_shadow_tree(view, o.shadow, o.dry_run));
+  FAMFS_TRY_ASSIGN(auto r, core::write_shadow_tree(
+                               view, o.shadow, o.dry_run ? core::DryRun::yes : core::DryRun::no));
   if (o.json) {
     core::JsonWriter j;
     j.begin_object();
@@ -105,6 +107,44 @@ Result<std::set<std::string>> poke_mount(const std::string& mnt,
   return names;
 }
 
+// The report as JSON.
+void print_json(Context& ctx,
+                const LogplayOptions& o,
+                const std::string& device,
+                const std::string& mnt,
+                const core::ReplayReport& rep,
+                const std::vector<std::string>& problems,
+                std::uint64_t rep_errors) {
+  core::JsonWriter j;
+  j.begin_object();
+  j.member("device", device);
+  if (mnt.empty()) {
+    j.null_member("mountpoint");
+  } else {
+    j.member("mountpoint", mnt);
+  }
+  j.member("exit_code", rep_errors == 0 ? k_exit_ok : k_exit_failure);
+  j.member("dry_run", o.dry_run);
+  j.member("entries_used", rep.entries);
+  j.member("files", rep.new_files);
+  j.member("directories", rep.new_dirs);
+  j.member("existed", rep.existed);
+  j.member("file_errors", rep.file_errors);
+  j.member("dir_errors", rep.dir_errors);
+  j.member("stopped", rep.stopped);
+  j.member("errors", rep_errors);
+  write_message_problems(j, problems);
+  if (ctx.verbose > 0) {
+    j.begin_array("created");
+    for (const auto& c : rep.created) {
+      j.value(c);
+    }
+    j.end_array();
+  }
+  j.end_object();
+  fmt::print(ctx.out, "{}", j.str());
+}
+
 Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
   if (!o.daxdev.empty() && o.shadow.empty()) {
     return fail(Errc::invalid_argument, "--daxdev: only with --shadow DIR");
@@ -116,31 +156,10 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
   if (!o.daxdev.empty()) {
     return run_shadow(ctx, o, o.daxdev);
   }
-  std::string device = o.target;
-  std::string mnt;
-  struct stat st {};
-  std::optional<DaemonDeadline> deadline(std::in_place, o.target);
-  if (::stat(o.target.c_str(), &st) != 0) {
-    return fail(sys_error(errno, o.target));
-  }
-  if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-    auto m = core::famfs_mount_for(o.target);
-    deadline.reset();
-    if (m) {
-      device = m->source;
-      mnt = m->mountpoint;
-    } else if (S_ISDIR(st.st_mode)) {
-      return fail(with_hint(
-          make_error(Errc::not_found, "{}: directory is not in a mounted famfs", o.target),
-          "give a famfs mount point, a device or a backing file"));
-    }
-  }
-  if (mnt.empty()) {
-    // A device that is mounted: make that mount catch up too.
-    if (auto m = core::device_is_mounted(device, &mnt); !m || !*m) {
-      mnt.clear();
-    }
-  }
+  FAMFS_TRY_ASSIGN(auto where,
+                   device_target(o.target, "give a famfs mount point, a device or a backing file"));
+  const std::string& device = where.device;
+  const std::string& mnt = where.mountpoint;
   if (!o.shadow.empty()) {
     return run_shadow(ctx, o, device);
   }
@@ -168,34 +187,7 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
   }
   const std::uint64_t errors = rep.errors() + not_visible;
   if (o.json) {
-    core::JsonWriter j;
-    j.begin_object();
-    j.member("device", device);
-    if (mnt.empty()) {
-      j.null_member("mountpoint");
-    } else {
-      j.member("mountpoint", mnt);
-    }
-    j.member("exit_code", errors == 0 ? k_exit_ok : k_exit_failure);
-    j.member("dry_run", o.dry_run);
-    j.member("entries_used", rep.entries);
-    j.member("files", rep.new_files);
-    j.member("directories", rep.new_dirs);
-    j.member("existed", rep.existed);
-    j.member("file_errors", rep.file_errors);
-    j.member("dir_errors", rep.dir_errors);
-    j.member("stopped", rep.stopped);
-    j.member("errors", errors);
-    write_message_problems(j, problems);
-    if (ctx.verbose > 0) {
-      j.begin_array("created");
-      for (const auto& c : rep.created) {
-        j.value(c);
-      }
-      j.end_array();
-    }
-    j.end_object();
-    fmt::print(ctx.out, "{}", j.str());
+    print_json(ctx, o, device, mnt, rep, problems, errors);
   } else {
     if (o.dry_run) {
       fmt::print(ctx.out, "famfs logplay: dry run\n");

@@ -21,7 +21,7 @@ struct MkfsOptions {
   bool force = false;
   bool kill = false;
   bool json = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
   bool set_daxmode = false;
   bool nofuse = false;
 };
@@ -46,7 +46,9 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
   opts.kill = a.kill ? core::Kill::yes : core::Kill::no;
 
   DaxModeSwitch daxmode; // restores the device's mode unless mkfs succeeds
-  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  if (a.set_daxmode) {
+    FAMFS_TRY(daxmode.to_devdax(a.device));
+  }
   FAMFS_TRY_ASSIGN(auto sb, core::mkfs(a.device, opts));
   if (a.kill && a.force) {
     if (a.json) {
@@ -71,9 +73,8 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
     fmt::print(ctx.out, "{}", core::report_json(r, k_exit_ok));
   } else {
     fmt::print(ctx.out, "{}",
-               core::summary_text(r,
-                                  ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary,
-                                  a.human ? core::SizeStyle::human : core::SizeStyle::bytes));
+               core::summary_text(
+                   r, ctx.verbose > 0 ? core::Detail::verbose : core::Detail::summary, a.sizes));
   }
   if (r.errors() != 0 || !r.usable()) {
     // Cannot happen unless the device changed under us; say so rather than claim success.
@@ -97,7 +98,7 @@ RunFn add_mkfs(CLI::App& sub) {
   add_size_option(sub, "-s,--size", a->size,
                   "create the backing file, or grow it (sparse), to SIZE first; never shrinks");
   sub.add_flag("--json", a->json, "print the summary as JSON");
-  add_human_flag(sub, a->human);
+  add_human_flag(sub, a->sizes);
   add_fuse_flags(sub, a->nofuse);
   sub.add_flag("-M,--set-daxmode", a->set_daxmode,
                "switch a dax device to devdax mode first (restored if mkfs fails)");

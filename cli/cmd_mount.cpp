@@ -137,6 +137,24 @@ Result<core::UniqueFd> claim_device(const std::string& device_arg,
   return lock;
 }
 
+// Data is writable on the master; a client reads unless --writable.
+bool data_writable(const MountArgs& a, const Result<core::Role>& role) {
+  bool writable = false;
+  if (!role) {
+    FAMFS_TRACE(1, "role unknown ({}); mounting as a client", role.error().message);
+  }
+  if (role && *role == core::Role::master) {
+    writable = !a.read_only;
+  } else {
+    writable = a.writable && !a.read_only;
+  }
+  if (!role || *role != core::Role::master) {
+    FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
+                writable ? "writable (--writable)" : "read-only");
+  }
+  return writable;
+}
+
 Result<int> run_mount(Context& ctx, MountArgs& a) {
   if (a.nofuse) {
     return fail(with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
@@ -149,7 +167,9 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   // The device first: a file system with a valid superblock and log.
   const std::string device = core::real_path(a.device); // the mount source
   DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
-  FAMFS_TRY(daxmode.apply(a.device, a.set_daxmode));
+  if (a.set_daxmode) {
+    FAMFS_TRY(daxmode.to_devdax(a.device));
+  }
   FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
   FAMFS_TRY(probe.log());
   // Mounted anyway (the valid part is served), but not silently. The replay this takes is the
@@ -172,21 +192,8 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
                 a.device);
   }
 
-  // Data is writable on the master; a client reads unless --writable.
-  bool writable = false;
   auto role = probe.role();
-  if (!role) {
-    FAMFS_TRACE(1, "role unknown ({}); mounting as a client", role.error().message);
-  }
-  if (role && *role == core::Role::master) {
-    writable = !a.read_only;
-  } else {
-    writable = a.writable && !a.read_only;
-  }
-  if (!role || *role != core::Role::master) {
-    FAMFS_TRACE(1, "{}: this host is a client; file data is {}", a.device,
-                writable ? "writable (--writable)" : "read-only");
-  }
+  const bool writable = data_writable(a, role);
   FAMFS_TRY_ASSIGN(auto img, writable ? core::Image::open(a.device, core::OpenMode::read_write)
                                       : std::move(probe));
 

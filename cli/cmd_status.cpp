@@ -28,7 +28,7 @@ namespace {
 struct StatusOptions {
   std::string mountpoint;
   bool json = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
 };
 
 struct DeviceSide {
@@ -116,7 +116,7 @@ void print_json(Context& ctx, const Shown& s) {
   fmt::print(ctx.out, "{}", j.str());
 }
 
-void print_text(Context& ctx, const Shown& s, bool human) {
+void print_text(Context& ctx, const Shown& s, core::SizeStyle sizes) {
   const auto& st = s.st;
   const auto& dev = s.dev;
   fmt::print(ctx.out, "mount point:     {}\n", s.mount.mountpoint);
@@ -137,7 +137,7 @@ void print_text(Context& ctx, const Shown& s, bool human) {
              !every        ? std::string("unknown")
              : *every == 0 ? std::string("on request only (famfs logplay)")
                            : fmt::format("every {} ms", *every));
-  if (human) {
+  if (sizes == core::SizeStyle::human) {
     fmt::print(ctx.out, "capacity:        {}\n", core::human_size(dev.capacity));
   } else {
     fmt::print(ctx.out, "capacity:        {} bytes ({} MiB)\n", dev.capacity, dev.capacity >> 20);
@@ -184,7 +184,7 @@ Result<int> run_status(Context& ctx, const StatusOptions& a) {
   if (a.json) {
     print_json(ctx, s);
   } else {
-    print_text(ctx, s, a.human);
+    print_text(ctx, s, a.sizes);
   }
   if (s.clobbered) {
     return fail(
@@ -205,7 +205,7 @@ RunFn add_status(CLI::App& sub) {
   auto a = std::make_shared<StatusOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "a famfs mount point")->required();
   sub.add_flag("--json", a->json, "print the status as JSON");
-  add_human_flag(sub, a->human);
+  add_human_flag(sub, a->sizes);
   return [a](Context& ctx) { return run_status(ctx, *a); };
 }
 

@@ -6,6 +6,7 @@
 #include "cli/daemon_deadline.hpp"
 #include "cli/fs_target.hpp"
 #include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "core/file_data.hpp"
 #include "core/fs_ops.hpp"
 #include "core/random_pattern.hpp"
@@ -36,7 +37,7 @@ struct VerifyOptions {
   std::vector<std::string> multi;
   unsigned threads = default_threads();
   bool quiet = false;
-  bool human = false;
+  core::SizeStyle sizes = core::SizeStyle::bytes; // -H
   std::string device;
 };
 
@@ -50,7 +51,7 @@ struct Item {
 
 // Reads a plain file and checks it against the pattern.
 Result<std::optional<std::uint64_t>>
-check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
+check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size, Progress& progress) {
   core::UniqueFd fd([&] {
     const DaemonDeadline deadline(path);
     return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -85,12 +86,48 @@ check_plain(const std::string& path, std::uint64_t seed, std::uint64_t& size) {
       return std::optional<std::uint64_t>(*bad);
     }
     done += static_cast<std::uint64_t>(n);
+    progress.add(static_cast<std::uint64_t>(n));
   }
   size = done;
   return std::optional<std::uint64_t>();
 }
 
-Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
+// Checks a famfs file, read straight from the device through its map (`it.error` for a path
+// that names no file).
+Result<std::optional<std::uint64_t>> check_famfs(Item& it,
+                                                 const std::string& relpath,
+                                                 const core::Image& img,
+                                                 const core::Tree& tree,
+                                                 Progress& progress) {
+  auto found = find_file(tree, relpath, it.path);
+  if (!found) {
+    it.error = found.error();
+    return std::optional<std::uint64_t>();
+  }
+  const core::Node* n = *found;
+  it.size = n->size;
+  return core::check_pattern(img.device(), n->fmap, n->size, it.seed,
+                             [&](std::uint64_t b) { progress.add(b); });
+}
+
+// The bytes a file will be checked for (0 when unknown), for the progress display: a famfs file's
+// size in the tree (`tree` is set when `relpath` is not empty), else the size stat(2) reports.
+std::uint64_t planned_size(const std::string& path,
+                           const std::string& relpath,
+                           const std::optional<core::Tree>& tree) {
+  if (tree && !relpath.empty()) {
+    auto n = find_file(*tree, relpath, path);
+    return n ? (*n)->size : 0;
+  }
+  struct stat st {};
+  const DaemonDeadline deadline(path);
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+             ? static_cast<std::uint64_t>(st.st_size)
+             : 0;
+}
+
+// The files to check: FILE with --seed, or each --multi FILE,SEED.
+Result<std::vector<Item>> items_of(const VerifyOptions& o) {
   std::vector<Item> items;
   const std::string single = o.file.empty() ? o.file_opt : o.file;
   if (!o.file.empty() && !o.file_opt.empty()) {
@@ -119,6 +156,11 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
       items.push_back(Item{f[0], s, {}, 0});
     }
   }
+  return items;
+}
+
+Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
+  FAMFS_TRY_ASSIGN(std::vector<Item> items, items_of(o));
 
   // Resolve famfs paths to their maps, loading each file system's tree once.
   FsTarget target(o.device);
@@ -143,32 +185,20 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
     FAMFS_TRY_ASSIGN(auto t, core::load_tree(*img));
     tree = std::move(t);
   }
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    total += items[i].error ? 0 : planned_size(items[i].path, where[i].relpath, tree);
+  }
+  std::optional<Progress> progress(std::in_place, ctx, total,
+                                   o.quiet ? Show::never : Show::on_terminal);
   parallel_for(items.size(), o.threads, [&](std::size_t i) {
     Item& it = items[i];
     if (it.error) {
       return;
     }
-    Result<std::optional<std::uint64_t>> r = std::optional<std::uint64_t>();
-    if (where[i].in_famfs) {
-      auto parts = log::split_user_path(where[i].relpath);
-      const core::Node* n = parts ? tree->resolve(log::join_path(*parts)) : nullptr;
-      if (!parts) {
-        it.error = parts.error();
-        return;
-      }
-      if (n == nullptr) {
-        it.error = make_error(Errc::not_found, "{}: no such file in famfs", it.path);
-        return;
-      }
-      if (n->kind != core::NodeKind::file) {
-        it.error = make_error(Errc::unsupported, "{}: is a directory", it.path);
-        return;
-      }
-      it.size = n->size;
-      r = core::check_pattern(img->device(), n->fmap, n->size, it.seed);
-    } else {
-      r = check_plain(it.path, it.seed, it.size);
-    }
+    Result<std::optional<std::uint64_t>> r =
+        where[i].in_famfs ? check_famfs(it, where[i].relpath, *img, *tree, *progress)
+                          : check_plain(it.path, it.seed, it.size, *progress);
     if (!r) {
       it.error = with_context(r.error(), it.path);
     } else if (r->has_value()) {
@@ -178,12 +208,13 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
                             it.path, it.seed, r->value(), it.size);
     }
   });
+  progress.reset(); // the bar's line ends before the report
   ErrorTally errors(ctx);
   for (const auto& it : items) {
     if (it.error) {
       errors(*it.error);
     } else if (!o.quiet) {
-      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.human),
+      fmt::print(ctx.out, "Success: verified {} in file {}\n", bytes_text(it.size, o.sizes),
                  log::quote_name(it.path));
     }
   }
@@ -208,7 +239,7 @@ RunFn add_verify(CLI::App& sub) {
                  "threads for --multi (0 to 256; default: the CPUs)")
       ->check(CLI::Range(0, 256));
   sub.add_flag("-q,--quiet", o->quiet, "print only errors");
-  add_human_flag(sub, o->human);
+  add_human_flag(sub, o->sizes);
   add_device_option(sub, o->device, "FILE");
   sub.add_option("FILE", o->file, "the file to verify");
   return [o](Context& ctx) { return run_verify(ctx, *o); };

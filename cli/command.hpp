@@ -54,9 +54,9 @@ private:
 
 // Declares -H/--human on `sub`: byte sizes in the command's text report in the short form
 // (1.5G, 512M, 4.0K; core/size_text.hpp) instead of exact bytes. JSON output keeps bytes.
-void add_human_flag(CLI::App& sub, bool& human, const char* names = "-H,--human");
-// `n` bytes for a text report: "N bytes", or with `human` the short form ("1.5G").
-std::string bytes_text(std::uint64_t n, bool human);
+void add_human_flag(CLI::App& sub, core::SizeStyle& sizes, const char* names = "-H,--human");
+// `n` bytes for a text report: "N bytes", or with SizeStyle::human the short form ("1.5G").
+std::string bytes_text(std::uint64_t n, core::SizeStyle sizes);
 
 // Declares upstream's --fuse (accepted: famfs always serves through FUSE) and -F/--nofuse (the
 // famfs v1 kernel module) on `sub`; `nofuse_refused()` is the error for the latter. Upstream's

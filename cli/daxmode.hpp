@@ -19,13 +19,11 @@ public:
   DaxModeSwitch() = default;
   explicit DaxModeSwitch(DaxModeOps ops) : m_guard(std::move(ops)) {}
 
-  // Does nothing unless `wanted`. For a path that is not a character device (a backing file,
-  // pmem) the option is an error: there is no mode to set. The starting mode is recorded before
-  // anything changes, so a switch that fails half-way is undone too.
-  Result<void> apply(const std::string& path, bool wanted) {
-    if (!wanted) {
-      return {};
-    }
+  // --set-daxmode: puts `path` in devdax mode (nothing to do when it is). For a path that is
+  // not a character device (a backing file, pmem) the option is an error: there is no mode to
+  // set. The starting mode is recorded before anything changes, so a switch that fails half-way
+  // is undone too.
+  Result<void> to_devdax(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISCHR(st.st_mode)) {
       return fail(Errc::unsupported, "{}: --set-daxmode applies only to dax character devices",

@@ -2,17 +2,20 @@
 
 #include "cli/daemon_deadline.hpp"
 #include "core/mounts.hpp"
+#include "log/path.hpp"
 #include "log/quote.hpp"
 
 #include <fmt/format.h>
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 #include <random>
 
 namespace famfs::cli {
@@ -201,6 +204,48 @@ Result<core::Session> open_write_session(const FsTarget& target, const core::Int
 std::uint64_t allocation_seed() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+Result<DeviceTarget> device_target(const std::string& target, std::string_view hint) {
+  DeviceTarget t{target, {}};
+  struct stat st {};
+  std::optional<DaemonDeadline> deadline(std::in_place, target); // the target may be a mount
+  if (::stat(target.c_str(), &st) != 0) {
+    return sys_error(errno, target);
+  }
+  if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+    auto m = core::famfs_mount_for(target);
+    deadline.reset();
+    if (m) {
+      t.device = m->source;
+      t.mountpoint = m->mountpoint;
+    } else if (S_ISDIR(st.st_mode)) {
+      return with_hint(
+          make_error(Errc::not_found, "{}: directory is not in a mounted famfs", target),
+          std::string(hint));
+    }
+  }
+  if (t.mountpoint.empty()) {
+    if (auto m = core::device_is_mounted(t.device, &t.mountpoint); !m || !*m) {
+      t.mountpoint.clear();
+    }
+  }
+  return t;
+}
+
+Result<const core::Node*> find_file(const core::Tree& tree,
+                                    const std::string& relpath,
+                                    const std::string& path,
+                                    std::string_view dir_note) {
+  FAMFS_TRY_ASSIGN(auto parts, log::split_user_path(relpath));
+  const core::Node* n = tree.resolve(log::join_path(parts));
+  if (n == nullptr) {
+    return fail(Errc::not_found, "{}: no such file in famfs", path);
+  }
+  if (n->kind != core::NodeKind::file) {
+    return fail(Errc::unsupported, "{}: is a directory{}", path, dir_note);
+  }
+  return n;
 }
 
 std::vector<std::string> split_fields(const std::string& s) {

@@ -77,6 +77,22 @@ struct InterleaveOptions {
 Result<core::Session> open_write_session(const FsTarget& target,
                                          const core::Interleave* il = nullptr);
 
+// The file `relpath` names in `tree` (`path` is how the user named it): Errc::not_found when
+// nothing is there, Errc::unsupported for a directory ("is a directory" and `dir_note`).
+Result<const core::Node*> find_file(const core::Tree& tree,
+                                    const std::string& relpath,
+                                    const std::string& path,
+                                    std::string_view dir_note = {});
+
+// What the TARGET of fsck or logplay names: a device or backing file, or a path inside a mounted
+// famfs, which stands for that mount's device. A directory outside every famfs mount is
+// Errc::not_found with `hint`.
+struct DeviceTarget {
+  std::string device;
+  std::string mountpoint; // where the device is mounted ("" when it is not)
+};
+Result<DeviceTarget> device_target(const std::string& target, std::string_view hint);
+
 // A seed for the interleave bucket order (upstream seeds rand() from the clock).
 std::uint64_t allocation_seed();
 

@@ -37,9 +37,10 @@ void ErrorTally::operator()(const Error& e) {
   }
 }
 
-void add_human_flag(CLI::App& sub, bool& human, const char* names) {
-  sub.add_flag(names, human,
-               "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
+void add_human_flag(CLI::App& sub, core::SizeStyle& sizes, const char* names) {
+  sub.add_flag_callback(
+      names, [&sizes] { sizes = core::SizeStyle::human; },
+      "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
 }
 
 void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names) {
@@ -53,8 +54,8 @@ Error nofuse_refused() {
                                        "this famfs always works through FUSE");
 }
 
-std::string bytes_text(std::uint64_t n, bool human) {
-  return human ? core::human_size(n) : fmt::format("{} bytes", n);
+std::string bytes_text(std::uint64_t n, core::SizeStyle sizes) {
+  return sizes == core::SizeStyle::human ? core::human_size(n) : fmt::format("{} bytes", n);
 }
 
 CLI::Option* add_size_option(CLI::App& sub,

@@ -17,6 +17,9 @@ namespace famfs::core {
 // files of its famfs mount (core/meta_source.hpp).
 enum class DeviceKind { file, devdax, pmem, meta_files };
 enum class OpenMode { read_only, read_write };
+// Whether this host's caches need no flushing (coherent) or persist()/invalidate() must flush
+// them on every kind of device (non_coherent: --non-coherent, famfs flush).
+enum class Coherence { coherent, non_coherent };
 
 const char* to_string(DeviceKind k);
 
@@ -81,8 +84,9 @@ public:
   // Whether reads see this host's page cache rather than the memory (a pmem block device): then
   // every read of memory that another host writes must invalidate() first.
   bool page_cached() const { return m_kind == DeviceKind::pmem; }
-  // When set, persist() and invalidate() flush caches even on regular files (--non-coherent).
-  void set_non_coherent(bool on) { m_non_coherent = on; }
+  // With Coherence::non_coherent, persist() and invalidate() flush caches even on regular files
+  // (--non-coherent).
+  void set_coherence(Coherence c) { m_non_coherent = c == Coherence::non_coherent; }
   // Test hook: called with (off, len) of every range invalidate() drops from the caches (only
   // when it does drop: devdax, pmem, or a regular file with set_non_coherent). Set it before
   // other threads use the device; the observer must be thread-safe.

@@ -21,6 +21,24 @@ namespace {
 
 constexpr u64 k_copy_item = 64ULL << 20;
 
+// Calls fn(piece) for the file's first `size` bytes in pieces of at most k_copy_item, until it
+// returns false; `done` hears of each piece that fn accepted.
+template <class Fn>
+void for_each_step(const log::Fmap& map, u64 size, const BytesDone& done, Fn fn) {
+  log::for_each_piece(map, 0, size, [&](u64, log::Piece p) {
+    for (u64 at = 0; at < p.len; at += k_copy_item) {
+      const log::Piece step{p.dev_off + at, std::min(k_copy_item, p.len - at)};
+      if (!fn(step)) {
+        return false;
+      }
+      if (done) {
+        done(step.len);
+      }
+    }
+    return true;
+  });
+}
+
 } // namespace
 
 Result<void> check_map_bounds(const Device& dev, const log::Fmap& map, u64 size) {
@@ -43,11 +61,12 @@ Result<void> check_map_bounds(const Device& dev, const log::Fmap& map, u64 size)
   return {};
 }
 
-Result<void> write_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed) {
+Result<void>
+write_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done) {
   FAMFS_TRY(check_map_bounds(dev, map, size));
   PatternStream ps(seed);
   Result<void> r;
-  log::for_each_piece(map, 0, size, [&](u64, log::Piece p) {
+  for_each_step(map, size, done, [&](log::Piece p) {
     r = dev.reserve(p.dev_off, p.len);
     if (!r) {
       return false;
@@ -60,11 +79,11 @@ Result<void> write_pattern(const Device& dev, const log::Fmap& map, u64 size, u6
 }
 
 Result<std::optional<u64>>
-check_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed) {
+check_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done) {
   FAMFS_TRY(check_map_bounds(dev, map, size));
   PatternStream ps(seed);
   std::optional<u64> bad;
-  log::for_each_piece(map, 0, size, [&](u64, log::Piece p) {
+  for_each_step(map, size, done, [&](log::Piece p) {
     dev.invalidate(p.dev_off, p.len);
     bad = ps.mismatch(std::span<const std::byte>(dev.at(p.dev_off), p.len));
     return !bad;

@@ -16,13 +16,17 @@ using log::u64;
 // Checks that the first `size` bytes of `map` lie inside the device (Errc::corrupt otherwise).
 Result<void> check_map_bounds(const Device& dev, const log::Fmap& map, u64 size);
 
+// For a progress display: called after each step of at most 64 MiB with the bytes it did.
+using BytesDone = std::function<void(u64 bytes)>;
+
 // Fills the file with the creat --randomize pattern for `seed` (spec appendix A) and persists it.
-Result<void> write_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed);
+Result<void> write_pattern(
+    const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done = {});
 
 // Checks the file against the pattern for `seed`: the offset of the first mismatching 4-byte
 // word, or nothing when it matches.
-Result<std::optional<u64>>
-check_pattern(const Device& dev, const log::Fmap& map, u64 size, u64 seed);
+Result<std::optional<u64>> check_pattern(
+    const Device& dev, const log::Fmap& map, u64 size, u64 seed, const BytesDone& done = {});
 
 // The XXH3 digest (core/digest.hpp) of the file's first `size` bytes.
 Result<u64> digest_file(const Device& dev, const log::Fmap& map, u64 size);

@@ -195,7 +195,7 @@ SbState examine_superblock(std::span<const std::byte> b, std::string_view what, 
     add(ProblemKind::sb_crc,
         fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", what, s.sb.crc, want));
   }
-  s.alloc_unit = s.sb.alloc_unit == log::k_alloc_unit || s.sb.alloc_unit == 4096;
+  s.alloc_unit = log::valid_alloc_unit(s.sb.alloc_unit);
   if (!s.alloc_unit) {
     add(ProblemKind::sb_alloc_unit,
         fmt::format("{}: invalid allocation unit {:#x} (4096 or 0x200000 expected)", what,
@@ -348,7 +348,7 @@ private:
     } else {
       m_r.role = Role::client;
     }
-    m_au = m_r.sb.alloc_unit == 4096 ? 4096 : log::k_alloc_unit;
+    m_au = log::alloc_unit_of(m_r.sb);
     return true;
   }
 
@@ -506,51 +506,58 @@ private:
     }
   }
 
+  void entry_problem(u64 i, Severity sev, ProblemKind k, std::string msg) {
+    add(sev, k, std::move(msg), i, k_no_entry, m_r.sb.log_offset + log::entry_offset(i),
+        log::k_log_entry_size);
+  }
+
+  // An entry that did not decode, diagnosed field by field, so that it gets every problem it has.
+  void diagnose_entry(u64 i, std::span<const std::byte> s) {
+    FsckStats& st = m_r.stats;
+    if (all_zero(s)) {
+      st.bad_entries++;
+      entry_problem(i, Severity::error, ProblemKind::entry_empty,
+                    fmt::format("{}: empty slot inside the log (is next index {} too large?)",
+                                where(i), m_r.stats.next_index));
+      return;
+    }
+    const u64 seq = log::get64(s, 0);
+    const u64 crc = log::get64(s, log::k_entry_crc_covered);
+    const u64 want = log::entry_crc(s);
+    bool bad = false;
+    if (seq != i) {
+      bad = true;
+      entry_problem(i, Severity::error, ProblemKind::entry_seqnum,
+                    fmt::format("{}: sequence number {} (expected {})", where(i), seq, i));
+    }
+    if (crc != want) {
+      bad = true;
+      entry_problem(
+          i, Severity::error, ProblemKind::entry_crc,
+          fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", where(i), crc, want));
+    }
+    if (bad) {
+      st.bad_entries++;
+      return;
+    }
+    const u32 type = log::get32(s, 8);
+    if (type > static_cast<u32>(log::EntryType::invalid)) {
+      entry_problem(i, Severity::error, ProblemKind::entry_type,
+                    fmt::format("{}: unknown entry type {}", where(i), type));
+      return;
+    }
+    entry_problem(i, Severity::error, ProblemKind::entry_structure,
+                  log::decode_entry(s, i, where(i)).error().message);
+  }
+
   void check_entry(u64 i) {
     FsckStats& st = m_r.stats;
     auto s = slot(i);
-    const u64 off = m_r.sb.log_offset + log::entry_offset(i);
-    auto entry_problem = [&](Severity sev, ProblemKind k, std::string msg) {
-      add(sev, k, std::move(msg), i, k_no_entry, off, log::k_log_entry_size);
-    };
     // The fast path decodes once (one CRC, no message formatting); only a failure is diagnosed
-    // field by field, so that a bad entry gets every problem it has.
+    // field by field.
     auto e = log::decode_entry(s, i, {});
     if (!e) {
-      if (all_zero(s)) {
-        st.bad_entries++;
-        entry_problem(Severity::error, ProblemKind::entry_empty,
-                      fmt::format("{}: empty slot inside the log (is next index {} too large?)",
-                                  where(i), m_r.stats.next_index));
-        return;
-      }
-      const u64 seq = log::get64(s, 0);
-      const u64 crc = log::get64(s, log::k_entry_crc_covered);
-      const u64 want = log::entry_crc(s);
-      bool bad = false;
-      if (seq != i) {
-        bad = true;
-        entry_problem(Severity::error, ProblemKind::entry_seqnum,
-                      fmt::format("{}: sequence number {} (expected {})", where(i), seq, i));
-      }
-      if (crc != want) {
-        bad = true;
-        entry_problem(Severity::error, ProblemKind::entry_crc,
-                      fmt::format("{}: checksum mismatch (stored {:#x}, computed {:#x})", where(i),
-                                  crc, want));
-      }
-      if (bad) {
-        st.bad_entries++;
-        return;
-      }
-      const u32 type = log::get32(s, 8);
-      if (type > static_cast<u32>(log::EntryType::invalid)) {
-        entry_problem(Severity::error, ProblemKind::entry_type,
-                      fmt::format("{}: unknown entry type {}", where(i), type));
-        return;
-      }
-      entry_problem(Severity::error, ProblemKind::entry_structure,
-                    log::decode_entry(s, i, where(i)).error().message);
+      diagnose_entry(i, s);
       return;
     }
     switch (e->type) {
@@ -562,7 +569,7 @@ private:
       check_extents(i, f);
       check_mode(i, f.relpath, f.mode);
       if (f.size == 0) {
-        entry_problem(Severity::info, ProblemKind::file_empty,
+        entry_problem(i, Severity::info, ProblemKind::file_empty,
                       fmt::format("log entry {} ({}): file of size 0 (famfs creat and cp never "
                                   "make one)",
                                   i, f.relpath));
@@ -588,7 +595,7 @@ private:
       break;
     }
     case log::EntryType::del:
-      entry_problem(Severity::warning, ProblemKind::entry_type,
+      entry_problem(i, Severity::warning, ProblemKind::entry_type,
                     fmt::format("{}: reserved entry type DELETE (ignored)", where(i)));
       break;
     case log::EntryType::invalid:

@@ -162,18 +162,6 @@ void zero_range(const Device& dev, u64 off, u64 len) {
   std::memset(dev.at(off), 0, len);
 }
 
-// `n` as a size argument in the largest unit that holds it exactly ("12m", "3k", "100").
-std::string size_arg(u64 n) {
-  static constexpr std::pair<unsigned, char> k_units[] = {
-      {40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
-  for (const auto& [shift, suffix] : k_units) {
-    if (n != 0 && n % (u64{1} << shift) == 0) {
-      return fmt::format("{}{}", n >> shift, suffix);
-    }
-  }
-  return fmt::format("{}", n);
-}
-
 // Another file system or a partition table on the device (libblkid): refused without
 // Force::yes; with it, their signatures are erased so that nothing reports them afterwards.
 // A devdax device is not a block device and carries nothing blkid knows.
@@ -204,6 +192,70 @@ Error too_small(const std::string& path, u64 size, u64 log_len) {
       fmt::format("grow a backing file with --size {}, or use a smaller --loglen", size_arg(need)));
 }
 
+// --size: refuses a too-small size, or a path that is no regular file, before creating or
+// growing anything; then creates or grows the backing file (`created` removes it on failure).
+Result<void>
+create_backing_file(const std::string& path, const MkfsOptions& opts, CreatedFile& created) {
+  struct stat st {};
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    return fail(Errc::invalid_argument, "{}: --size applies only to regular backing files", path);
+  }
+  if (!exists && looks_like_daxdev(path)) {
+    // Never create a regular file named like a dax device (in /dev, as root).
+    return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
+  }
+  const u64 have = exists ? static_cast<u64>(st.st_size) : 0;
+  if (std::max(have, opts.create_size) < min_device_size(opts.log_len)) {
+    return Unexpected{too_small(path, std::max(have, opts.create_size), opts.log_len)};
+  }
+  return prepare_backing_file(path, opts.create_size, created);
+}
+
+// The device exists (with a hint for a missing backing file or dax device), and a backing file
+// is not empty (unless killing, which needs no room).
+Result<void> check_device_exists(const std::string& path, u64 log_len, Kill kill) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    Error e = sys_error(errno, path);
+    if (e.sys_errno == ENOENT && looks_like_daxdev(path)) {
+      return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
+    }
+    if (e.sys_errno == ENOENT) {
+      e = with_hint(std::move(e),
+                    "to make a backing file, give its size: famfs mkfs --size 1g " + path);
+    }
+    return Unexpected{std::move(e)};
+  }
+  if (S_ISREG(st.st_mode) && st.st_size == 0 && kill == Kill::no) {
+    return Unexpected{too_small(path, 0, log_len)};
+  }
+  return {};
+}
+
+// Writes the new file system. Persistence order, so that a crash at any point leaves either the
+// old file system, no file system, or the new one, never a superblock naming a half-written log:
+//   1. an existing file system loses its magics (primary and backup);
+//   2. the log is zeroed and given its header, and persisted;
+//   3. the backup superblock is written and persisted;
+//   4. the primary superblock is written and persisted last: only now is there a file system.
+// A sparse backing file on a full file system: "no space", before anything is written.
+Result<void> write_filesystem(Device& dev, const Existing& existing, const log::Superblock& sb) {
+  FAMFS_TRY(dev.reserve(0, log::k_superblock_size));
+  FAMFS_TRY(dev.reserve(log::k_backup_sb_offset, log::k_superblock_size));
+  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size));
+  FAMFS_TRY(zero_magics(dev, existing));
+  auto logspan = dev.bytes().subspan(log::k_log_offset, sb.log_len);
+  zero_range(dev, log::k_log_offset, sb.log_len);
+  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size)); // the punch freed it
+  log::encode_log_header(log::make_log_header(sb.log_len), logspan);
+  FAMFS_TRY(dev.persist(log::k_log_offset, sb.log_len));
+  log::encode_superblock(sb, dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size));
+  FAMFS_TRY(dev.persist(log::k_backup_sb_offset, log::k_superblock_size));
+  log::encode_superblock(sb, dev.bytes().first(log::k_superblock_size));
+  return dev.persist(0, log::k_superblock_size);
+}
+
 } // namespace
 
 Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
@@ -219,39 +271,9 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   }
   CreatedFile created; // removed on any failure below
   if (opts.create_size != 0 && !kill) {
-    // Refuse a too-small --size before creating or growing anything.
-    struct stat st {};
-    const bool exists = ::stat(path.c_str(), &st) == 0;
-    if (exists && !S_ISREG(st.st_mode)) {
-      return fail(Errc::invalid_argument, "{}: --size applies only to regular backing files", path);
-    }
-    if (!exists && looks_like_daxdev(path)) {
-      // Never create a regular file named like a dax device (in /dev, as root).
-      return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
-    }
-    const u64 have = exists ? static_cast<u64>(st.st_size) : 0;
-    if (std::max(have, opts.create_size) < min_device_size(opts.log_len)) {
-      return Unexpected{too_small(path, std::max(have, opts.create_size), opts.log_len)};
-    }
-    FAMFS_TRY(prepare_backing_file(path, opts.create_size, created));
+    FAMFS_TRY(create_backing_file(path, opts, created));
   }
-  {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-      Error e = sys_error(errno, path);
-      if (e.sys_errno == ENOENT && looks_like_daxdev(path)) {
-        return fail(Errc::not_found, "{}: no such dax device (see daxctl list)", path);
-      }
-      if (e.sys_errno == ENOENT) {
-        e = with_hint(std::move(e),
-                      "to make a backing file, give its size: famfs mkfs --size 1g " + path);
-      }
-      return Unexpected{std::move(e)};
-    }
-    if (S_ISREG(st.st_mode) && st.st_size == 0 && !kill) {
-      return Unexpected{too_small(path, 0, opts.log_len)};
-    }
-  }
+  FAMFS_TRY(check_device_exists(path, opts.log_len, kill ? Kill::yes : Kill::no));
   auto opened = Device::open(path, OpenMode::read_write);
   if (!opened) {
     return Unexpected{std::move(opened).error()};
@@ -289,26 +311,7 @@ Result<log::Superblock> mkfs(const std::string& path, const MkfsOptions& opts) {
   sb.dev_size = dev.size();
   sb.dev_name = path.substr(0, log::k_devname_len);
 
-  // Persistence order, so that a crash at any point leaves either the old file system, no file
-  // system, or the new one, never a superblock naming a half-written log:
-  //   1. an existing file system loses its magics (primary and backup);
-  //   2. the log is zeroed and given its header, and persisted;
-  //   3. the backup superblock is written and persisted;
-  //   4. the primary superblock is written and persisted last: only now is there a file system.
-  // A sparse backing file on a full file system: "no space", before anything is written.
-  FAMFS_TRY(dev.reserve(0, log::k_superblock_size));
-  FAMFS_TRY(dev.reserve(log::k_backup_sb_offset, log::k_superblock_size));
-  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size));
-  FAMFS_TRY(zero_magics(dev, existing));
-  auto logspan = dev.bytes().subspan(log::k_log_offset, opts.log_len);
-  zero_range(dev, log::k_log_offset, opts.log_len);
-  FAMFS_TRY(dev.reserve(log::k_log_offset, log::k_log_header_size)); // the punch freed it
-  log::encode_log_header(log::make_log_header(opts.log_len), logspan);
-  FAMFS_TRY(dev.persist(log::k_log_offset, opts.log_len));
-  log::encode_superblock(sb, dev.bytes().subspan(log::k_backup_sb_offset, log::k_superblock_size));
-  FAMFS_TRY(dev.persist(log::k_backup_sb_offset, log::k_superblock_size));
-  log::encode_superblock(sb, dev.bytes().first(log::k_superblock_size));
-  FAMFS_TRY(dev.persist(0, log::k_superblock_size));
+  FAMFS_TRY(write_filesystem(dev, existing, sb));
   auto written = log::parse_superblock(dev.bytes().first(log::k_superblock_size));
   if (!written) {
     return fail(Errc::io, "{}: superblock did not read back; is the device writable?", path);

@@ -206,7 +206,32 @@ private:
     }
     const bool crc_bad = h.crc != log::log_header_crc(m_log);
 
-    // Where the header says the log ends, bounded by the slots that exist.
+    const u64 n = log_end(h, slots);
+
+    // The intact prefix ends after the last intact entry.
+    std::vector<bool> ok(n);
+    u64 end = 0;
+    for (u64 i = 0; i < n; ++i) {
+      ok[i] = intact(slot(i), i);
+      if (ok[i]) {
+        end = i + 1;
+      }
+    }
+
+    const std::set<u64> unusable = plan_unusable(end, ok);
+    FAMFS_TRY(plan_drops(end, ok, unusable));
+    plan_tail(end, n, slots);
+    plan_header(h, crc_bad, end);
+    if (has_error(m_r, ProblemKind::cross_link) && m_o.drop.empty()) {
+      m_p.drop_would_help = true;
+      decline("cross-links: both files claim the same space; --drop PATH turns one file's entry "
+              "INVALID (destructive: that file is lost)");
+    }
+    return {};
+  }
+
+  // Where the header says the log ends, bounded by the slots that exist.
+  u64 log_end(const log::LogHeader& h, u64 slots) const {
     u64 n = h.next_index;
     if (n > slots) {
       n = slots;
@@ -225,19 +250,13 @@ private:
         n = h.next_seqnum;
       }
     }
+    return n;
+  }
 
-    // The intact prefix ends after the last intact entry.
-    std::vector<bool> ok(n);
-    u64 end = 0;
-    for (u64 i = 0; i < n; ++i) {
-      ok[i] = intact(slot(i), i);
-      if (ok[i]) {
-        end = i + 1;
-      }
-    }
-
-    // Entries inside the prefix that cannot be used: not intact, or intact with an unknown type
-    // or a broken structure. They hide every entry after them from replay.
+  // Entries inside the prefix [0, end) that cannot be used: not intact, or intact with an unknown
+  // type or a broken structure. They hide every entry after them from replay: with --force each
+  // becomes an INVALID entry, without it repair declines.
+  std::set<u64> plan_unusable(u64 end, const std::vector<bool>& ok) {
     std::set<u64> unusable;
     for (const auto& p : m_r.problems) {
       if (p.index < end && p.severity == Severity::error
@@ -268,9 +287,12 @@ private:
                             v.size() == 1 ? "it" : "each"));
       }
     }
+    return unusable;
+  }
 
-    FAMFS_TRY(plan_drops(end, ok, unusable));
-
+  // Slots after the intact prefix: torn or corrupt ones before the log's end, uncommitted ones
+  // after it; both are zeroed.
+  void plan_tail(u64 end, u64 n, u64 slots) {
     if (end < n) {
       add(FixKind::tail_zeroed, Stage::entries, end, slot_offset(end), (n - end) * k_entry_size, {},
           fmt::format("{}: torn or corrupt after the last valid entry{}; zeroed",
@@ -288,7 +310,11 @@ private:
                       "advanced the log header?); zeroed",
                       range_text(n, u)));
     }
+  }
 
+  // The log header rewritten when its checksum or counters disagree with the intact prefix.
+  void plan_header(const log::LogHeader& h, bool crc_bad, u64 end) {
+    const log::Superblock& sb = m_r.sb;
     if (crc_bad || h.next_index != end || h.next_seqnum != end) {
       std::vector<std::byte> hb = copy_of(m_log.first(log::k_log_header_size));
       std::string what;
@@ -309,13 +335,6 @@ private:
       add(FixKind::log_header, Stage::log_header, k_no_entry, sb.log_offset, log::k_log_header_size,
           std::move(hb), fmt::format("log header at {:#x}: {}", sb.log_offset, what));
     }
-
-    if (has_error(m_r, ProblemKind::cross_link) && m_o.drop.empty()) {
-      m_p.drop_would_help = true;
-      decline("cross-links: both files claim the same space; --drop PATH turns one file's entry "
-              "INVALID (destructive: that file is lost)");
-    }
-    return {};
   }
 
   Result<void> plan_drops(u64 end, const std::vector<bool>& ok, const std::set<u64>& unusable) {

@@ -48,7 +48,7 @@ Result<void> make_dir(const std::string& path, const log::MkdirEntry* d) {
 }
 
 // Where the tree goes: DIR/root, made when DIR is a directory without one.
-Result<std::string> shadow_root(const std::string& dir, bool dry_run) {
+Result<std::string> shadow_root(const std::string& dir, DryRun dry_run) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     return sys_error(errno, dir);
@@ -67,7 +67,7 @@ Result<std::string> shadow_root(const std::string& dir, bool dry_run) {
     return std::string(d);
   }
   std::string root = std::string(d) + "/root";
-  if (!dry_run && ::stat(root.c_str(), &st) != 0) {
+  if (dry_run == DryRun::no && ::stat(root.c_str(), &st) != 0) {
     FAMFS_TRY(make_dir(root, nullptr));
   }
   return root;
@@ -127,7 +127,7 @@ std::string shadow_yaml(const log::FileEntry& f) {
 }
 
 Result<ShadowReport>
-write_shadow_tree(const log::LogView& log, const std::string& dir, bool dry_run) {
+write_shadow_tree(const log::LogView& log, const std::string& dir, DryRun dry_run) {
   ShadowReport r;
   FAMFS_TRY_ASSIGN(r.root, shadow_root(dir, dry_run));
   for (log::u64 i = 0; i < log.size(); ++i) {
@@ -140,7 +140,7 @@ write_shadow_tree(const log::LogView& log, const std::string& dir, bool dry_run)
       continue;
     }
     (e->type == log::EntryType::file ? r.files : r.directories)++;
-    if (dry_run) {
+    if (dry_run == DryRun::yes) {
       continue;
     }
     auto made = shadow_entry(r.root, *e);

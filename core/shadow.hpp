@@ -41,9 +41,10 @@ struct ShadowReport {
 
 // Replays `log` into the shadow tree under `dir` (a writable directory; its "root"
 // subdirectory is made when missing). Entries that do not decode, or paths that are not
-// relative, are problems; replay goes on past them as upstream's does. With `dry_run`, nothing
-// is written.
+// relative, are problems; replay goes on past them as upstream's does. With DryRun::yes,
+// nothing is written.
+enum class DryRun { no, yes };
 Result<ShadowReport>
-write_shadow_tree(const log::LogView& log, const std::string& dir, bool dry_run);
+write_shadow_tree(const log::LogView& log, const std::string& dir, DryRun dry_run);
 
 } // namespace famfs::core

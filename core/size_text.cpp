@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace famfs::core {
 
@@ -85,6 +86,17 @@ std::optional<std::uint64_t> round_up_checked(std::uint64_t v, std::uint64_t uni
     return std::nullopt;
   }
   return v + add;
+}
+
+std::string size_arg(std::uint64_t n) {
+  static constexpr std::pair<unsigned, char> k_units[] = {
+      {40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
+  for (const auto& [shift, suffix] : k_units) {
+    if (n != 0 && n % (std::uint64_t{1} << shift) == 0) {
+      return fmt::format("{}{}", n >> shift, suffix);
+    }
+  }
+  return fmt::format("{}", n);
 }
 
 std::string human_size(std::uint64_t n) {

@@ -25,6 +25,10 @@ Result<std::uint64_t> parse_size(std::string_view text);
 // `v` rounded up to a multiple of `unit` (> 0); std::nullopt instead of wrapping past 2^64.
 std::optional<std::uint64_t> round_up_checked(std::uint64_t v, std::uint64_t unit);
 
+// `n` as a SIZE that parse_size() reads back, in the largest unit that holds it exactly ("12m",
+// "3k", "100"): for hints that name an option value.
+std::string size_arg(std::uint64_t n);
+
 enum class SizeStyle { bytes, human };
 
 // `n` in the short human form: below 1024 the plain number ("512"); else one decimal below 10

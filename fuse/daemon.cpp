@@ -147,7 +147,8 @@ int serve_here(core::Image& img,
                const DaemonConfig& cfg,
                const std::function<void()>& on_ready) {
   ServerOptions opts = cfg.server;
-  img.device().set_non_coherent(opts.non_coherent);
+  img.device().set_coherence(opts.non_coherent ? core::Coherence::non_coherent
+                                               : core::Coherence::coherent);
   // famfs DAX fmaps need a dax device in famfs mode (fsdev_dax) on a 4 KiB / 2 MiB host; anything
   // else keeps the userspace data path.
   auto can_map = core::kernel_can_map(img.device().kind(), cfg.device);

@@ -46,6 +46,17 @@ Time now() {
 
 } // namespace
 
+NodeOrErrno node_or_errno(const TreeReader& tree, u64 ino, Want want) {
+  const core::Node* n = tree->get(ino);
+  if (n == nullptr) {
+    return {nullptr, ENOENT};
+  }
+  if (want == Want::dir && n->kind != core::NodeKind::dir) {
+    return {nullptr, ENOTDIR};
+  }
+  return {n, 0};
+}
+
 Outcome reply_to(const Request& r, Reply reply) {
   Outcome o;
   o.unique = r.header.unique;
@@ -206,12 +217,9 @@ Outcome Handlers::do_lookup(const Request& r) {
   const auto& in = std::get<NameIn>(r.body);
   follow_on_demand();
   TreeReader tree = m_log.read_tree();
-  const core::Node* p = tree->get(r.header.nodeid);
-  if (p == nullptr) {
-    return error_to(r, ENOENT);
-  }
-  if (p->kind != core::NodeKind::dir) {
-    return error_to(r, ENOTDIR);
+  const auto [p, err] = node_or_errno(tree, r.header.nodeid, Want::dir);
+  if (err != 0) {
+    return error_to(r, err);
   }
   const core::Node* n = tree->lookup(p->ino, in.name);
   if (n == nullptr) {
@@ -236,9 +244,9 @@ Outcome Handlers::do_batch_forget(const Request& r) {
 
 Outcome Handlers::do_getattr(const Request& r) {
   TreeReader tree = m_log.read_tree();
-  const core::Node* n = tree->get(r.header.nodeid);
-  if (n == nullptr) {
-    return error_to(r, ENOENT);
+  const auto [n, err] = node_or_errno(tree, r.header.nodeid);
+  if (err != 0) {
+    return error_to(r, err);
   }
   Attr a = attr_of(*n);
   tree.unlock();
@@ -248,9 +256,9 @@ Outcome Handlers::do_getattr(const Request& r) {
 Outcome Handlers::do_setattr(const Request& r) {
   const auto& in = std::get<SetattrIn>(r.body);
   TreeReader tree = m_log.read_tree();
-  const core::Node* n = tree->get(r.header.nodeid);
-  if (n == nullptr) {
-    return error_to(r, ENOENT);
+  const auto [n, err] = node_or_errno(tree, r.header.nodeid);
+  if (err != 0) {
+    return error_to(r, err);
   }
   if ((in.valid & FATTR_SIZE) != 0) {
     if (n->kind == core::NodeKind::dir) {
@@ -274,9 +282,9 @@ Outcome Handlers::do_setattr(const Request& r) {
 Outcome Handlers::do_access(const Request& r) {
   const auto& in = std::get<AccessIn>(r.body);
   TreeReader tree = m_log.read_tree();
-  const core::Node* n = tree->get(r.header.nodeid);
-  if (n == nullptr) {
-    return error_to(r, ENOENT);
+  const auto [n, err] = node_or_errno(tree, r.header.nodeid);
+  if (err != 0) {
+    return error_to(r, err);
   }
   if ((in.mask & W_OK) != 0 && n->kind == core::NodeKind::file) {
     if (n->meta) {
@@ -322,12 +330,9 @@ Outcome Handlers::do_opendir(const Request& r) {
   auto h = std::make_shared<DirHandle>();
   {
     TreeReader tree = m_log.read_tree();
-    const core::Node* n = tree->get(r.header.nodeid);
-    if (n == nullptr) {
-      return error_to(r, ENOENT);
-    }
-    if (n->kind != core::NodeKind::dir) {
-      return error_to(r, ENOTDIR);
+    const auto [n, err] = node_or_errno(tree, r.header.nodeid, Want::dir);
+    if (err != 0) {
+      return error_to(r, err);
     }
     snapshot_dir(tree, *n, *h);
   }
@@ -360,9 +365,9 @@ Outcome Handlers::list_dir(const Request& r, Listing listing) {
       auto fresh = std::make_shared<DirHandle>();
       {
         TreeReader tree = m_log.read_tree();
-        const core::Node* n = tree->get(h->ino);
-        if (n == nullptr) {
-          return error_to(r, ENOENT);
+        const auto [n, err] = node_or_errno(tree, h->ino);
+        if (err != 0) {
+          return error_to(r, err);
         }
         snapshot_dir(tree, *n, *fresh);
       }
@@ -444,9 +449,9 @@ std::variant<std::string, int> Handlers::xattr_of(u64 ino, std::string_view name
     return status().to_text();
   }
   TreeReader tree = m_log.read_tree();
-  const core::Node* n = tree->get(ino);
-  if (n == nullptr) {
-    return ENOENT;
+  const auto [n, err] = node_or_errno(tree, ino);
+  if (err != 0) {
+    return err;
   }
   if (name == k_fmap_xattr && n->kind == core::NodeKind::file) {
     return log::fmap_text(n->fmap);
@@ -510,9 +515,9 @@ Outcome Handlers::do_listxattr(const Request& r) {
   std::string list;
   {
     TreeReader tree = m_log.read_tree();
-    const core::Node* n = tree->get(r.header.nodeid);
-    if (n == nullptr) {
-      return error_to(r, ENOENT);
+    const auto [n, err] = node_or_errno(tree, r.header.nodeid);
+    if (err != 0) {
+      return error_to(r, err);
     }
     if (n->kind == core::NodeKind::file) {
       list.append(k_fmap_xattr);

@@ -22,6 +22,15 @@
 
 namespace famfs::fuse {
 
+// The node `ino` of the tree (read under its lock), or the errno a handler answers instead:
+// ENOENT when the tree has no such node, ENOTDIR when a directory is wanted and it is a file.
+struct NodeOrErrno {
+  const core::Node* node = nullptr;
+  int err = 0;
+};
+enum class Want { any, dir };
+NodeOrErrno node_or_errno(const TreeReader& tree, u64 ino, Want want = Want::any);
+
 // What handling one request produced.
 struct Outcome {
   Reply reply;

@@ -6,6 +6,7 @@
 // step's clobber check.
 #include "fuse/log_follower.hpp"
 
+#include "core/allocator.hpp"
 #include "core/media_guard.hpp"
 #include "core/trace.hpp"
 #include "fuse/channel.hpp"
@@ -281,17 +282,9 @@ Result<void> LogFollower::notify(u64 ino, Inval what) const {
 
 // ---- STATFS accounting ----
 
-namespace {
-
-u64 alloc_unit(const log::Superblock& sb) {
-  return sb.alloc_unit == 0 ? log::k_alloc_unit : sb.alloc_unit;
-}
-
-} // namespace
-
 FsCounts LogFollower::counts() const {
   FsCounts c;
-  c.unit = alloc_unit(m_img.superblock());
+  c.unit = log::alloc_unit_of(m_img.superblock());
   {
     std::shared_lock lock(m_tree_mutex);
     c.blocks = m_dev_size / c.unit;
@@ -310,7 +303,7 @@ FsCounts LogFollower::counts() const {
 }
 
 void LogFollower::account_new_nodes() {
-  const u64 au = alloc_unit(m_img.superblock());
+  const u64 au = log::alloc_unit_of(m_img.superblock());
   for (u64 ino = m_accounted_nodes + 1; ino <= m_tree.node_count(); ++ino) {
     const core::Node* n = m_tree.get(ino);
     if (n == nullptr || n->kind != core::NodeKind::file) {
@@ -320,8 +313,9 @@ void LogFollower::account_new_nodes() {
       if (e.offset >= m_dev_size) {
         continue;
       }
-      const u64 end = e.offset + std::min(e.len, m_dev_size - e.offset);
-      add_used(e.offset / au, (end + au - 1) / au);
+      // The units it claims (core::units_of, the one rule), those on the device.
+      const core::UnitRange u = core::units_of(e, au);
+      add_used(u.first, std::min(u.end, (m_dev_size + au - 1) / au));
     }
   }
   m_accounted_nodes = m_tree.node_count();

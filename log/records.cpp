@@ -122,10 +122,18 @@ Result<Superblock> parse_superblock(std::span<const std::byte> in) {
     return fail(Errc::corrupt, "superblock: checksum mismatch (stored {:#x}, computed {:#x})",
                 sb.crc, want);
   }
-  if (sb.alloc_unit != k_alloc_unit && sb.alloc_unit != 4096) {
+  if (!valid_alloc_unit(sb.alloc_unit)) {
     return fail(Errc::corrupt, "superblock: invalid allocation unit {:#x}", sb.alloc_unit);
   }
   return sb;
+}
+
+bool valid_alloc_unit(u64 alloc_unit) {
+  return alloc_unit == k_alloc_unit || alloc_unit == 4096;
+}
+
+u64 alloc_unit_of(const Superblock& sb) {
+  return valid_alloc_unit(sb.alloc_unit) ? sb.alloc_unit : k_alloc_unit;
 }
 
 // ---- log header ----
@@ -348,6 +356,59 @@ Result<std::string> decode_path(const std::array<char, k_max_pathlen>& field,
   return fail(Errc::corrupt, "{}: path is not NUL-terminated", where);
 }
 
+// A file's map: the simple extent list or the one interleaved extent, with their counts checked.
+Result<Fmap> decode_fmap(const OmfFmap& omf, std::string_view where) {
+  Fmap fmap;
+  u32 ext_type = omf.fmap_ext_type.get();
+  u32 n = omf.fmap_nextents.get();
+  if (ext_type == static_cast<u32>(ExtType::simple)) {
+    if (n == 0 || n > k_max_simple_extents) {
+      return fail(Errc::corrupt, "{}: {} extents (1 to {} allowed)", where, n,
+                  k_max_simple_extents);
+    }
+    std::array<OmfSimpleExtent, k_max_simple_extents> se;
+    std::memcpy(&se, omf.ext.data(), sizeof(se));
+    fmap.type = ExtType::simple;
+    for (u32 i = 0; i < n; ++i) {
+      fmap.extents.push_back(decode_extent(se[i]));
+    }
+  } else if (ext_type == static_cast<u32>(ExtType::interleaved)) {
+    if (n != 1) {
+      return fail(Errc::corrupt, "{}: {} interleaved extents (exactly 1 allowed)", where, n);
+    }
+    OmfInterleavedExtent ie;
+    std::memcpy(&ie, omf.ext.data(), sizeof(ie));
+    u64 nstrips = ie.ie_nstrips.get();
+    if (nstrips == 0 || nstrips > k_max_strips) {
+      return fail(Errc::corrupt, "{}: {} strips (1 to {} allowed)", where, nstrips, k_max_strips);
+    }
+    fmap.type = ExtType::interleaved;
+    fmap.chunk_size = ie.ie_chunk_size.get();
+    if (fmap.chunk_size == 0) {
+      return fail(Errc::corrupt, "{}: interleaved chunk size 0", where);
+    }
+    for (u64 i = 0; i < nstrips; ++i) {
+      fmap.extents.push_back(decode_extent(ie.ie_strips[i]));
+    }
+  } else {
+    return fail(Errc::corrupt, "{}: unknown extent type {}", where, ext_type);
+  }
+  return fmap;
+}
+
+Result<FileEntry> decode_file(std::span<const std::byte> payload, std::string_view where) {
+  auto fm = load_struct<OmfFileMeta>(payload);
+  FileEntry f;
+  f.size = fm.fm_size.get();
+  f.flags = fm.fm_flags.get();
+  f.uid = fm.fm_uid.get();
+  f.gid = fm.fm_gid.get();
+  f.mode = fm.fm_mode.get();
+  FAMFS_TRY_ASSIGN(f.relpath, decode_path(fm.fm_relpath, where));
+  FAMFS_TRY_ASSIGN(f.fmap, decode_fmap(fm.fm_fmap, where));
+  return f;
+}
+
 } // namespace
 
 Result<LogEntry> decode_entry(std::span<const std::byte> in, u64 index, std::string_view where) {
@@ -370,49 +431,7 @@ Result<LogEntry> decode_entry(std::span<const std::byte> in, u64 index, std::str
   switch (type) {
   case static_cast<u32>(EntryType::file): {
     e.type = EntryType::file;
-    auto fm = load_struct<OmfFileMeta>(o.payload);
-    FileEntry f;
-    f.size = fm.fm_size.get();
-    f.flags = fm.fm_flags.get();
-    f.uid = fm.fm_uid.get();
-    f.gid = fm.fm_gid.get();
-    f.mode = fm.fm_mode.get();
-    FAMFS_TRY_ASSIGN(f.relpath, decode_path(fm.fm_relpath, where));
-    u32 ext_type = fm.fm_fmap.fmap_ext_type.get();
-    u32 n = fm.fm_fmap.fmap_nextents.get();
-    if (ext_type == static_cast<u32>(ExtType::simple)) {
-      if (n == 0 || n > k_max_simple_extents) {
-        return fail(Errc::corrupt, "{}: {} extents (1 to {} allowed)", where, n,
-                    k_max_simple_extents);
-      }
-      std::array<OmfSimpleExtent, k_max_simple_extents> se;
-      std::memcpy(&se, fm.fm_fmap.ext.data(), sizeof(se));
-      f.fmap.type = ExtType::simple;
-      for (u32 i = 0; i < n; ++i) {
-        f.fmap.extents.push_back(decode_extent(se[i]));
-      }
-    } else if (ext_type == static_cast<u32>(ExtType::interleaved)) {
-      if (n != 1) {
-        return fail(Errc::corrupt, "{}: {} interleaved extents (exactly 1 allowed)", where, n);
-      }
-      OmfInterleavedExtent ie;
-      std::memcpy(&ie, fm.fm_fmap.ext.data(), sizeof(ie));
-      u64 nstrips = ie.ie_nstrips.get();
-      if (nstrips == 0 || nstrips > k_max_strips) {
-        return fail(Errc::corrupt, "{}: {} strips (1 to {} allowed)", where, nstrips, k_max_strips);
-      }
-      f.fmap.type = ExtType::interleaved;
-      f.fmap.chunk_size = ie.ie_chunk_size.get();
-      if (f.fmap.chunk_size == 0) {
-        return fail(Errc::corrupt, "{}: interleaved chunk size 0", where);
-      }
-      for (u64 i = 0; i < nstrips; ++i) {
-        f.fmap.extents.push_back(decode_extent(ie.ie_strips[i]));
-      }
-    } else {
-      return fail(Errc::corrupt, "{}: unknown extent type {}", where, ext_type);
-    }
-    e.body = std::move(f);
+    FAMFS_TRY_ASSIGN(e.body, decode_file(o.payload, where));
     break;
   }
   case static_cast<u32>(EntryType::mkdir): {

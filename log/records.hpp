@@ -40,6 +40,11 @@ Result<Superblock> decode_superblock(std::span<const std::byte> in);
 // [0, 96), alloc unit 4096 or 2 MiB. Errors: corrupt ("not a famfs file system", "checksum
 // mismatch", ...) or bad_version (naming both versions).
 Result<Superblock> parse_superblock(std::span<const std::byte> in);
+// The allocation units a superblock may name: 2 MiB (k_alloc_unit) or 4 KiB.
+bool valid_alloc_unit(u64 alloc_unit);
+// The allocation unit to count units with: the superblock's when valid (always, after
+// parse_superblock), else 2 MiB (fsck of a damaged superblock).
+u64 alloc_unit_of(const Superblock& sb);
 // The CRC that belongs in the superblock stored in `in` (over bytes [0, 96)).
 u64 superblock_crc(std::span<const std::byte> in);
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # mount.famfs (the same binary under mount(8)'s helper name) with mount(8)'s argument convention,
 # `mount.famfs SPEC DIR [-sfnv] [-o OPTIONS] [-t TYPE]`, and mount(8)'s exit codes (1 usage,
-# 32 mount failure); then `mount -t famfs` and `mount -t fuse.famfs` when /sbin has the helpers
-# (mount(8) looks nowhere else), and umount(8).
+# 32 mount failure); then mount(8) itself: `mount -t famfs`, `mount -t fuse.famfs` and an fstab line
+# (through a private mount namespace, see below), and umount(8).
 source "$(dirname "$0")/common.sh"
 command -v jq >/dev/null || skip "no jq"
 helper="$(dirname "$FAMFS")/mount.famfs"
@@ -39,14 +39,45 @@ expect_exit 0 "$helper" "$T/dev.img" "$T/mnt" -f -o ro
 ! mounted || die "-f mounted"
 expect_exit 32 "$helper" "$T/missing.img" "$T/mnt"
 
-# mount(8) itself, only when the helpers are installed in /sbin.
-command -v mount >/dev/null || exit 0
+# mount(8) itself. It runs helpers only from /sbin (util-linux's fixed search path), so this part
+# runs in a private mount namespace (unshare -m) where a read-only overlay puts mount.famfs and
+# mount.fuse.famfs, links to this build's binary, over the real /sbin: the host's /sbin is never
+# touched, and other tests running at the same time see nothing. The fstab line goes through
+# mount -T (another fstab file).
+command -v mount >/dev/null && command -v unshare >/dev/null || skip "no mount(8) or unshare(1)"
+mkdir "$T/sbin"
 for type in famfs fuse.famfs; do
-  if [ ! -e "/sbin/mount.$type" ]; then
-    echo "note: /sbin/mount.$type not installed; mount -t $type not tested" >&2
-    continue
-  fi
-  expect_exit 0 mount -t "$type" -o ro "$T/dev.img" "$T/mnt"
-  [ "$(json writable)" = false ] || die "mount -t $type -o ro: writable"
+  ln -s "$(realpath "$FAMFS")" "$T/sbin/mount.$type"
+done
+printf '%s %s famfs ro,noauto,nofail,follow_interval=250 0 0\n' "$T/dev.img" "$(realpath "$T/mnt")" \
+  >"$T/fstab"
+cat >"$T/mount8.sh" <<'INNER'
+set -e
+# A failure must not leave a mount (and its daemon) in this namespace, out of the test's reach.
+trap 'umount "$T/mnt" 2>/dev/null || true' EXIT
+sbin="$(realpath /sbin)"
+mount -t overlay overlay -o "lowerdir=$T/sbin:$sbin" "$sbin"
+json() { "$FAMFS" status --json "$T/mnt" | jq -r ".$1"; }
+for type in famfs fuse.famfs; do
+  mount -t "$type" -o ro "$T/dev.img" "$T/mnt"
+  [ "$(json writable)" = false ] || { echo "mount -t $type -o ro: writable" >&2; exit 1; }
   umount "$T/mnt"
 done
+mount -t famfs "$T/dev.img" "$T/mnt"
+[ "$(json writable)" = true ] || { echo "mount -t famfs: not writable" >&2; exit 1; }
+umount "$T/mnt"
+# The fstab line: mount MNT finds the device, type and options there.
+mount -T "$T/fstab" "$T/mnt"
+[ "$(json follow_interval_ms)" = 250 ] || { echo "fstab: follow_interval $(json follow_interval_ms)" >&2; exit 1; }
+[ "$(json writable)" = false ] || { echo "fstab ro: writable" >&2; exit 1; }
+umount "$T/mnt"
+# mount(8) reports the helper's failure: a device that is not there.
+if mount -t famfs "$T/missing.img" "$T/mnt" 2>"$T/mount8.err"; then
+  echo "mount -t famfs of a missing device succeeded" >&2
+  exit 1
+fi
+grep -qF "missing.img" "$T/mount8.err" || { cat "$T/mount8.err" >&2; exit 1; }
+INNER
+export T FAMFS
+expect_exit 0 unshare -m --propagation private bash "$T/mount8.sh"
+! mounted || die "mount(8) left a mount behind"

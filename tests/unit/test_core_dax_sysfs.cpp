@@ -115,32 +115,32 @@ TEST_CASE("dax sysfs: --set-daxmode puts the starting mode back after any failur
     s.bind(dev, driver_for(start));
     {
       cli::DaxModeSwitch sw(ops);
-      REQUIRE(sw.apply(path, true));
+      REQUIRE(sw.to_devdax(path));
       CHECK(mode() == "devdax");
     } // the command failed: no commit
     CHECK(mode() == start);
     {
       fail_half_way = true;
       cli::DaxModeSwitch sw(ops);
-      CHECK(!sw.apply(path, true));
+      CHECK(!sw.to_devdax(path));
       CHECK(mode() == "unbound");
       fail_half_way = false;
     }
     CHECK(mode() == start);
     {
       cli::DaxModeSwitch sw(ops);
-      REQUIRE(sw.apply(path, true));
+      REQUIRE(sw.to_devdax(path));
       sw.commit(); // the command succeeded: devdax stays
     }
     CHECK(mode() == "devdax");
   }
-  SECTION("already devdax, or not wanted: nothing is switched") {
+  SECTION("already devdax: nothing is switched") {
     const int before = sets;
     {
       cli::DaxModeSwitch sw(ops);
-      REQUIRE(sw.apply(path, true));
-      cli::DaxModeSwitch off(ops);
-      REQUIRE(off.apply(path, false));
+      REQUIRE(sw.to_devdax(path));
+      cli::DaxModeSwitch again(ops);
+      REQUIRE(again.to_devdax(path));
     }
     CHECK(sets == before);
     CHECK(mode() == "devdax");

@@ -94,3 +94,15 @@ TEST_CASE("core::round_up_checked: never wraps", "[core]") {
   CHECK_FALSE(core::round_up_checked(UINT64_MAX, au).has_value());
   CHECK_FALSE(core::round_up_checked(UINT64_MAX - au + 2, au).has_value());
 }
+
+TEST_CASE("core::size_arg: the largest exact unit, read back by parse_size", "[core]") {
+  const std::pair<std::uint64_t, const char*> rows[] = {
+      {0, "0"},           {100, "100"},         {1536, "1536"} /* 1.5k is not exact */,
+      {4096, "4k"},       {12ULL << 20, "12m"}, {(1ULL << 30) + 4096, "1048580k"},
+      {8ULL << 30, "8g"}, {2ULL << 40, "2t"},   {(1ULL << 40) + 1, "1099511627777"}};
+  for (const auto& [n, text] : rows) {
+    INFO(n);
+    CHECK(core::size_arg(n) == text);
+    CHECK(*parse_size(core::size_arg(n)) == n);
+  }
+}

@@ -195,7 +195,7 @@ TEST_CASE("follow: on non-coherent memory a step invalidates only what it reads"
   };
   std::mutex mu;
   std::vector<Range> seen;
-  f.img->device().set_non_coherent(true);
+  f.img->device().set_coherence(core::Coherence::non_coherent);
   f.img->device().set_invalidate_observer([&](u64 off, u64 len) {
     std::lock_guard lock(mu);
     seen.push_back({off, len});
