@@ -30,9 +30,9 @@ Handlers::file_span(u64 ino, Access access, u64 off, u64 len) const {
   }
   FileSpan span;
   TreeReader tree = m_log.read_tree();
-  const core::Node* n = tree->get(ino);
+  const auto [n, err] = node_or_errno(tree, ino);
   if (n == nullptr) {
-    return ENOENT;
+    return err;
   }
   if (n->kind == core::NodeKind::dir) {
     if (access == Access::persist) {
@@ -248,10 +248,10 @@ Outcome Handlers::do_get_fmap(const Request& r) {
   std::vector<std::byte> msg;
   {
     TreeReader tree = m_log.read_tree();
-    const core::Node* n = tree->get(r.header.nodeid);
+    const auto [n, err] = node_or_errno(tree, r.header.nodeid);
     if (n == nullptr) {
       FAMFS_TRACE(1, "GET_FMAP node {}: no such node", r.header.nodeid);
-      return error_to(r, ENOENT);
+      return error_to(r, err);
     }
     if (n->kind != core::NodeKind::file) {
       FAMFS_TRACE(1, "GET_FMAP node {}: not a regular file", r.header.nodeid);
