@@ -479,7 +479,7 @@ fi
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, kernel $(uname -r)"
-  echo "- command: \`BENCH_PAIRS=$PAIRS scripts/bench.sh\` (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ', with uncommitted changes'))"
+  echo "- command: \`BENCH_PAIRS=$PAIRS scripts/bench.sh\` (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench/RESULTS.md' ':!bench/read-vs-blocksize.png' 2>/dev/null || echo ', with uncommitted changes'))"
   echo "- load average (1, 5, 15 min) before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- each figure: $PAIRS pairs, famfs and its reference alternating (famfs, reference, famfs, ...), so load from other processes hits both alike; the ratio is computed per pair and its median counts, min and max shown; figures without a reference: $PAIRS runs, median"
   echo "- CPU: user + system seconds of the command (median), plus the famfs daemon's for reads through a mount; peak RSS: the largest of the command's and the daemon's"
