@@ -7,11 +7,11 @@
 #   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
 #   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~6 GiB free, the
 #               devices are sparse; the 1M-entry image writes a 544 MiB log)
-# The io_uring figures switch the kernel's FUSE enable_uring parameter on for their two mounts and
-# put its old value back.
 #   BENCH_PAIRS pairs per figure (default 5, at least 5 for bench/RESULTS.md): famfs and its
 #               reference alternate; the median of the per-pair ratios counts, min and max shown
 #   BENCH_SIZE_MB  size of the big file (default 1024)
+# The io_uring figures switch the kernel's FUSE enable_uring parameter on for their two mounts and
+# put its old value back.
 # Needs root (FUSE mount) for the mount figures. Installs fio and gnuplot-nox with apt-get when
 # missing; without fio, sequential reads fall back to dd and random reads are not measured.
 # Not part of the test command (scripts/test.sh): it takes a few minutes.
