@@ -54,7 +54,7 @@ struct CpOptions {
   std::vector<std::string> paths; // sources..., dest
   bool recursive = false;
   unsigned threads = 0; // 0: auto_threads()
-  OwnerOptions owner; // without -m, each copy keeps its source's mode
+  OwnerOptions owner;   // without -m, each copy keeps its source's mode
   InterleaveOptions interleave;
   bool verify = false;
   bool compare = false;     // -c: compare the sources with their famfs copies, write nothing
@@ -321,7 +321,9 @@ constexpr std::uint64_t k_commit_bytes = 256ULL << 20;
 constexpr std::uint64_t k_commit_files = 256;
 
 // The default number of copy threads: one per CPU, at most 8 (memory bandwidth is shared).
-unsigned auto_threads() { return std::min(default_threads(), 8U); }
+unsigned auto_threads() {
+  return std::min(default_threads(), 8U);
+}
 
 // Executes a plan in order, batch by batch: directory entries before anything inside them, a
 // file's entry only after its data is persisted. The files of a batch are copied on up to
@@ -330,11 +332,8 @@ unsigned auto_threads() { return std::min(default_threads(), 8U); }
 // are complete), nothing after it is, and the command stops.
 class Copier {
 public:
-  Copier(Context& ctx,
-         core::Session& s,
-         const FsTarget& target,
-         Progress& progress,
-         unsigned threads)
+  Copier(
+      Context& ctx, core::Session& s, const FsTarget& target, Progress& progress, unsigned threads)
       : m_ctx(ctx), m_session(s), m_target(target), m_progress(progress), m_threads(threads) {}
 
   Result<void> run(const std::vector<Action>& actions) {

@@ -210,8 +210,8 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
       a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
   cfg.server.replayed = std::move(replayed);
   const std::string says = fmt::format(
-      "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device,
-      cfg.mountpoint, core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
+      "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device, cfg.mountpoint,
+      core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
       cfg.server.non_coherent ? " (non-coherent memory)" : "",
       cfg.server.page_cache ? ", page-cached (famfs flush FILE drops stale pages)" : "");
   if (cfg.foreground) {
