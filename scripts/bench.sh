@@ -3,7 +3,12 @@
 # Builds Release, runs every figure, prints one table (figure, ours, reference, ratio, goal) and
 # writes bench/RESULTS.md and bench/read-vs-blocksize.png (gnuplot).
 #
-# usage: scripts/bench.sh [--no-build] [--no-results]
+# usage: scripts/bench.sh [--no-build] [--no-results] [--only SECTION,...]
+#   --only      runs only these sections (and what they need), prints their table and writes no
+#               bench/RESULTS.md: cp (famfs cp), tree (cp -r), creat (creat --multi 10k), reads
+#               (the default mount's four read figures), libmap, sweep (read vs block size), ls
+#               (ls -lR 10k), cache (page-cache mode), uring (FUSE over io_uring vs /dev/fuse),
+#               scale (1M entries: mount, memory, ls -lR, fsck; creat --multi 100k)
 #   BUILD_DIR   Release build directory (default build/release, the build demo.sh makes)
 #   BENCH_DIR   scratch directory for backing files (default /dev/shm; needs ~6 GiB free, the
 #               devices are sparse; the 1M-entry image writes a 544 MiB log)
@@ -22,14 +27,33 @@ BUILD=${BUILD_DIR:-$ROOT/build/release}
 PAIRS=${BENCH_PAIRS:-5}
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 NFILES=10000
-build=1 results=1
-for a in "$@"; do
-  case $a in
+SECTIONS="cp tree creat reads libmap sweep ls cache uring scale"
+USAGE="usage: scripts/bench.sh [--no-build] [--no-results] [--only SECTION,...]"
+build=1 results=1 ONLY=""
+while (($#)); do
+  case $1 in
   --no-build) build=0 ;;
   --no-results) results=0 ;;
-  *) echo "usage: scripts/bench.sh [--no-build] [--no-results]" >&2 && exit 2 ;;
+  --only)
+    ONLY=${2:-} results=0
+    shift
+    for s in ${ONLY//,/ }; do
+      [[ " $SECTIONS " == *" $s "* ]] ||
+        { echo "bench.sh: error: --only $s: sections are: $SECTIONS" >&2 && exit 2; }
+    done
+    [ -n "$ONLY" ] || { echo "$USAGE" >&2 && exit 2; }
+    ;;
+  *) echo "$USAGE" >&2 && exit 2 ;;
   esac
+  shift
 done
+# want SECTION...: whether any of these sections runs (all do without --only).
+want() {
+  [ -z "$ONLY" ] && return 0
+  local s
+  for s; do [[ ",$ONLY," == *",$s,"* ]] && return 0; done
+  return 1
+}
 if ((results && PAIRS < 5)); then
   echo "bench.sh: error: BENCH_PAIRS=$PAIRS: bench/RESULTS.md needs at least 5 pairs (or --no-results)" >&2
   exit 2
@@ -230,52 +254,66 @@ mkdir -p "$DIR/tmpfs"
 # cp of the same file into tmpfs (what a user would use instead), then against a memcpy into
 # fresh memory (the physical limit). The famfs side is the whole command: lock, log replay,
 # allocation, the copy, persist, the log append.
-cp_setup='rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
-  "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/cp.img" >/dev/null'
-cp_famfs='"$FAMFS" cp --device "$DIR/cp.img" "$DIR/ref" file'
-pair --figure "famfs cp ${SIZE_MB} MiB (MiB/s)" --goal ">= 1.0x" --value "$SIZE_MB" \
-  --setup "$cp_setup" --famfs "$cp_famfs" --ref 'cp "$DIR/ref" "$DIR/tmpfs/copy"' \
-  --ref-name "coreutils cp into tmpfs"
-pair --figure "famfs cp ${SIZE_MB} MiB against memcpy (MiB/s)" --goal ">= 0.8x" \
-  --value "$SIZE_MB" --setup "$cp_setup" --famfs "$cp_famfs" \
-  --ref '"$BUILD/bench/famfs_bench_memcpy" "$DIR/ref" "$DIR/dst" >/dev/null' --ref-name memcpy
-rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
+if want cp; then
+  cp_setup='rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
+    "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/cp.img" >/dev/null'
+  cp_famfs='"$FAMFS" cp --device "$DIR/cp.img" "$DIR/ref" file'
+  pair --figure "famfs cp ${SIZE_MB} MiB (MiB/s)" --goal ">= 1.0x" --value "$SIZE_MB" \
+    --setup "$cp_setup" --famfs "$cp_famfs" --ref 'cp "$DIR/ref" "$DIR/tmpfs/copy"' \
+    --ref-name "coreutils cp into tmpfs"
+  pair --figure "famfs cp ${SIZE_MB} MiB against memcpy (MiB/s)" --goal ">= 0.8x" \
+    --value "$SIZE_MB" --setup "$cp_setup" --famfs "$cp_famfs" \
+    --ref '"$BUILD/bench/famfs_bench_memcpy" "$DIR/ref" "$DIR/dst" >/dev/null' --ref-name memcpy
+  rm -f "$DIR/cp.img" "$DIR/tmpfs/copy" "$DIR/dst"
+fi
 
 # famfs cp -r of 10,000 files of mixed sizes (4 KiB << (i % 9): 4 KiB to 1 MiB, 2.2 GiB in all,
 # 100 directories of 100, cut from the big file) against coreutils cp -r of the same tree into
 # tmpfs, in files per second. famfs allocates at least 2 MiB per file, so the device is a sparse
 # backing file of 2 MiB per file plus 1 GiB, made with truncate (mkfs --size refuses a size
 # larger than the free space, though only the 2.2 GiB written is ever allocated).
-log "tree of $NFILES files, 4 KiB to 1 MiB"
-perl -e 'my ($src, $dst, $n) = @ARGV; open(my $in, "<:raw", $src) or die; read($in, my $buf, 2 << 20);
-  for my $i (0 .. $n - 1) {
-    my $d = sprintf("%s/d%02d", $dst, int($i / 100)); mkdir $dst; mkdir $d;
-    open(my $out, ">:raw", sprintf("%s/f%03d", $d, $i % 100)) or die;
-    print $out substr($buf, ($i * 4096) % (1 << 20), 4096 << ($i % 9)); close($out) or die }' \
-  "$DIR/ref" "$DIR/mixed" "$NFILES"
-export TREE_DEV=$((2 * NFILES + 1024))M
-pair --figure "famfs cp -r $NFILES files, 4 KiB to 1 MiB (files/s)" --goal ">= 1.0x" \
-  --value "$NFILES" --ref-name "coreutils cp -r into tmpfs" \
-  --setup 'rm -rf "$DIR/tree.img" "$DIR/tmpfs/mixed"; truncate -s "$TREE_DEV" "$DIR/tree.img"
-    "$FAMFS" mkfs --loglen 16m "$DIR/tree.img" >/dev/null' \
-  --famfs '"$FAMFS" cp -r --device "$DIR/tree.img" "$DIR/mixed" mixed' \
-  --ref 'cp -r "$DIR/mixed" "$DIR/tmpfs/mixed"'
-rm -rf "$DIR/tree.img" "$DIR/tmpfs/mixed" "$DIR/mixed"
+if want tree; then
+  log "tree of $NFILES files, 4 KiB to 1 MiB"
+  perl -e 'my ($src, $dst, $n) = @ARGV; open(my $in, "<:raw", $src) or die; read($in, my $buf, 2 << 20);
+    for my $i (0 .. $n - 1) {
+      my $d = sprintf("%s/d%02d", $dst, int($i / 100)); mkdir $dst; mkdir $d;
+      open(my $out, ">:raw", sprintf("%s/f%03d", $d, $i % 100)) or die;
+      print $out substr($buf, ($i * 4096) % (1 << 20), 4096 << ($i % 9)); close($out) or die }' \
+    "$DIR/ref" "$DIR/mixed" "$NFILES"
+  export TREE_DEV=$((2 * NFILES + 1024))M
+  pair --figure "famfs cp -r $NFILES files, 4 KiB to 1 MiB (files/s)" --goal ">= 1.0x" \
+    --value "$NFILES" --ref-name "coreutils cp -r into tmpfs" \
+    --setup 'rm -rf "$DIR/tree.img" "$DIR/tmpfs/mixed"; truncate -s "$TREE_DEV" "$DIR/tree.img"
+      "$FAMFS" mkfs --loglen 16m "$DIR/tree.img" >/dev/null' \
+    --famfs '"$FAMFS" cp -r --device "$DIR/tree.img" "$DIR/mixed" mixed' \
+    --ref 'cp -r "$DIR/mixed" "$DIR/tmpfs/mixed"'
+  rm -rf "$DIR/tree.img" "$DIR/tmpfs/mixed" "$DIR/mixed"
+fi
 
-# creat --multi of 10,000 files (one command) on a device built for the mount figures below.
+# creat --multi of 10,000 files (one command) on a device built for the mount figures below
+# (made once, untimed, when only those are asked for).
 for ((i = 0; i < NFILES; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi.args"
 export DEVSIZE=$((SIZE_MB + 64 + 2 * NFILES + 64))M
-single --figure "creat --multi $NFILES files (files/s)" --goal report --value "$NFILES" \
-  --setup 'rm -f "$DIR/dev.img"; truncate -s "$DEVSIZE" "$DIR/dev.img"
+dev_setup='rm -f "$DIR/dev.img"; truncate -s "$DEVSIZE" "$DIR/dev.img"
     "$FAMFS" mkfs --loglen 8m "$DIR/dev.img" >/dev/null
-    "$FAMFS" mkdir --device "$DIR/dev.img" d' \
-  --cmd '"$FAMFS" creat --device "$DIR/dev.img" $(cat "$DIR/multi.args") >/dev/null'
+    "$FAMFS" mkdir --device "$DIR/dev.img" d'
+dev_creat='"$FAMFS" creat --device "$DIR/dev.img" $(cat "$DIR/multi.args") >/dev/null'
+if want creat; then
+  single --figure "creat --multi $NFILES files (files/s)" --goal report --value "$NFILES" \
+    --setup "$dev_setup" --cmd "$dev_creat"
+elif want reads libmap sweep ls cache uring; then
+  bash -c "$dev_setup" && bash -c "$dev_creat"
+fi
 
 # The mount: the big file (copied in with famfs cp) and the 10,000 files of d/.
-"$FAMFS" cp --device "$DIR/dev.img" "$DIR/ref" big
-"$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
-cmp "$MNT/big" "$DIR/ref" # correct bytes, and warms the daemon's mapping
-DPID=$(daemon_pid "$MNT")
+if want reads libmap sweep ls cache uring; then
+  "$FAMFS" cp --device "$DIR/dev.img" "$DIR/ref" big
+fi
+if want reads libmap sweep ls; then
+  "$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
+  cmp "$MNT/big" "$DIR/ref" # correct bytes, and warms the daemon's mapping
+  DPID=$(daemon_pid "$MNT")
+fi
 export SZ=$((SIZE_MB << 20))
 
 # Reads through the mount against the same bytes on tmpfs; the daemon's CPU counts on the famfs
@@ -308,83 +346,97 @@ read_figures() {
     --daemon "$DPID" --ref-name tmpfs --setup "$setup" --famfs "F=\"\$MNT/big\"; $mmap_rate" \
     --ref "F=\"\$DIR/ref\"; $mmap_rate"
 }
-read_figures "" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
+if want reads; then
+  read_figures "" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
+fi
 
 # libfamfs: the big file mapped straight from the device (no FUSE) vs an mmap of the same bytes
 # on tmpfs, alternating pair by pair, the FUSE mount's mmap beside them (its own pairs loop:
 # the three sides share one process so the mappings are timed alike).
-log "libfamfs map read: $PAIRS pairs"
-"$BUILD/bench/famfs_bench_libmap" --pairs "$PAIRS" "$DIR/dev.img" big "$DIR/ref" "$MNT/big" \
-  | tee "$DIR/libmap.out" >&2
-read -r _ lmed lmin lmax fmed fmin fmax trate < <(grep '^RESULT ' "$DIR/libmap.out")
-row "libfamfs map read ${SIZE_MB} MiB (x tmpfs mmap)" "$(fmt3 "$lmed" "$lmin" "$lmax")x" \
-  "$trate MiB/s (tmpfs mmap)" "$(fmt3 "$lmed" "$lmin" "$lmax")x" ">= 0.95x" \
-  "$(verdict ">= 0.95x" "$lmed")" "-" "-"
-row "FUSE mount mmap read, same pairs (x tmpfs mmap)" "$(fmt3 "$fmed" "$fmin" "$fmax")x" \
-  "$trate MiB/s (tmpfs mmap)" "$(fmt3 "$fmed" "$fmin" "$fmax")x" report - "-" "-"
+if want libmap; then
+  log "libfamfs map read: $PAIRS pairs"
+  "$BUILD/bench/famfs_bench_libmap" --pairs "$PAIRS" "$DIR/dev.img" big "$DIR/ref" "$MNT/big" \
+    | tee "$DIR/libmap.out" >&2
+  read -r _ lmed lmin lmax fmed fmin fmax trate < <(grep '^RESULT ' "$DIR/libmap.out")
+  row "libfamfs map read ${SIZE_MB} MiB (x tmpfs mmap)" "$(fmt3 "$lmed" "$lmin" "$lmax")x" \
+    "$trate MiB/s (tmpfs mmap)" "$(fmt3 "$lmed" "$lmin" "$lmax")x" ">= 0.95x" \
+    "$(verdict ">= 0.95x" "$lmed")" "-" "-"
+  row "FUSE mount mmap read, same pairs (x tmpfs mmap)" "$(fmt3 "$fmed" "$fmin" "$fmax")x" \
+    "$trate MiB/s (tmpfs mmap)" "$(fmt3 "$fmed" "$fmin" "$fmax")x" report - "-" "-"
+fi
 
-log "read throughput against block size (one run per point: a chart, not a verdict)"
-: >"$SWEEP"
-sweep_mb=256
-for kib in 4 8 16 32 64 128 256 512 1024 2048 4096; do
-  n=$((sweep_mb * 1024 / kib))
-  measure "dd if=\"\$MNT/big\" of=/dev/null bs=${kib}k count=$n status=none"
-  fa=$(value "$sweep_mb")
-  measure "dd if=\"\$DIR/ref\" of=/dev/null bs=${kib}k count=$n status=none"
-  fb=$(value "$sweep_mb")
-  echo "$kib $fa $fb" >>"$SWEEP"
-done
+if want sweep; then
+  log "read throughput against block size (one run per point: a chart, not a verdict)"
+  : >"$SWEEP"
+  sweep_mb=256
+  for kib in 4 8 16 32 64 128 256 512 1024 2048 4096; do
+    n=$((sweep_mb * 1024 / kib))
+    measure "dd if=\"\$MNT/big\" of=/dev/null bs=${kib}k count=$n status=none"
+    fa=$(value "$sweep_mb")
+    measure "dd if=\"\$DIR/ref\" of=/dev/null bs=${kib}k count=$n status=none"
+    fb=$(value "$sweep_mb")
+    echo "$kib $fa $fb" >>"$SWEEP"
+  done
+fi
 
-mkdir -p "$DIR/tree/d"
-(cd "$DIR/tree/d" && seq -f 'f%.0f' 0 $((NFILES - 1)) | xargs truncate -s 4k)
-ls -lR "$MNT/d" >/dev/null # first walk: lookups and attributes into the kernel's caches
-n=$(ls "$MNT/d" | wc -l)
-[ "$n" = "$NFILES" ] || { log "ls sees $n files in the mount, expected $NFILES" && exit 1; }
-pair --figure "ls -lR $NFILES files (s, famfs time / tmpfs time)" --goal "<= 3x" --value time \
-  --daemon "$DPID" --ref-name tmpfs --famfs 'ls -lR "$MNT/d" >/dev/null' \
-  --ref 'ls -lR "$DIR/tree/d" >/dev/null'
-"$FAMFS" umount "$MNT" >/dev/null
+if want ls; then
+  mkdir -p "$DIR/tree/d"
+  (cd "$DIR/tree/d" && seq -f 'f%.0f' 0 $((NFILES - 1)) | xargs truncate -s 4k)
+  ls -lR "$MNT/d" >/dev/null # first walk: lookups and attributes into the kernel's caches
+  n=$(ls "$MNT/d" | wc -l)
+  [ "$n" = "$NFILES" ] || { log "ls sees $n files in the mount, expected $NFILES" && exit 1; }
+  pair --figure "ls -lR $NFILES files (s, famfs time / tmpfs time)" --goal "<= 3x" --value time \
+    --daemon "$DPID" --ref-name tmpfs --famfs 'ls -lR "$MNT/d" >/dev/null' \
+    --ref 'ls -lR "$DIR/tree/d" >/dev/null'
+fi
+if want reads libmap sweep ls; then
+  "$FAMFS" umount "$MNT" >/dev/null
+fi
 
 # Page-cache mode (famfs mount --cache): the same read figures, warm (the file's pages cached by
 # a first read, as for read-mostly data), then cold (famfs flush drops them before every run).
-"$FAMFS" mount --cache "$DIR/dev.img" "$MNT" >/dev/null
-cmp "$MNT/big" "$DIR/ref" # correct bytes through the page cache, and warms it
-DPID=$(daemon_pid "$MNT")
-read_figures ", -o cache, warm" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
-read_figures ", -o cache, cold" '"$FAMFS" flush "$MNT/big"' report report report report
-"$FAMFS" umount "$MNT" >/dev/null
+if want cache; then
+  "$FAMFS" mount --cache "$DIR/dev.img" "$MNT" >/dev/null
+  cmp "$MNT/big" "$DIR/ref" # correct bytes through the page cache, and warms it
+  DPID=$(daemon_pid "$MNT")
+  read_figures ", -o cache, warm" : ">= 0.8x" ">= 0.25x" ">= 0.3x" ">= 0.5x"
+  read_figures ", -o cache, cold" '"$FAMFS" flush "$MNT/big"' report report report report
+  "$FAMFS" umount "$MNT" >/dev/null
+fi
 
 # FUSE over io_uring against /dev/fuse: the read round trip. Two mounts at once with the kernel's
 # enable_uring switched on (its old value is put back at exit): the device above through
 # io_uring, a copy of it through /dev/fuse (--transport dev-fuse); same file, same daemon code.
-URING_PARAM=/sys/module/fuse/parameters/enable_uring
-if [ -w "$URING_PARAM" ]; then
-  URING_OLD=$(cat "$URING_PARAM")
-  trap 'echo "$URING_OLD" >"$URING_PARAM"; cleanup' EXIT
-  echo Y >"$URING_PARAM"
-  "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/devfuse.img" >/dev/null
-  "$FAMFS" cp --device "$DIR/devfuse.img" "$DIR/ref" big
-  "$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
-  "$FAMFS" mount --transport dev-fuse "$DIR/devfuse.img" "$MNT2" >/dev/null
-  for m in "$MNT:io_uring" "$MNT2:/dev/fuse"; do
-    t=$("$FAMFS" status --json "${m%%:*}" | jq -r .transport)
-    [ "$t" = "${m#*:}" ] || { log "${m%%:*} serves through '$t', expected ${m#*:}" && exit 1; }
-  done
-  cmp "$MNT/big" "$MNT2/big"
-  UPID=$(daemon_pid "$MNT")
-  for bs in 4k 1M; do
-    pair --figure "FUSE over io_uring: dd bs=$bs, ${SIZE_MB} MiB (MiB/s, x /dev/fuse)" \
-      --goal report --value "$SIZE_MB" --daemon "$UPID" --ref-name "/dev/fuse" \
-      --famfs "dd if=\"\$MNT/big\" of=/dev/null bs=$bs status=none" \
-      --ref "dd if=\"\$MNT2/big\" of=/dev/null bs=$bs status=none"
-  done
-  "$FAMFS" umount "$MNT" >/dev/null
-  "$FAMFS" umount "$MNT2" >/dev/null
-  rm -f "$DIR/devfuse.img"
-  echo "$URING_OLD" >"$URING_PARAM"
-else
-  row "FUSE over io_uring: dd bs=4k and 1M (x /dev/fuse)" "n/a (no $URING_PARAM, or not root)" \
-    "-" "-" report "-" "-" "-"
+if want uring; then
+  URING_PARAM=/sys/module/fuse/parameters/enable_uring
+  if [ -w "$URING_PARAM" ]; then
+    URING_OLD=$(cat "$URING_PARAM")
+    trap 'echo "$URING_OLD" >"$URING_PARAM"; cleanup' EXIT
+    echo Y >"$URING_PARAM"
+    "$FAMFS" mkfs --size $((SIZE_MB + 64))M "$DIR/devfuse.img" >/dev/null
+    "$FAMFS" cp --device "$DIR/devfuse.img" "$DIR/ref" big
+    "$FAMFS" mount "$DIR/dev.img" "$MNT" >/dev/null
+    "$FAMFS" mount --transport dev-fuse "$DIR/devfuse.img" "$MNT2" >/dev/null
+    for m in "$MNT:io_uring" "$MNT2:/dev/fuse"; do
+      t=$("$FAMFS" status --json "${m%%:*}" | jq -r .transport)
+      [ "$t" = "${m#*:}" ] || { log "${m%%:*} serves through '$t', expected ${m#*:}" && exit 1; }
+    done
+    cmp "$MNT/big" "$MNT2/big"
+    UPID=$(daemon_pid "$MNT")
+    for bs in 4k 1M; do
+      pair --figure "FUSE over io_uring: dd bs=$bs, ${SIZE_MB} MiB (MiB/s, x /dev/fuse)" \
+        --goal report --value "$SIZE_MB" --daemon "$UPID" --ref-name "/dev/fuse" \
+        --famfs "dd if=\"\$MNT/big\" of=/dev/null bs=$bs status=none" \
+        --ref "dd if=\"\$MNT2/big\" of=/dev/null bs=$bs status=none"
+    done
+    "$FAMFS" umount "$MNT" >/dev/null
+    "$FAMFS" umount "$MNT2" >/dev/null
+    rm -f "$DIR/devfuse.img"
+    echo "$URING_OLD" >"$URING_PARAM"
+  else
+    row "FUSE over io_uring: dd bs=4k and 1M (x /dev/fuse)" "n/a (no $URING_PARAM, or not root)" \
+      "-" "-" report "-" "-" "-"
+  fi
 fi
 rm -f "$DIR/dev.img" "$DIR/ref"
 
@@ -395,54 +447,56 @@ rm -f "$DIR/dev.img" "$DIR/ref"
 # "cold" remounts before each famfs run (the first walk: every LOOKUP and READDIRPLUS reaches
 # the daemon), "warm" walks again with the kernel's caches filled (the attribute and entry
 # timeouts are long). creat --multi makes 100,000 files in one command (one batch append).
-log "1,000,000-entry log: build the image"
-"$BUILD/bench/famfs_bench_fsck" --entries 1000000 --runs 1 --write "$DIR/big.img" >"$DIR/fsck.out"
-export LAST=dir09999/file0989999
-umount_mnt2='! grep -qF " $MNT2 " /proc/self/mountinfo || "$FAMFS" umount "$MNT2" >/dev/null'
-single --figure "mount + replay 1M entries (s)" --goal "< 1 s" --value time \
-  --setup "$umount_mnt2" \
-  --cmd '"$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null && stat "$MNT2/$LAST" >/dev/null'
-DPID2=$(daemon_pid "$MNT2")
-rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DPID2/status")
-files=$("$FAMFS" status --json "$MNT2" | jq -r .entries_applied)
-row "daemon memory per file, 1M entries (bytes: RSS / entries)" \
-  "$((rss_kib * 1024 / files)) ($((rss_kib / 1024)) MiB / $files)" "-" "-" report - "-" "-"
+if want scale; then
+  log "1,000,000-entry log: build the image"
+  "$BUILD/bench/famfs_bench_fsck" --entries 1000000 --runs 1 --write "$DIR/big.img" >"$DIR/fsck.out"
+  export LAST=dir09999/file0989999
+  umount_mnt2='! grep -qF " $MNT2 " /proc/self/mountinfo || "$FAMFS" umount "$MNT2" >/dev/null'
+  single --figure "mount + replay 1M entries (s)" --goal "< 1 s" --value time \
+    --setup "$umount_mnt2" \
+    --cmd '"$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null && stat "$MNT2/$LAST" >/dev/null'
+  DPID2=$(daemon_pid "$MNT2")
+  rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DPID2/status")
+  files=$("$FAMFS" status --json "$MNT2" | jq -r .entries_applied)
+  row "daemon memory per file, 1M entries (bytes: RSS / entries)" \
+    "$((rss_kib * 1024 / files)) ($((rss_kib / 1024)) MiB / $files)" "-" "-" report - "-" "-"
 
-mkdir -p "$DIR/scale"
-for ((d = 0; d < 1010; d++)); do printf 'dir%05d\n' $d; done >"$DIR/scale.dirs"
-(cd "$DIR/scale" && xargs mkdir <"$DIR/scale.dirs" &&
-  awk 'BEGIN { for (d = 0; d < 1010; d++) for (k = 0; k < 99; k++)
-    printf "dir%05d/file%07d\n", d, d + 10000 * k }' | xargs truncate -s 4k)
-n=$(cd "$MNT2" && xargs ls -f <"$DIR/scale.dirs" | grep -c '^file')
-[ "$n" = 99990 ] || { log "ls sees $n files of dir00000..dir01009 in the mount, expected 99990" && exit 1; }
-remount2="$umount_mnt2"'; "$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null'
-pair --figure "ls -lR 100k files of a 1M-entry mount, cold (s, famfs time / tmpfs time)" \
-  --goal "<= 1.5x" --value time --ref-name tmpfs --setup "$remount2" \
-  --famfs 'cd "$MNT2" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null' \
-  --ref 'cd "$DIR/scale" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null'
-DPID2=$(daemon_pid "$MNT2")
-pair --figure "ls -lR 100k files of a 1M-entry mount, warm (s, famfs time / tmpfs time)" \
-  --goal "<= 1.5x" --value time --ref-name tmpfs --daemon "$DPID2" \
-  --famfs 'cd "$MNT2" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null' \
-  --ref 'cd "$DIR/scale" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null'
-"$FAMFS" umount "$MNT2" >/dev/null
-rm -rf "$DIR/scale"
+  mkdir -p "$DIR/scale"
+  for ((d = 0; d < 1010; d++)); do printf 'dir%05d\n' $d; done >"$DIR/scale.dirs"
+  (cd "$DIR/scale" && xargs mkdir <"$DIR/scale.dirs" &&
+    awk 'BEGIN { for (d = 0; d < 1010; d++) for (k = 0; k < 99; k++)
+      printf "dir%05d/file%07d\n", d, d + 10000 * k }' | xargs truncate -s 4k)
+  n=$(cd "$MNT2" && xargs ls -f <"$DIR/scale.dirs" | grep -c '^file')
+  [ "$n" = 99990 ] || { log "ls sees $n files of dir00000..dir01009 in the mount, expected 99990" && exit 1; }
+  remount2="$umount_mnt2"'; "$FAMFS" mount "$DIR/big.img" "$MNT2" >/dev/null'
+  pair --figure "ls -lR 100k files of a 1M-entry mount, cold (s, famfs time / tmpfs time)" \
+    --goal "<= 1.5x" --value time --ref-name tmpfs --setup "$remount2" \
+    --famfs 'cd "$MNT2" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null' \
+    --ref 'cd "$DIR/scale" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null'
+  DPID2=$(daemon_pid "$MNT2")
+  pair --figure "ls -lR 100k files of a 1M-entry mount, warm (s, famfs time / tmpfs time)" \
+    --goal "<= 1.5x" --value time --ref-name tmpfs --daemon "$DPID2" \
+    --famfs 'cd "$MNT2" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null' \
+    --ref 'cd "$DIR/scale" && xargs ls -lR <"$DIR/scale.dirs" >/dev/null'
+  "$FAMFS" umount "$MNT2" >/dev/null
+  rm -rf "$DIR/scale"
 
-"$FAMFS" fsck "$DIR/big.img" >"$DIR/fsck.txt" # warm, and the check that it sees every entry
-grep -qF "# of log entries in use: 1000000" "$DIR/fsck.txt" || { log "fsck did not see 1000000 entries" && exit 1; }
-single --figure "famfs fsck 1M entries (s)" --goal "< 1 s" --value time \
-  --cmd '"$FAMFS" fsck "$DIR/big.img" >/dev/null'
-rm -f "$DIR/big.img"
+  "$FAMFS" fsck "$DIR/big.img" >"$DIR/fsck.txt" # warm, and the check that it sees every entry
+  grep -qF "# of log entries in use: 1000000" "$DIR/fsck.txt" || { log "fsck did not see 1000000 entries" && exit 1; }
+  single --figure "famfs fsck 1M entries (s)" --goal "< 1 s" --value time \
+    --cmd '"$FAMFS" fsck "$DIR/big.img" >/dev/null'
+  rm -f "$DIR/big.img"
 
-# 100,000 files on one command line: 2.3 MB of arguments, over the default ARG_MAX (a quarter
-# of the 8 MiB stack limit), so the command runs with a 64 MiB stack limit. The device (200 GiB,
-# sparse) is made by truncate: mkfs --size refuses a size beyond the free space.
-for ((i = 0; i < 100000; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi100k.args"
-single --figure "creat --multi 100k files (files/s)" --goal ">= 100000/s" --value 100000 \
-  --setup 'rm -f "$DIR/c.img"; truncate -s 200G "$DIR/c.img"
-    "$FAMFS" mkfs --loglen 64m "$DIR/c.img" >/dev/null && "$FAMFS" mkdir --device "$DIR/c.img" d' \
-  --cmd 'ulimit -s 65536 && "$FAMFS" creat --device "$DIR/c.img" $(cat "$DIR/multi100k.args") >/dev/null'
-rm -f "$DIR/c.img" "$DIR/multi100k.args"
+  # 100,000 files on one command line: 2.3 MB of arguments, over the default ARG_MAX (a quarter
+  # of the 8 MiB stack limit), so the command runs with a 64 MiB stack limit. The device (200 GiB,
+  # sparse) is made by truncate: mkfs --size refuses a size beyond the free space.
+  for ((i = 0; i < 100000; i++)); do echo "-M d/f$i,4k"; done >"$DIR/multi100k.args"
+  single --figure "creat --multi 100k files (files/s)" --goal ">= 100000/s" --value 100000 \
+    --setup 'rm -f "$DIR/c.img"; truncate -s 200G "$DIR/c.img"
+      "$FAMFS" mkfs --loglen 64m "$DIR/c.img" >/dev/null && "$FAMFS" mkdir --device "$DIR/c.img" d' \
+    --cmd 'ulimit -s 65536 && "$FAMFS" creat --device "$DIR/c.img" $(cat "$DIR/multi100k.args") >/dev/null'
+  rm -f "$DIR/c.img" "$DIR/multi100k.args"
+fi
 
 # ---------------------------------------------------------------------------------------------
 table() {
@@ -451,9 +505,11 @@ table() {
   awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RES"
 }
 table
-echo
-echo "read throughput against block size (MB/s): KiB famfs tmpfs"
-cat "$SWEEP"
+if want sweep; then
+  echo
+  echo "read throughput against block size (MB/s): KiB famfs tmpfs"
+  cat "$SWEEP"
+fi
 
 ((results)) || exit 0
 OUTMD=$ROOT/bench/RESULTS.md
