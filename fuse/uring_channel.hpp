@@ -1,10 +1,12 @@
 // The FUSE-over-io_uring transport (kernel 6.14+, fuse module parameter enable_uring=Y): one
 // SQE128 ring per kernel queue (one queue per possible CPU), each served by a thread pinned to
 // its CPU, each with a few entries whose buffers the kernel fills with requests and reads
-// replies from (fuse/uring_protocol.hpp). It hands the server the same request bytes as
-// /dev/fuse and takes the same Outcome back, so handlers never know which transport carried a
-// request. Built only with liburing (CMake FAMFS_IO_URING); without it prepare() says so and the
-// server stays on /dev/fuse.
+// replies from (fuse/uring_protocol.hpp). The kernel puts a request on the queue of the CPU
+// that issued it, so the reader and the thread that serves it share a CPU: no wakeup crosses
+// CPUs, and each round (the replies committed, the next requests fetched) is one system call. It
+// hands the server the same request bytes as /dev/fuse and takes the same Outcome back, so handlers
+// never know which transport carried a request. Built only with liburing (CMake FAMFS_IO_URING);
+// without it prepare() says so and the server stays on /dev/fuse.
 #pragma once
 
 #include "fuse/handlers.hpp"
@@ -52,7 +54,7 @@ public:
   // REGISTER it refuses), so requests keep coming through /dev/fuse.
   Result<void> start(std::size_t payload, ServeFn serve, FaultFn fault, RefusedFn refused);
   // Waits for the queue threads. They end by themselves when the connection ends (the kernel
-  // completes every entry with ENOTCONN); after stop() they give up waiting within 200 ms.
+  // completes every entry with ENOTCONN); stop() also wakes them (an eventfd each ring polls).
   void stop();
 
   unsigned queues() const;
