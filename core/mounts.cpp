@@ -1,12 +1,12 @@
 #include "core/mounts.hpp"
 
+#include <climits>
 #include <fmt/format.h>
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +59,7 @@ Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path) {
     m.mountpoint = unescape(mnt);
     m.source = unescape(m.source);
     m.options = opts;
+    m.device_number = majmin;
     out.push_back(std::move(m));
   }
   return out;
@@ -126,8 +127,9 @@ const MountEntry* famfs_mount_containing(const std::vector<MountEntry>& mounts,
       continue;
     }
     const std::string& mp = m.mountpoint;
-    bool inside = full == mp || (full.size() > mp.size() && full.compare(0, mp.size(), mp) == 0
-                                 && (mp == "/" || full[mp.size()] == '/'));
+    bool inside = full == mp
+                  || (full.size() > mp.size() && full.compare(0, mp.size(), mp) == 0
+                      && (mp == "/" || full[mp.size()] == '/'));
     if (inside && (best == nullptr || mp.size() > best->mountpoint.size())) {
       best = &m;
     }

@@ -17,10 +17,12 @@ struct MountEntry {
   std::string source;        // the device path for famfs mounts
   std::string options;       // per-mount options ("rw,nosuid,...")
   std::string super_options; // the file system's options ("rw,user_id=0,group_id=0,...")
+  std::string device_number; // "major:minor" of the mounted file system (its st_dev)
 };
 
 // Every mount of this mount namespace (parsed from `mountinfo_path`, for tests).
-Result<std::vector<MountEntry>> read_mounts(const std::string& mountinfo_path = "/proc/self/mountinfo");
+Result<std::vector<MountEntry>>
+read_mounts(const std::string& mountinfo_path = "/proc/self/mountinfo");
 
 // A device's identity, the same through every path and hard link that names it: "dev-M:m" (the
 // device number) for a character or block device, "file-M:m-INODE" (file system and inode) for

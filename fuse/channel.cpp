@@ -1,5 +1,6 @@
 #include "fuse/channel.hpp"
 
+#include "core/mounts.hpp"
 #include "core/trace.hpp"
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -225,6 +227,26 @@ Result<void> unmount(const std::string& mountpoint, Lazy lazy) {
   if (rc != 0) {
     // Not necessarily busy: fusermount3 printed its reason above.
     return fail(Errc::io, "{}: {} -u failed (exit status {})", mountpoint, k_fusermount, rc);
+  }
+  return {};
+}
+
+Result<void> set_readahead(const std::string& mountpoint,
+                           unsigned kib,
+                           const std::string& mountinfo,
+                           const std::string& bdi_dir) {
+  FAMFS_TRY_ASSIGN(auto mounts, core::read_mounts(mountinfo));
+  const auto last = std::find_if(mounts.rbegin(), mounts.rend(), [&](const core::MountEntry& m) {
+    return m.mountpoint == mountpoint && m.fstype.rfind("fuse", 0) == 0;
+  });
+  if (last == mounts.rend()) {
+    return fail(Errc::not_found, "{}: not a FUSE mount in {}", mountpoint, mountinfo);
+  }
+  const std::string path = fmt::format("{}/{}/read_ahead_kb", bdi_dir, last->device_number);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  const std::string text = fmt::format("{}\n", kib);
+  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return sys_error(errno, path);
   }
   return {};
 }

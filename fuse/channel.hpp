@@ -57,6 +57,16 @@ enum class Lazy { no, yes };
 // otherwise. Errc::busy when files are open and the unmount is not lazy.
 Result<void> unmount(const std::string& mountpoint, Lazy lazy);
 
+// The readahead of the FUSE mount on `mountpoint` (the last one there in `mountinfo`): its
+// backing device info's read_ahead_kb (`bdi_dir`/MAJOR:MINOR/read_ahead_kb) set to `kib`. That
+// is the largest READ the kernel sends to fill its page cache: for the page faults of an mmap
+// of a direct-I/O file, and for reads of a page-cache mount. The kernel starts every FUSE mount
+// at 128 KiB, whatever INIT negotiates. Needs root (sysfs); reads nothing through the mount.
+Result<void> set_readahead(const std::string& mountpoint,
+                           unsigned kib,
+                           const std::string& mountinfo = "/proc/self/mountinfo",
+                           const std::string& bdi_dir = "/sys/class/bdi");
+
 // Reads one request into `buf`. Returns its length, or 0 when the connection is gone (the file
 // system was unmounted: ENODEV, or end of file on a test socket). Retries EINTR, EAGAIN and
 // ENOENT (a request that was interrupted before we read it).

@@ -259,6 +259,18 @@ std::vector<int> worker_fds(Channel& ch, unsigned n, std::vector<core::UniqueFd>
   return fds;
 }
 
+// The kernel fills its pages (the faults of an mmap; the reads of a page-cache mount) with READs
+// as large as the mount's readahead: ours as large as our largest READ (k_max_io), in 8 times
+// fewer round trips than at the kernel's 128 KiB. Before on_ready, so that the first mmap has it.
+void raise_readahead(const Channel& ch) {
+  if (ch.mountpoint().empty()) {
+    return; // a test socket
+  }
+  if (auto r = set_readahead(ch.mountpoint(), k_max_io / 1024); !r) {
+    FAMFS_TRACE(1, "readahead stays at the kernel's: {}", r.error().message);
+  }
+}
+
 } // namespace
 
 void Server::housekeeping(Channel& ch) {
@@ -277,8 +289,7 @@ void Server::housekeeping(Channel& ch) {
   }
 }
 
-std::unique_ptr<UringChannel> Server::prepare_uring(Channel& ch,
-                                                    std::span<const std::byte> init) {
+std::unique_ptr<UringChannel> Server::prepare_uring(Channel& ch, std::span<const std::byte> init) {
   auto req = decode_request(init);
   const auto* in = req ? std::get_if<InitIn>(&req->body) : nullptr;
   if (in == nullptr || ((in->flags >> 32) & k_flags2_over_io_uring) == 0) {
@@ -350,14 +361,15 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   std::unique_ptr<UringChannel> uring;
   FAMFS_TRY(answer_init(ch, uring));
   set_notify_fd(ch.fd());
+  raise_readahead(ch);
   if (on_ready) {
     on_ready();
   }
   // Page-cache mode needs a second worker to serve READs while one waits in an invalidation.
-  const unsigned n = std::max(m_opts.page_cache ? 2U : 1U,
-                              m_opts.threads != 0
-                                  ? m_opts.threads
-                                  : std::clamp(std::thread::hardware_concurrency(), 2U, 16U));
+  const unsigned n =
+      std::max(m_opts.page_cache ? 2U : 1U,
+               m_opts.threads != 0 ? m_opts.threads
+                                   : std::clamp(std::thread::hardware_concurrency(), 2U, 16U));
   m_workers = n;
   m_handlers.set_workers(n);
   std::vector<core::UniqueFd> owned;

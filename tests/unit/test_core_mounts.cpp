@@ -1,7 +1,6 @@
 // core/mounts: parsing /proc/self/mountinfo and finding the famfs mount that holds a path,
 // one row per rule.
 #include "core/mounts.hpp"
-
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,31 +17,31 @@ namespace {
 struct MountinfoRow {
   const char* rule;
   std::string line;
-  MountEntry want; // mountpoint, fstype, source, options
+  MountEntry want; // mountpoint, fstype, source, options, super options, device number
 };
 
 std::vector<MountinfoRow> mountinfo_rows() {
   return {
       {"no optional fields",
        "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw",
-       {"/", "ext4", "/dev/sda1", "rw,relatime", "rw"}},
+       {"/", "ext4", "/dev/sda1", "rw,relatime", "rw", "8:1"}},
       {"optional fields before the separator",
        "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 shared:7 - ext3 /dev/root rw",
-       {"/mnt/parent", "ext3", "/dev/root", "rw,noatime", "rw"}},
+       {"/mnt/parent", "ext3", "/dev/root", "rw,noatime", "rw", "98:0"}},
       {"a famfs mount",
        "90 22 0:52 / /mnt/famfs rw,nosuid,nodev - fuse.famfs /dev/dax0.0 rw,user_id=0",
-       {"/mnt/famfs", "fuse.famfs", "/dev/dax0.0", "rw,nosuid,nodev", "rw,user_id=0"}},
+       {"/mnt/famfs", "fuse.famfs", "/dev/dax0.0", "rw,nosuid,nodev", "rw,user_id=0", "0:52"}},
       {"octal escapes in the mount point and the source",
        "91 22 0:53 / /mnt/my\\040fs\\011x rw - fuse.famfs /tmp/a\\040b.img rw",
-       {"/mnt/my fs\tx", "fuse.famfs", "/tmp/a b.img", "rw", "rw"}},
+       {"/mnt/my fs\tx", "fuse.famfs", "/tmp/a b.img", "rw", "rw", "0:53"}},
       {"a backslash too near the end is kept",
        "92 22 0:54 / /m\\04 rw - tmpfs none rw",
-       {"/m\\04", "tmpfs", "none", "rw", "rw"}},
+       {"/m\\04", "tmpfs", "none", "rw", "rw", "0:54"}},
   };
 }
 
 MountEntry famfs_at(std::string mountpoint, std::string source = "/dev/dax0.0") {
-  return MountEntry{std::move(mountpoint), k_fstype, std::move(source), "rw", "rw"};
+  return MountEntry{std::move(mountpoint), k_fstype, std::move(source), "rw", "rw", "0:60"};
 }
 
 struct ContainingRow {
@@ -87,6 +86,7 @@ TEST_CASE("core::read_mounts: mountinfo fields, one row per rule", "[core]") {
     CHECK(got.source == rows[i].want.source);
     CHECK(got.options == rows[i].want.options);
     CHECK(got.super_options == rows[i].want.super_options);
+    CHECK(got.device_number == rows[i].want.device_number);
   }
   auto missing = read_mounts(dir.file("absent"));
   REQUIRE_FALSE(missing);
@@ -97,7 +97,7 @@ TEST_CASE("core::famfs_mount_containing: the deepest famfs mount, one row per ru
   for (const auto& row : containing_rows()) {
     INFO(row.rule);
     std::vector<MountEntry> mounts = {famfs_at("/mnt/f"), famfs_at("/mnt/f/inner", "/dev/dax1.0"),
-                                      MountEntry{"/data", "ext4", "/dev/sda2", "rw", "rw"}};
+                                      MountEntry{"/data", "ext4", "/dev/sda2", "rw", "rw", "8:2"}};
     if (row.want_mountpoint == "/") {
       mounts.push_back(famfs_at("/"));
     }
