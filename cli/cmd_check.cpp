@@ -18,6 +18,7 @@
 #include "log/fmap.hpp"
 #include "log/quote.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <dirent.h>

@@ -8,6 +8,7 @@
 #include "log/log_view.hpp"
 #include "log/records.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <fcntl.h>

@@ -12,6 +12,7 @@
 #include "core/fs_ops.hpp"
 #include "log/fmap.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cerrno>

@@ -13,6 +13,7 @@
 #include "log/fmap.hpp"
 #include "log/quote.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>
@@ -85,8 +86,8 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
     }
     if (ctx.verbose > 0) {
       fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({}){}\n",
-                 log::quote_name(a.files[i]), bytes_text(bytes, a.sizes),
-                 core::flush_instruction(), *dropped ? "; the mount's cached pages dropped" : "");
+                 log::quote_name(a.files[i]), bytes_text(bytes, a.sizes), core::flush_instruction(),
+                 *dropped ? "; the mount's cached pages dropped" : "");
     }
   }
   if (failed.count() > 0) {

@@ -32,6 +32,7 @@
 #include "core/repair.hpp"
 #include "log/quote.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <sys/stat.h>

@@ -11,6 +11,7 @@
 #include "log/path.hpp"
 #include "log/quote.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cerrno>

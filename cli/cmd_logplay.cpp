@@ -20,6 +20,7 @@
 #include "fuse/daemon.hpp"
 #include "log/quote.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <dirent.h>

@@ -6,6 +6,7 @@
 #include "cli/fs_target.hpp"
 #include "core/fs_ops.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>

@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "core/mkfs.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>

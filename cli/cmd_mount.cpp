@@ -18,6 +18,7 @@
 #include "fuse/kernel_abi.hpp"
 #include "fuse/uring_channel.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>

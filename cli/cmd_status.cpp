@@ -14,6 +14,7 @@
 #include "core/size_text.hpp"
 #include "fuse/daemon.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>

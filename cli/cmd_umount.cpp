@@ -3,6 +3,7 @@
 #include "cli/command.hpp"
 #include "fuse/daemon.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>

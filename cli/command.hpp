@@ -5,13 +5,18 @@
 #include "core/size_text.hpp"
 #include "log/result.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
+
+// CLI11 is included only by the files that declare or parse options (cli/cmd_*.cpp and the
+// parser's own files): its header costs seconds of compile time in every file that includes it.
+namespace CLI {
+class App;
+class Option;
+} // namespace CLI
 
 namespace famfs::cli {
 

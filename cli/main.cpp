@@ -9,6 +9,7 @@
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 #include "log/quote.hpp"
 #include "log/records.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cerrno>

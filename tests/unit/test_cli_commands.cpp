@@ -6,6 +6,7 @@
 #include "core/system_uuid.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
