@@ -18,7 +18,6 @@
 #include "log/fmap.hpp"
 #include "log/quote.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <dirent.h>
@@ -319,7 +318,7 @@ Result<int> run_check(Context& ctx, const CheckOptions& o) {
 
 } // namespace
 
-RunFn add_check(CLI::App& sub) {
+RunFn add_check(Subcommand& sub) {
   auto o = std::make_shared<CheckOptions>();
   sub.add_option("MOUNTPOINT", o->path, "the mount point of a famfs file system")->required();
   sub.add_flag("--data", o->data,

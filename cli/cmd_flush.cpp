@@ -13,7 +13,6 @@
 #include "log/fmap.hpp"
 #include "log/quote.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>
@@ -101,7 +100,7 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
 
 } // namespace
 
-RunFn add_flush(CLI::App& sub) {
+RunFn add_flush(Subcommand& sub) {
   auto a = std::make_shared<FlushOptions>();
   sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
   add_human_flag(sub, a->sizes);

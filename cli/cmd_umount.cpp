@@ -3,7 +3,6 @@
 #include "cli/command.hpp"
 #include "fuse/daemon.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>
@@ -40,7 +39,7 @@ Result<int> run_umount(Context& ctx, const UmountOptions& a) {
 
 } // namespace
 
-RunFn add_umount(CLI::App& sub) {
+RunFn add_umount(Subcommand& sub) {
   auto a = std::make_shared<UmountOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "where the famfs is mounted")->required();
   sub.add_flag("-l,--lazy", a->lazy,

@@ -50,7 +50,8 @@ struct Run {
     RunFn run;
     for (const auto& c : command_table()) {
       if (name == c.name) {
-        run = c.add(*app.add_subcommand(c.name, c.summary));
+        Subcommand declare(*app.add_subcommand(c.name, c.summary));
+        run = c.add(declare);
       }
     }
     REQUIRE(run);
