@@ -350,7 +350,8 @@ RunFn add_mount(CLI::App& sub) {
                "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
                "features claim it");
   sub.add_flag("-M,--set-daxmode", a->set_daxmode,
-               "switch a dax device to devdax mode first (restored if the mount fails)");
+               "switch a dax device to devdax mode first and mount it so (restored if the mount "
+               "fails); without it a famfs-mode device needs a kernel with FUSE famfs");
   sub.add_flag("--non-coherent", a->cfg.server.non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");
