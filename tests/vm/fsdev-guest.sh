@@ -34,21 +34,29 @@ works() {
   "$@" >/tmp/out 2>&1 || rc=1
   result "$name" $rc
 }
-# famfs_mode_refused NAME [-v]: `famfs [-v] mount /dev/dax0.0 /mnt/f` of the famfs-mode device
-# runs the famfs-mode sequence (superblock and log read in devdax mode, mounted in famfs mode)
-# and, this kernel having no FUSE famfs, is refused at INIT: exit 1 and exactly the one line
-# (with -v: that line among the trace, which shows the switch to devdax mode and back), nothing
-# left mounted, no famfs process left.
+# famfs_mode_refused NAME plain|traced|foreground: `famfs mount /dev/dax0.0 /mnt/f` of the
+# famfs-mode device (traced: `famfs -v mount`; foreground: `famfs mount --foreground`) runs the
+# famfs-mode sequence (superblock and log read in devdax mode, mounted in famfs mode) and, this
+# kernel having no FUSE famfs, is refused at INIT: exit 1 and exactly the one line (traced and
+# foreground: that line among the trace; traced: the trace shows the switch to devdax mode and
+# back), nothing left mounted, no famfs process left.
 famfs_mode_refused() {
   local name=$1 rc=0 code=0 line
   line="famfs mount: error: /dev/dax0.0: this kernel has no FUSE famfs support (a famfs-mode device needs it); to mount it in devdax mode instead (the daemon then serves file data): famfs mount --set-daxmode /dev/dax0.0 /mnt/f"
-  famfs $2 mount /dev/dax0.0 /mnt/f >/tmp/got 2>&1 || code=$?
+  case $2 in
+  plain) famfs mount /dev/dax0.0 /mnt/f >/tmp/got 2>&1 || code=$? ;;
+  traced) famfs -v mount /dev/dax0.0 /mnt/f >/tmp/got 2>&1 || code=$? ;;
+  foreground) timeout 60 famfs mount --foreground /dev/dax0.0 /mnt/f >/tmp/got 2>&1 || code=$? ;;
+  esac
   cp /tmp/got /tmp/out
   [ "$code" -eq 1 ] || { echo "exit $code, expected 1" >>/tmp/out; rc=1; }
-  if [ -z "$2" ]; then
+  if [ "$2" = plain ]; then
     [ "$(cat /tmp/got)" = "$line" ] || { echo "not exactly the one line" >>/tmp/out; rc=1; }
   else
     grep -qxF "$line" /tmp/got || { echo "the line is missing" >>/tmp/out; rc=1; }
+  fi
+  if [ "$2" = traced ]; then
+    sed 's/^/  | /' /tmp/got # into the console log (BUILD/vm/fsdev.console), for the record
     grep -q "switched from famfs to devdax mode" /tmp/got || { echo "no switch to devdax" >>/tmp/out; rc=1; }
     grep -q "switched from devdax to famfs mode" /tmp/got || { echo "no switch back" >>/tmp/out; rc=1; }
   fi
@@ -85,10 +93,12 @@ refused famfs-mkfs-refused "famfs mode (fsdev_dax driver)" famfs mkfs /dev/dax0.
 refused famfs-logplay-refused "famfs mode (fsdev_dax driver)" famfs logplay /dev/dax0.0
 driver_is famfs-mode-unchanged fsdev_dax
 # famfs mount of the famfs-mode device: the famfs-mode sequence, refused at INIT on this kernel.
-famfs_mode_refused famfs-mode-mount-refused
+famfs_mode_refused famfs-mode-mount-refused plain
 driver_is famfs-mode-mount-refused-keeps-famfs fsdev_dax
-famfs_mode_refused famfs-mode-mount-refused-traced -v
+famfs_mode_refused famfs-mode-mount-refused-traced traced
 driver_is famfs-mode-mount-refused-traced-keeps-famfs fsdev_dax
+famfs_mode_refused famfs-mode-mount-refused-foreground foreground
+driver_is famfs-mode-mount-refused-foreground-keeps-famfs fsdev_dax
 # A failure before the sequence (no mount point) switches nothing.
 refused famfs-mode-mount-no-mountpoint "mount point does not exist" famfs mount /dev/dax0.0 /mnt/missing
 driver_is famfs-mode-mount-no-mountpoint-keeps-famfs fsdev_dax
