@@ -160,9 +160,8 @@ bool data_writable(const MountArgs& a, const Result<core::Role>& role) {
 // The log of the image to be served: read, replayed and its damage reported (mounted anyway,
 // but not silently). The replay is the daemon's too: it goes on from it (it forks with it)
 // instead of replaying the log again.
-Result<std::shared_ptr<core::Replayed>> replay_log(Context& ctx,
-                                                   const MountArgs& a,
-                                                   const core::Image& img) {
+Result<std::shared_ptr<core::Replayed>>
+replay_log(Context& ctx, const MountArgs& a, const core::Image& img) {
   FAMFS_TRY(img.log());
   auto replayed = std::make_shared<core::Replayed>();
   for (const auto& p : core::health_problems(img, replayed.get())) {
@@ -193,7 +192,8 @@ fuse::DaemonConfig daemon_config(const Context& ctx,
 }
 
 // Mounts and serves `img` as `cfg` says, printing what the mount is.
-Result<void> serve(Context& ctx, const MountArgs& a, core::Image& img, const fuse::DaemonConfig& cfg) {
+Result<void>
+serve(Context& ctx, const MountArgs& a, core::Image& img, const fuse::DaemonConfig& cfg) {
   const bool famfs_mode = !img.device().data_mapped();
   const std::string says = fmt::format(
       "famfs mount: {} on {}: this host is the {}; file data is {}{}{}{}\n", a.device,
@@ -238,8 +238,7 @@ Result<void> mount_mapped(Context& ctx, MountArgs& a) {
   const std::string host_uuid = host_uuid_text();
   FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
   // Held (by the daemon, which inherits it) for as long as the mount is served.
-  FAMFS_TRY_ASSIGN(auto claim,
-                   claim_device(a.device, core::real_path(a.device), host_uuid, mnt));
+  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, core::real_path(a.device), host_uuid, mnt));
   fuse::DaemonConfig cfg = daemon_config(ctx, a, probe, mnt, host_uuid);
   cfg.server.replayed = std::move(replayed);
   FAMFS_TRY_ASSIGN(auto img, cfg.server.writable
@@ -258,8 +257,7 @@ Result<void> mount_famfs_mode(Context& ctx, MountArgs& a) {
   const std::string host_uuid = host_uuid_text();
   // What needs no mode switch first, so that a mount that cannot be made leaves it alone.
   FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
-  FAMFS_TRY_ASSIGN(auto claim,
-                   claim_device(a.device, core::real_path(a.device), host_uuid, mnt));
+  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, core::real_path(a.device), host_uuid, mnt));
   std::optional<core::Image> copy;
   std::shared_ptr<core::Replayed> replayed;
   auto read = [&]() -> Result<void> {

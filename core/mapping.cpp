@@ -57,8 +57,7 @@ Result<void> Mapping::overlay(std::uint64_t off, int fd, std::uint64_t len, Acce
 Result<void> Mapping::overlay_copy(std::uint64_t off, std::span<const std::byte> src) {
   FAMFS_ASSERT(m_addr != nullptr && off <= m_len && src.size() <= m_len - off && !src.empty());
   void* at = m_addr + off;
-  if (::mmap(at, src.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-             0)
+  if (::mmap(at, src.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
       == MAP_FAILED) {
     return sys_error(errno, "mmap");
   }

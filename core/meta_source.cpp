@@ -203,7 +203,8 @@ Result<Device> Device::open_meta_files(const std::string& path,
   d.m_lock_path = log_file;
   d.m_kind = DeviceKind::meta_files;
   d.m_meta_end = meta_end;
-  FAMFS_TRY(d.overlay_meta(f, mode == OpenMode::read_write ? Access::read_write : Access::read_only));
+  FAMFS_TRY(
+      d.overlay_meta(f, mode == OpenMode::read_write ? Access::read_write : Access::read_only));
   d.m_fd = std::move(f.log);
   return d;
 }

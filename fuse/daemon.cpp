@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -18,7 +19,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <climits>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -258,8 +258,10 @@ Result<void> wait_until_ready(pid_t pid,
   }
   unmount_failed(mountpoint);
   if (got >= 2 && word[0] == k_failed) {
-    return Error{static_cast<Errc>(word[1]), 0,
-                 std::string(word.data() + 2, static_cast<std::size_t>(got - 2)), {}};
+    return Error{static_cast<Errc>(word[1]),
+                 0,
+                 std::string(word.data() + 2, static_cast<std::size_t>(got - 2)),
+                 {}};
   }
   return Unexpected{
       with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",

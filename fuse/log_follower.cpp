@@ -98,8 +98,7 @@ Result<void> LogFollower::switch_metadata(const core::MetaFiles& files) {
                    core::open_meta_files(files, core::OpenMode::read_only));
   const auto& sb = m_img.superblock();
   if (!(f.sb.fs_uuid == sb.fs_uuid)) {
-    return fail(Errc::corrupt,
-                "{}: holds file system {}, not {}, which was read before the mount",
+    return fail(Errc::corrupt, "{}: holds file system {}, not {}, which was read before the mount",
                 files.superblock, f.sb.fs_uuid.str(), sb.fs_uuid.str());
   }
   {

@@ -1,6 +1,6 @@
-// A famfs image and a fake mount of it for unit tests of the metadata source: <mnt>/.meta/.superblock
-// and <mnt>/.meta/.log as regular files, copies of the image's superblock region and log (what a
-// famfs kernel would map with DAX), and appends made through them.
+// A famfs image and a fake mount of it for unit tests of the metadata source:
+// <mnt>/.meta/.superblock and <mnt>/.meta/.log as regular files, copies of the image's superblock
+// region and log (what a famfs kernel would map with DAX), and appends made through them.
 #pragma once
 
 #include "core/image.hpp"
@@ -19,10 +19,8 @@
 namespace famfs::test {
 
 // Copies [off, off + len) of `from` into a new file `to`.
-inline void copy_range(const std::string& from,
-                       const std::string& to,
-                       std::uint64_t off,
-                       std::uint64_t len) {
+inline void
+copy_range(const std::string& from, const std::string& to, std::uint64_t off, std::uint64_t len) {
   std::ifstream in(from, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(off));
   std::vector<char> buf(len);

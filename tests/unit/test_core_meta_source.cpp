@@ -7,8 +7,8 @@
 #include "core/image.hpp"
 #include "core/log_writer.hpp"
 #include "core/meta_source.hpp"
-#include "tests/support/fake_sysfs.hpp"
 #include "tests/support/fake_mount.hpp"
+#include "tests/support/fake_sysfs.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -317,7 +317,8 @@ TEST_CASE("mount sequence: famfs mode for a famfs-mode device, the device mappin
     CHECK(*got == r.want);
   }
   // A famfs-mode device that is mounted: its mode is never switched under the mount.
-  auto mounted = core::choose_mount_sequence("/dev/dax0.0", "famfs", SetDaxmode::no, "/mnt/f", fits);
+  auto mounted =
+      core::choose_mount_sequence("/dev/dax0.0", "famfs", SetDaxmode::no, "/mnt/f", fits);
   REQUIRE(!mounted);
   CHECK(mounted.error().code == Errc::busy);
   CHECK_THAT(mounted.error().message, Catch::Contains("already mounted on /mnt/f"));
@@ -344,7 +345,9 @@ TEST_CASE("mount sequence: the driver in sysfs, the mount in mountinfo and --set
   const std::string mountinfo = d.file("mountinfo");
   std::ofstream(mountinfo) << "40 30 0:50 / /mnt/other rw - fuse.famfs /dev/dax9.0 rw\n";
   s.pmd("2097152");
-  auto seq = [&](SetDaxmode set) { return core::mount_sequence_for(node, set, s.root(), mountinfo); };
+  auto seq = [&](SetDaxmode set) {
+    return core::mount_sequence_for(node, set, s.root(), mountinfo);
+  };
   s.bind("dax7.0", "device_dax");
   CHECK(*seq(SetDaxmode::no) == MountSequence::map_device);
   s.bind("dax7.0", "fsdev_dax");
@@ -353,7 +356,8 @@ TEST_CASE("mount sequence: the driver in sysfs, the mount in mountinfo and --set
   s.bind("dax7.0", "");
   CHECK(*seq(SetDaxmode::no) == MountSequence::map_device); // Device::open refuses it by name
   s.bind("dax7.0", "fsdev_dax");
-  std::ofstream(mountinfo, std::ios::app) << "41 30 0:51 / /mnt/f rw - fuse.famfs " << node << " rw\n";
+  std::ofstream(mountinfo, std::ios::app)
+      << "41 30 0:51 / /mnt/f rw - fuse.famfs " << node << " rw\n";
   auto mounted = seq(SetDaxmode::no);
   REQUIRE(!mounted);
   CHECK(mounted.error().code == Errc::busy);

@@ -23,8 +23,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -596,8 +596,7 @@ TEST_CASE("famfs mode: INIT without FUSE famfs ends the server with the reason",
   }
 }
 
-TEST_CASE("famfs mode: with FUSE famfs the server switches to the mount's .meta files",
-          "[fuse]") {
+TEST_CASE("famfs mode: with FUSE famfs the server switches to the mount's .meta files", "[fuse]") {
   FamfsModeFixture f;
   f.mkdir_through_files("before"); // after the copy: the copy does not have it
   FakeKernel k(*f.copy, f.options(), test::Serving::workers);
