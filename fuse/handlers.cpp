@@ -181,6 +181,7 @@ Outcome Handlers::do_init(const Request& r) {
               d.famfs ? fmt::format("{}, from {}", k_data_path_kernel, daxdev_path())
                       : std::string(k_data_path_userspace));
   const bool famfs = d.famfs;
+  m_famfs_refusal = famfs_mode_refusal(d);
   m_minor.store(o.minor);
   m_famfs.store(famfs);
   m_initialized.store(true);
