@@ -163,9 +163,8 @@ Outcome Handlers::do_init(const Request& r) {
   // FUSE_AUTO_INVAL_DATA: the kernel checks a directory's mtime when a listing starts and drops
   // its cached listing when the mtime changed (do_opendir); files' mtimes never change.
   const u64 want = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS
-                   | FUSE_READDIRPLUS_AUTO | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES
-                   | FUSE_ASYNC_DIO | FUSE_INIT_EXT
-                   | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
+                   | FUSE_READDIRPLUS_AUTO | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES | FUSE_ASYNC_DIO
+                   | FUSE_INIT_EXT | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
   InitOut o;
   o.minor = std::min(in.minor, k_kernel_minor);
   o.flags = want & in.flags;

@@ -19,8 +19,8 @@ namespace famfs::fuse {
 struct DirHandle {
   u64 ino = 0;
   u64 parent = 0;
-  bool listed = false;        // the children were taken (OPENDIR takes nothing)
-  std::vector<u64> children;  // their inode numbers, sorted by name
+  bool listed = false;       // the children were taken (OPENDIR takes nothing)
+  std::vector<u64> children; // their inode numbers, sorted by name
 };
 
 class InodeTable {

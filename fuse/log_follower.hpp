@@ -182,8 +182,8 @@ private:
   // Lock order: second of four (fuse/server.hpp); exclusive only while entries are applied.
   mutable std::shared_mutex m_tree_mutex;
   core::Tree m_tree;
-  DirTimes m_dir_times; // under m_tree_mutex
-  Time m_started;       // set once, when the constructor's replay is done
+  DirTimes m_dir_times;         // under m_tree_mutex
+  Time m_started;               // set once, when the constructor's replay is done
   core::ReplayMark m_mark;      // what is applied, re-checked for clobbering (core/log_health)
   u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
   std::map<u64, u64> m_used_au; // allocation units in use (STATFS): [first, end) by first
