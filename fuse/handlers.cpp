@@ -161,7 +161,8 @@ Outcome Handlers::do_init(const Request& r) {
     return error_to(r, EPROTO);
   }
   // FUSE_AUTO_INVAL_DATA: the kernel checks a directory's mtime when a listing starts and drops
-  // its cached listing when the mtime changed (do_opendir); files' mtimes never change.
+  // its cached listing when the mtime changed (do_opendir); files' mtimes never change, so
+  // their cached pages (page-cache mode) are not dropped by it.
   const u64 want = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS
                    | FUSE_READDIRPLUS_AUTO | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES | FUSE_ASYNC_DIO
                    | FUSE_INIT_EXT | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
@@ -193,6 +194,7 @@ Outcome Handlers::do_init(const Request& r) {
               d.famfs ? fmt::format("{}, from {}", k_data_path_kernel, daxdev_path())
                       : std::string(k_data_path_userspace));
   const bool famfs = d.famfs;
+  m_cache_dirs.store((o.flags & FUSE_AUTO_INVAL_DATA) != 0);
   m_minor.store(o.minor);
   m_famfs.store(famfs);
   m_initialized.store(true);
@@ -353,9 +355,12 @@ Outcome Handlers::do_opendir(const Request& r) {
   fuse_open_out out{};
   out.fh = m_inodes.open_dir(std::move(h));
   // The kernel keeps the listing it got from us and serves later ones from it (FOPEN_CACHE_DIR),
-  // across opens (FOPEN_KEEP_CACHE), until a follow step drops it (LogFollower::step) or the
-  // directory's mtime changes (FUSE_AUTO_INVAL_DATA at INIT: it checks when a listing starts).
-  out.open_flags = FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE;
+  // across opens (FOPEN_KEEP_CACHE), until the directory's mtime changes: a follow step that adds
+  // a name gives it a new one and drops its attributes (LogFollower::step), and the kernel asks
+  // for the mtime when a listing starts (FUSE_AUTO_INVAL_DATA, without which nothing is cached).
+  if (m_cache_dirs.load()) {
+    out.open_flags = FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE;
+  }
   return reply_to(r, Reply::of(out));
 }
 

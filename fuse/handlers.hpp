@@ -138,6 +138,7 @@ private:
   Time m_start; // atime, mtime and ctime of every inode (LogFollower::started)
   std::atomic<bool> m_initialized{false};
   std::atomic<bool> m_famfs{false};
+  std::atomic<bool> m_cache_dirs{false}; // the kernel keeps listings (do_opendir)
   std::atomic<u32> m_minor{0};
   std::atomic<unsigned> m_workers{0};
   std::atomic<unsigned> m_invalidating{0}; // workers inside invalidate()

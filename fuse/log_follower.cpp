@@ -277,11 +277,14 @@ void LogFollower::invalidate_entries(u64 first, u64 count) const {
 }
 
 void LogFollower::notify_dirs_changed(const std::vector<u64>& dirs) const {
-  // The pages of a directory hold the kernel's cached listing (FOPEN_CACHE_DIR): dropping them
-  // makes the next listing ask us. A listing the kernel is filling meanwhile from an older
-  // answer is caught by the directory's new mtime (LogFollower::dirs_named_since).
+  // The attributes only: the next listing of the directory then asks for them (it starts with
+  // the mtime, FUSE_AUTO_INVAL_DATA), finds the new mtime (dirs_named_since) and drops the cached
+  // listing itself, in the reader's thread. Also dropping the pages (the cached listing) here
+  // would make this write wait for their page locks, which a reader copying a cached listing out
+  // holds while it may fault on a buffer mapped from this mount: a READ that no worker might be
+  // free to serve while this step holds the step mutex.
   for (u64 ino : dirs) {
-    if (auto w = notify(ino, Inval::attrs_and_data); !w) {
+    if (auto w = notify(ino, Inval::attrs); !w) {
       FAMFS_TRACE(1, "notifying the kernel that node {} changed: {}", ino, w.error().message);
     }
   }

@@ -165,7 +165,7 @@ private:
   void invalidate_entries(u64 first, u64 count) const;
   void account_new_nodes(); // caller holds m_tree_mutex exclusively
   void add_used(u64 first_au, u64 end_au);
-  // Drops the kernel's attributes and cached listing of each directory in `dirs`.
+  // Drops the kernel's attributes of each directory in `dirs`, and with them its cached listing.
   void notify_dirs_changed(const std::vector<u64>& dirs) const;
   Result<void> notify(u64 ino, Inval what) const;
 

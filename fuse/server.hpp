@@ -16,9 +16,8 @@
 // A thread holding a lock never takes one above it. No lock is held across a reply write or a
 // copy to or from the device: handlers copy what they need out of the tree, release the lock,
 // and only then touch device memory. The one write to the kernel under a lock is a follow
-// step's notifications (under the step mutex alone): the kernel may wait there for a page lock
-// of a cached directory listing, never for a request, and no handler of a request the kernel
-// may wait on (READ, WRITE, GET_FMAP) takes the step mutex.
+// step's notifications (under the step mutex alone): they drop attributes only, which the
+// kernel does without waiting for anything.
 #pragma once
 
 #include "core/image.hpp"
