@@ -318,7 +318,7 @@ Result<int> run_check(Context& ctx, const CheckOptions& o) {
 
 } // namespace
 
-RunFn add_check(CLI::App& sub) {
+RunFn add_check(Subcommand& sub) {
   auto o = std::make_shared<CheckOptions>();
   sub.add_option("MOUNTPOINT", o->path, "the mount point of a famfs file system")->required();
   sub.add_flag("--data", o->data,

@@ -97,7 +97,7 @@ Result<int> run_chkread(Context& ctx, const ChkreadOptions& a) {
 
 } // namespace
 
-RunFn add_chkread(CLI::App& sub) {
+RunFn add_chkread(Subcommand& sub) {
   auto a = std::make_shared<ChkreadOptions>();
   auto* s = sub.add_flag("-s,--superblock", a->superblock,
                          "also decode the file as a superblock (.meta/.superblock)");

@@ -47,7 +47,7 @@ Result<int> run_clone(Context& ctx, const CloneOptions& a) {
 
 } // namespace
 
-RunFn add_clone(CLI::App& sub) {
+RunFn add_clone(Subcommand& sub) {
   auto a = std::make_shared<CloneOptions>();
   add_device_option(sub, a->device, "SRC and DST");
   sub.add_option("SRC", a->src, "a famfs file")->required();

@@ -534,13 +534,13 @@ Result<int> run_cp(Context& ctx, const CpOptions& o) {
 
 } // namespace
 
-RunFn add_cp(CLI::App& sub) {
+RunFn add_cp(Subcommand& sub) {
   auto o = std::make_shared<CpOptions>();
   sub.add_flag("-r,--recursive", o->recursive, "copy directories and their contents");
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "copy threads: the files of a tree in parallel, and 64 MiB pieces of a large file "
                  "(1 to 256; default: one per CPU, at most 8)")
-      ->check(CLI::Range(1, 256));
+      ->check(range(1, 256));
   o->owner.add_to(sub,
                   "permission bits of the copies, octal 0 to 0777 (default: each source's own)");
   o->interleave.add_to(sub);

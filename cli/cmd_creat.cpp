@@ -231,7 +231,7 @@ Result<int> run_creat(Context& ctx, const CreatOptions& o) {
 
 } // namespace
 
-RunFn add_creat(CLI::App& sub) {
+RunFn add_creat(Subcommand& sub) {
   auto o = std::make_shared<CreatOptions>();
   add_size_option(sub, "-s,--size", o->size,
                   "file size (k, m, g, t suffixes); optional for an existing file");
@@ -248,7 +248,7 @@ RunFn add_creat(CLI::App& sub) {
                     ->excludes(r);
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads randomizing --multi files (0 to 256; default: the CPUs)")
-      ->check(CLI::Range(0, 256));
+      ->check(range(0, 256));
   o->interleave.add_to(sub);
   add_device_option(sub, o->device, "FILE");
   add_human_flag(sub, o->sizes);

@@ -85,8 +85,8 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
     }
     if (ctx.verbose > 0) {
       fmt::print(ctx.out, "famfs flush: {}: {} written back and invalidated ({}){}\n",
-                 log::quote_name(a.files[i]), bytes_text(bytes, a.sizes),
-                 core::flush_instruction(), *dropped ? "; the mount's cached pages dropped" : "");
+                 log::quote_name(a.files[i]), bytes_text(bytes, a.sizes), core::flush_instruction(),
+                 *dropped ? "; the mount's cached pages dropped" : "");
     }
   }
   if (failed.count() > 0) {
@@ -100,7 +100,7 @@ Result<int> run_flush(Context& ctx, const FlushOptions& a) {
 
 } // namespace
 
-RunFn add_flush(CLI::App& sub) {
+RunFn add_flush(Subcommand& sub) {
   auto a = std::make_shared<FlushOptions>();
   sub.add_option("FILE", a->files, "files in a mounted famfs")->required();
   add_human_flag(sub, a->sizes);

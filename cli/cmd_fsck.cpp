@@ -320,7 +320,7 @@ Result<int> run_fsck(Context& ctx, const FsckOptions& a) {
 
 } // namespace
 
-RunFn add_fsck(CLI::App& sub) {
+RunFn add_fsck(Subcommand& sub) {
   auto a = std::make_shared<FsckOptions>();
   // Upstream's fsck -h is --human; help is -? and --help.
   sub.set_help_flag("-?,--help", "print this help and exit");
@@ -330,7 +330,7 @@ RunFn add_fsck(CLI::App& sub) {
                  "also show the allocation of N equal ranges of the device (upstream's bucket "
                  "info)")
       ->type_name("N")
-      ->check(CLI::Range(1U, 1U << 20));
+      ->check(range(1U, 1U << 20));
   auto* by_read =
       sub.add_flag("-r,--read", a->by_read, "read the metadata with read(2) instead of mapping it");
   sub.add_flag("-m,--mmap")

@@ -140,7 +140,7 @@ Result<int> run_getmap(Context& ctx, const GetmapOptions& o) {
 
 } // namespace
 
-RunFn add_getmap(CLI::App& sub) {
+RunFn add_getmap(Subcommand& sub) {
   auto o = std::make_shared<GetmapOptions>();
   sub.add_flag("--json", o->json, "print the maps as JSON (files, problems, exit_code)");
   add_human_flag(sub, o->sizes);

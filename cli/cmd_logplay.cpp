@@ -211,7 +211,7 @@ Result<int> run_logplay(Context& ctx, const LogplayOptions& o) {
 
 } // namespace
 
-RunFn add_logplay(CLI::App& sub) {
+RunFn add_logplay(Subcommand& sub) {
   auto o = std::make_shared<LogplayOptions>();
   sub.add_flag("-n,--dry-run,--dryrun", o->dry_run,
                "only read and report; do not make a mount catch up");

@@ -62,7 +62,7 @@ Result<int> run_mkdir(Context& ctx, const MkdirOptions& o) {
 
 } // namespace
 
-RunFn add_mkdir(CLI::App& sub) {
+RunFn add_mkdir(Subcommand& sub) {
   auto o = std::make_shared<MkdirOptions>();
   sub.add_flag("-p,--parents", o->parents,
                "make missing parent directories; an existing directory is not an error");

@@ -86,7 +86,7 @@ Result<int> run_mkfs(Context& ctx, const MkfsOptions& a) {
 
 } // namespace
 
-RunFn add_mkfs(CLI::App& sub) {
+RunFn add_mkfs(Subcommand& sub) {
   auto a = std::make_shared<MkfsOptions>();
   add_size_option(sub, "-l,--loglen", a->loglen,
                   "log size: a power of two of at least 8m (default 8m; k, m, g, t suffixes)");

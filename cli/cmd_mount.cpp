@@ -245,7 +245,7 @@ std::vector<std::string> famfs_abi_names() {
 
 } // namespace
 
-RunFn add_mount(CLI::App& sub) {
+RunFn add_mount(Subcommand& sub) {
   auto a = std::make_shared<MountArgs>();
   sub.add_option("DEVICE", a->device, "the famfs device or backing file")->required();
   sub.add_option("MOUNTPOINT", a->mountpoint, "an empty directory")->required();
@@ -274,14 +274,14 @@ RunFn add_mount(CLI::App& sub) {
       sub.add_flag("--read-only", a->read_only, "serve file data read-only, even on the master");
   w->excludes(ro);
   sub.add_option("--threads", a->cfg.server.threads, "worker threads (default: one per CPU)")
-      ->check(CLI::Range(1U, 64U));
+      ->check(range(1U, 64U));
   sub.add_option("--transport", a->transport,
                  "how the daemon talks to the kernel: auto (default: FUSE over io_uring where "
                  "the kernel has it on, else /dev/fuse) or dev-fuse")
-      ->check(CLI::IsMember({"auto", "dev-fuse"}));
+      ->check(one_of({"auto", "dev-fuse"}));
   sub.add_option("--famfs-abi", a->famfs_abi,
                  "numbering of the famfs kernel extension on devdax: v7 (default) or rfc2025")
-      ->check(CLI::IsMember(famfs_abi_names()));
+      ->check(one_of(famfs_abi_names()));
   sub.add_flag("--famfs-abi-any-minor", a->cfg.server.famfs_any_minor,
                "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
                "features claim it");
@@ -296,7 +296,7 @@ RunFn add_mount(CLI::App& sub) {
   sub.add_option("--follow-interval", a->follow_interval_ms,
                  "how often (ms) the daemon looks for new log entries (default 200); 0: only "
                  "when asked by famfs logplay")
-      ->check(CLI::Range(0U, 3600000U));
+      ->check(range(0U, 3600000U));
   // A test knob, left out of --help: at most N new entries per follow step (0: all).
   sub.add_option("--follow-batch", a->cfg.server.follow_batch)->group("");
   return [a](Context& ctx) { return run_mount(ctx, *a); };

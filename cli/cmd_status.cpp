@@ -201,7 +201,7 @@ Result<int> run_status(Context& ctx, const StatusOptions& a) {
 
 } // namespace
 
-RunFn add_status(CLI::App& sub) {
+RunFn add_status(Subcommand& sub) {
   auto a = std::make_shared<StatusOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "a famfs mount point")->required();
   sub.add_flag("--json", a->json, "print the status as JSON");

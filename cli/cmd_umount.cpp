@@ -39,7 +39,7 @@ Result<int> run_umount(Context& ctx, const UmountOptions& a) {
 
 } // namespace
 
-RunFn add_umount(CLI::App& sub) {
+RunFn add_umount(Subcommand& sub) {
   auto a = std::make_shared<UmountOptions>();
   sub.add_option("MOUNTPOINT", a->mountpoint, "where the famfs is mounted")->required();
   sub.add_flag("-l,--lazy", a->lazy,

@@ -227,7 +227,7 @@ Result<int> run_verify(Context& ctx, const VerifyOptions& o) {
 
 } // namespace
 
-RunFn add_verify(CLI::App& sub) {
+RunFn add_verify(Subcommand& sub) {
   auto o = std::make_shared<VerifyOptions>();
   sub.add_option("-S,--seed", o->seed, "the seed the file was randomized with (above 0)");
   sub.add_option("-f,--filename", o->file_opt, "the file (same as FILE)");
@@ -237,7 +237,7 @@ RunFn add_verify(CLI::App& sub) {
       ->allow_extra_args(false);
   sub.add_option("-t,--threads,--threadct", o->threads,
                  "threads for --multi (0 to 256; default: the CPUs)")
-      ->check(CLI::Range(0, 256));
+      ->check(range(0, 256));
   sub.add_flag("-q,--quiet", o->quiet, "print only errors");
   add_human_flag(sub, o->sizes);
   add_device_option(sub, o->device, "FILE");

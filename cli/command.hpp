@@ -2,10 +2,9 @@
 #pragma once
 
 #include "cli/exit_status.hpp"
+#include "cli/options.hpp"
 #include "core/size_text.hpp"
 #include "log/result.hpp"
-
-#include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -54,49 +53,49 @@ private:
 
 // Declares -H/--human on `sub`: byte sizes in the command's text report in the short form
 // (1.5G, 512M, 4.0K; core/size_text.hpp) instead of exact bytes. JSON output keeps bytes.
-void add_human_flag(CLI::App& sub, core::SizeStyle& sizes, const char* names = "-H,--human");
+void add_human_flag(Subcommand& sub, core::SizeStyle& sizes, const char* names = "-H,--human");
 // `n` bytes for a text report: "N bytes", or with SizeStyle::human the short form ("1.5G").
 std::string bytes_text(std::uint64_t n, core::SizeStyle sizes);
 
 // Declares upstream's --fuse (accepted: famfs always serves through FUSE) and -F/--nofuse (the
 // famfs v1 kernel module) on `sub`; `nofuse_refused()` is the error for the latter. Upstream's
 // mount also spells --fuse -f (`fuse_names`).
-void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names = "--fuse");
+void add_fuse_flags(Subcommand& sub, bool& nofuse, const char* fuse_names = "--fuse");
 Error nofuse_refused();
 
 // Every SIZE argument is read by core::parse_size (core/size_text.hpp): "8m", "4G", "0x1000".
 using core::parse_size;
 // Declares a SIZE option (parse_size() must accept it; parse it again when running).
-CLI::Option* add_size_option(CLI::App& sub,
-                             const std::string& names,
-                             std::string& value,
-                             const std::string& help);
+Opt* add_size_option(Subcommand& sub,
+                     const std::string& names,
+                     std::string& value,
+                     const std::string& help);
 // Parses an octal mode ("644", "0755"); refuses bits outside 07777, and setuid, setgid and
 // sticky (log::mode_problem).
 Result<std::uint32_t> parse_mode(const std::string& text);
 
 // One registration function per subcommand file (cli/cmd_<name>.cpp): declares the options on
 // `sub` and returns the function that runs the command.
-RunFn add_mkfs(CLI::App& sub);
-RunFn add_fsck(CLI::App& sub);
-RunFn add_mount(CLI::App& sub);
-RunFn add_umount(CLI::App& sub);
-RunFn add_creat(CLI::App& sub);
-RunFn add_mkdir(CLI::App& sub);
-RunFn add_cp(CLI::App& sub);
-RunFn add_logplay(CLI::App& sub);
-RunFn add_verify(CLI::App& sub);
-RunFn add_getmap(CLI::App& sub);
-RunFn add_check(CLI::App& sub);
-RunFn add_status(CLI::App& sub);
-RunFn add_flush(CLI::App& sub);
-RunFn add_chkread(CLI::App& sub);
-RunFn add_clone(CLI::App& sub);
+RunFn add_mkfs(Subcommand& sub);
+RunFn add_fsck(Subcommand& sub);
+RunFn add_mount(Subcommand& sub);
+RunFn add_umount(Subcommand& sub);
+RunFn add_creat(Subcommand& sub);
+RunFn add_mkdir(Subcommand& sub);
+RunFn add_cp(Subcommand& sub);
+RunFn add_logplay(Subcommand& sub);
+RunFn add_verify(Subcommand& sub);
+RunFn add_getmap(Subcommand& sub);
+RunFn add_check(Subcommand& sub);
+RunFn add_status(Subcommand& sub);
+RunFn add_flush(Subcommand& sub);
+RunFn add_chkread(Subcommand& sub);
+RunFn add_clone(Subcommand& sub);
 
 struct CommandInfo {
   const char* name;
   const char* summary;
-  RunFn (*add)(CLI::App&);
+  RunFn (*add)(Subcommand&);
   int usage_exit = k_exit_usage; // exit code for bad options (fsck(8) and check use 16)
   int media_exit = k_exit_media; // exit code for a media error (fsck(8) and check use 8)
   bool hidden = false;           // left out of the command list (test tools: clone)

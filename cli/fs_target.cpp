@@ -102,7 +102,7 @@ std::string FsTarget::display(const std::string& relpath) const {
   return log::quote_name(m_mountpoint == "/" ? "/" + relpath : m_mountpoint + "/" + relpath);
 }
 
-void add_device_option(CLI::App& sub, std::string& device, const char* what) {
+void add_device_option(Subcommand& sub, std::string& device, const char* what) {
   sub.add_option("--device", device,
                  fmt::format("work on this device (mounted or not) instead of a mount; {} is then "
                              "relative to its root",
@@ -110,7 +110,7 @@ void add_device_option(CLI::App& sub, std::string& device, const char* what) {
       ->type_name("DEV");
 }
 
-void OwnerOptions::add_to(CLI::App& sub, const char* mode_help) {
+void OwnerOptions::add_to(Subcommand& sub, const char* mode_help) {
   sub.add_option("-m,--mode", mode, mode_help);
   sub.add_option("-u,--uid", uid, "owner: a uid or a user name (default: yours)")
       ->type_name("USER");
@@ -169,7 +169,7 @@ Result<core::Owner> OwnerOptions::get(std::uint32_t default_mode) const {
   return o;
 }
 
-void InterleaveOptions::add_to(CLI::App& sub) {
+void InterleaveOptions::add_to(Subcommand& sub) {
   sub.add_option("-N,--nstrips", nstrips,
                  "interleave: strips per file (1 to 16; needs --nbuckets)");
   sub.add_option("-B,--nbuckets", nbuckets,

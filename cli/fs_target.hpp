@@ -49,7 +49,7 @@ private:
 
 // Declares --device DEV on `sub`: work on DEV (mounted or not) instead of a mount; `what`
 // names the path arguments that are then relative to the file system root ("FILE", "DIR").
-void add_device_option(CLI::App& sub, std::string& device, const char* what);
+void add_device_option(Subcommand& sub, std::string& device, const char* what);
 
 // The owner options shared by creat, mkdir and cp (-m, -u, -g).
 struct OwnerOptions {
@@ -57,7 +57,7 @@ struct OwnerOptions {
   std::optional<std::string> uid; // a number or a user name
   std::optional<std::string> gid; // a number or a group name
   // Declares -m (with `mode_help`), -u and -g.
-  void add_to(CLI::App& sub, const char* mode_help);
+  void add_to(Subcommand& sub, const char* mode_help);
   // The owner: -m (else `default_mode`), -u and -g (else the caller's effective uid and gid).
   Result<core::Owner> get(std::uint32_t default_mode) const;
 };
@@ -67,7 +67,7 @@ struct InterleaveOptions {
   std::uint64_t nstrips = 0;
   std::uint64_t nbuckets = 0;
   std::string chunk;
-  void add_to(CLI::App& sub);
+  void add_to(Subcommand& sub);
   Result<core::Interleave> get() const;
 };
 

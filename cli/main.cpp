@@ -9,6 +9,7 @@
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -152,7 +153,8 @@ int run_famfs(const std::vector<std::string>& args) {
     if (c.hidden) {
       sub->group("");
     }
-    commands[sub] = Command{c.add(*sub), c.media_exit};
+    Subcommand declare(*sub);
+    commands[sub] = Command{c.add(declare), c.media_exit};
   }
   std::string help_topic;
   CLI::App* help = app.add_subcommand("help", "show help for a command");

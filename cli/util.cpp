@@ -37,13 +37,13 @@ void ErrorTally::operator()(const Error& e) {
   }
 }
 
-void add_human_flag(CLI::App& sub, core::SizeStyle& sizes, const char* names) {
+void add_human_flag(Subcommand& sub, core::SizeStyle& sizes, const char* names) {
   sub.add_flag_callback(
       names, [&sizes] { sizes = core::SizeStyle::human; },
       "print byte sizes in short binary units (1.5G, 512M, 4.0K); JSON keeps bytes");
 }
 
-void add_fuse_flags(CLI::App& sub, bool& nofuse, const char* fuse_names) {
+void add_fuse_flags(Subcommand& sub, bool& nofuse, const char* fuse_names) {
   sub.add_flag(fuse_names)
       ->description("accepted for upstream famfs scripts: famfs always works through FUSE");
   sub.add_flag("-F,--nofuse", nofuse, "refused: the famfs v1 kernel module is not supported");
@@ -58,16 +58,14 @@ std::string bytes_text(std::uint64_t n, core::SizeStyle sizes) {
   return sizes == core::SizeStyle::human ? core::human_size(n) : fmt::format("{} bytes", n);
 }
 
-CLI::Option* add_size_option(CLI::App& sub,
-                             const std::string& names,
-                             std::string& value,
-                             const std::string& help) {
-  const CLI::Validator valid(
-      [](std::string& s) -> std::string {
-        auto r = parse_size(s);
-        return r ? std::string() : r.error().message;
-      },
-      "", "size");
+Opt* add_size_option(Subcommand& sub,
+                     const std::string& names,
+                     std::string& value,
+                     const std::string& help) {
+  const Check valid = custom_check("size", [](const std::string& s) {
+    auto r = parse_size(s);
+    return r ? std::string() : r.error().message;
+  });
   return sub.add_option(names, value, help)->type_name("SIZE")->check(valid);
 }
 

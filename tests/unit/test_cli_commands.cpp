@@ -6,6 +6,7 @@
 #include "core/system_uuid.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -49,7 +50,8 @@ struct Run {
     RunFn run;
     for (const auto& c : command_table()) {
       if (name == c.name) {
-        run = c.add(*app.add_subcommand(c.name, c.summary));
+        Subcommand declare(*app.add_subcommand(c.name, c.summary));
+        run = c.add(declare);
       }
     }
     REQUIRE(run);
