@@ -209,6 +209,9 @@ u64 LogFollower::apply() {
 }
 
 std::vector<u64> LogFollower::dirs_named_since(u64 nodes_before) {
+  if (m_started == Time{}) {
+    return {}; // the mount's own replay: no kernel to tell yet, and every inode shows the start
+  }
   // Nodes are only ever added, with the next inode numbers: the new ones are those past
   // nodes_before, and their parents are the directories whose listing (and, for a new
   // subdirectory, nlink) the kernel may hold for the timeouts. The step tells it (after the
@@ -221,13 +224,11 @@ std::vector<u64> LogFollower::dirs_named_since(u64 nodes_before) {
   }
   std::sort(named.begin(), named.end());
   named.erase(std::unique(named.begin(), named.end()), named.end());
-  if (m_started != Time{}) { // not during the mount's own replay: those show the start time
-    const Time now = clock_now();
-    for (u64 dir : named) {
-      const auto it = m_dir_times.find(dir);
-      const Time last = it != m_dir_times.end() ? it->second : m_started;
-      m_dir_times[dir] = std::max(now, last.next()); // a new mtime for every change
-    }
+  const Time now = clock_now();
+  for (u64 dir : named) {
+    const auto it = m_dir_times.find(dir);
+    const Time last = it != m_dir_times.end() ? it->second : m_started;
+    m_dir_times[dir] = std::max(now, last.next()); // a new mtime for every change
   }
   return named;
 }

@@ -156,7 +156,8 @@ private:
   u64 apply();
   void trace_replay(const core::ReplayReport& report, u64 size);
   // The directories that gained names since the tree had `nodes_before` nodes, sorted; each
-  // gets a new time in m_dir_times. Caller holds m_tree_mutex exclusively.
+  // gets a new time in m_dir_times. None during the constructor's replay. Caller holds
+  // m_tree_mutex exclusively.
   std::vector<u64> dirs_named_since(u64 nodes_before);
   // Why the superblock or log no longer matches what we applied ("" when it still does;
   // core::clobber_reason). Caller holds m_tree_mutex (shared at least).
