@@ -11,6 +11,7 @@
 #include "cli/mount_options.hpp"
 #include "core/image.hpp"
 #include "core/log_health.hpp"
+#include "core/meta_source.hpp"
 #include "core/mounts.hpp"
 #include "core/system_uuid.hpp"
 #include "core/trace.hpp"
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -155,6 +157,123 @@ bool data_writable(const MountArgs& a, const Result<core::Role>& role) {
   return writable;
 }
 
+// The log of the image to be served: read, replayed and its damage reported (mounted anyway,
+// but not silently). The replay is the daemon's too: it goes on from it (it forks with it)
+// instead of replaying the log again.
+Result<std::shared_ptr<core::Replayed>>
+replay_log(Context& ctx, const MountArgs& a, const core::Image& img) {
+  FAMFS_TRY(img.log());
+  auto replayed = std::make_shared<core::Replayed>();
+  for (const auto& p : core::health_problems(img, replayed.get())) {
+    print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
+  }
+  return replayed;
+}
+
+// The daemon's settings for serving `img` (whose role decides what is writable).
+fuse::DaemonConfig daemon_config(const Context& ctx,
+                                 const MountArgs& a,
+                                 const core::Image& img,
+                                 const std::string& mountpoint,
+                                 const std::string& host_uuid) {
+  auto role = img.role();
+  fuse::DaemonConfig cfg = a.cfg;
+  cfg.device = core::real_path(a.device); // the mount source
+  cfg.mountpoint = mountpoint;
+  cfg.trace_level = 1 + ctx.verbose;
+  cfg.server.writable = data_writable(a, role);
+  cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
+  cfg.server.host_uuid = host_uuid;
+  cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
+  cfg.server.famfs_abi = fuse::offered_famfs_abi(a.famfs_abi); // checked by the option
+  cfg.server.transport =
+      a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
+  return cfg;
+}
+
+// Mounts and serves `img` as `cfg` says, printing what the mount is.
+Result<void>
+serve(Context& ctx, const MountArgs& a, core::Image& img, const fuse::DaemonConfig& cfg) {
+  const bool famfs_mode = !img.device().data_mapped();
+  const std::string says = fmt::format(
+      "famfs mount: {} on {}: this host is the {}; file data is {}{}{}{}\n", a.device,
+      cfg.mountpoint, core::to_string(cfg.server.role),
+      cfg.server.writable ? "read-write" : "read-only",
+      famfs_mode ? ", mapped by the kernel (famfs mode)" : "",
+      cfg.server.non_coherent ? " (non-coherent memory)" : "",
+      cfg.server.page_cache ? ", page-cached (famfs flush FILE drops stale pages)" : "");
+  if (cfg.foreground) {
+    fmt::print(ctx.out, "{}", says);
+    std::fflush(ctx.out);
+  }
+  FAMFS_TRY_ASSIGN(auto started, fuse::mount_and_serve(img, cfg));
+  if (!cfg.foreground) {
+    fmt::print(ctx.out, "{}", says);
+  }
+  if (!cfg.foreground && ctx.verbose > 0) {
+    fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
+               cfg.mountpoint, cfg.server.writable ? "read-write" : "read-only data", started.pid,
+               started.log_path);
+  }
+  print_uring_hint(ctx, cfg.server.transport);
+  return {};
+}
+
+// This host's system UUID ("" when unknown).
+std::string host_uuid_text() {
+  auto host = core::get_system_uuid();
+  return host ? host->str() : std::string();
+}
+
+// The device as it is: a backing file, pmem, or a dax device in devdax mode (after
+// --set-daxmode, whose switch is undone unless the mount succeeds). The daemon maps it.
+Result<void> mount_mapped(Context& ctx, MountArgs& a) {
+  DaxModeSwitch daxmode;
+  if (a.set_daxmode) {
+    FAMFS_TRY(daxmode.to_devdax(a.device));
+  }
+  // The device first: a file system with a valid superblock and log.
+  FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
+  FAMFS_TRY_ASSIGN(auto replayed, replay_log(ctx, a, probe));
+  const std::string host_uuid = host_uuid_text();
+  FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
+  // Held (by the daemon, which inherits it) for as long as the mount is served.
+  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, core::real_path(a.device), host_uuid, mnt));
+  fuse::DaemonConfig cfg = daemon_config(ctx, a, probe, mnt, host_uuid);
+  cfg.server.replayed = std::move(replayed);
+  FAMFS_TRY_ASSIGN(auto img, cfg.server.writable
+                                 ? core::Image::open(a.device, core::OpenMode::read_write)
+                                 : std::move(probe));
+  FAMFS_TRY(serve(ctx, a, img, cfg));
+  daxmode.commit();
+  return {};
+}
+
+// A dax device in famfs mode (core/dax_mode.hpp famfs_mode_mount): its superblock and log are
+// copied in devdax mode, the device goes back to famfs mode and is mounted, and the daemon
+// serves from the copy until the kernel has negotiated FUSE famfs (else the mount is undone
+// and refused), then from the mount's .meta files. Any failure puts the starting mode back.
+Result<void> mount_famfs_mode(Context& ctx, MountArgs& a) {
+  const std::string host_uuid = host_uuid_text();
+  // What needs no mode switch first, so that a mount that cannot be made leaves it alone.
+  FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
+  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, core::real_path(a.device), host_uuid, mnt));
+  std::optional<core::Image> copy;
+  std::shared_ptr<core::Replayed> replayed;
+  auto read = [&]() -> Result<void> {
+    FAMFS_TRY_ASSIGN(auto device, core::Image::open(a.device, core::OpenMode::read_only));
+    FAMFS_TRY_ASSIGN(replayed, replay_log(ctx, a, device));
+    FAMFS_TRY_ASSIGN(copy, device.metadata_copy());
+    return {}; // the device's mapping goes here, before the switch to famfs mode
+  };
+  auto mount = [&]() -> Result<void> {
+    fuse::DaemonConfig cfg = daemon_config(ctx, a, *copy, mnt, host_uuid);
+    cfg.server.replayed = std::move(replayed);
+    return serve(ctx, a, *copy, cfg);
+  };
+  return core::famfs_mode_mount(a.device, read, mount);
+}
+
 Result<int> run_mount(Context& ctx, MountArgs& a) {
   if (a.nofuse) {
     return fail(with_hint(nofuse_refused(), "leave out -F; to serve in this process, "
@@ -164,71 +283,14 @@ Result<int> run_mount(Context& ctx, MountArgs& a) {
   if (a.fake) {
     return k_exit_ok;
   }
-  // The device first: a file system with a valid superblock and log.
-  const std::string device = core::real_path(a.device); // the mount source
-  DaxModeSwitch daxmode; // restores the device's mode unless the mount succeeds
-  if (a.set_daxmode) {
-    FAMFS_TRY(daxmode.to_devdax(a.device));
+  FAMFS_TRY_ASSIGN(auto sequence,
+                   core::mount_sequence_for(a.device, a.set_daxmode ? core::SetDaxmode::yes
+                                                                    : core::SetDaxmode::no));
+  if (sequence == core::MountSequence::famfs_mode) {
+    FAMFS_TRY(mount_famfs_mode(ctx, a));
+  } else {
+    FAMFS_TRY(mount_mapped(ctx, a));
   }
-  FAMFS_TRY_ASSIGN(auto probe, core::Image::open(a.device, core::OpenMode::read_only));
-  FAMFS_TRY(probe.log());
-  // Mounted anyway (the valid part is served), but not silently. The replay this takes is the
-  // daemon's too: it goes on from it (it forks with it) instead of replaying the log again.
-  auto replayed = std::make_shared<core::Replayed>();
-  for (const auto& p : core::health_problems(probe, replayed.get())) {
-    print_warning(ctx, fmt::format("{}: {} (see famfs fsck {})", a.device, p, a.device));
-  }
-  auto host = core::get_system_uuid();
-  const std::string host_uuid = host ? host->str() : std::string();
-  FAMFS_TRY_ASSIGN(auto mnt, fuse::check_mountpoint(a.mountpoint));
-  // Held (by the daemon, which inherits it) for as long as the mount is served.
-  FAMFS_TRY_ASSIGN(auto claim, claim_device(a.device, device, host_uuid, mnt));
-  if (!probe.device().data_mapped()) {
-    // A famfs-mode device mounted by another host identity: its metadata came through that
-    // mount's .meta files, and the daemon serves from a mapping of the device.
-    return fail(Errc::unsupported,
-                "{}: the device is in famfs mode and mounted already; a daemon reads the metadata "
-                "of a device it mounts in devdax mode (--set-daxmode)",
-                a.device);
-  }
-
-  auto role = probe.role();
-  const bool writable = data_writable(a, role);
-  FAMFS_TRY_ASSIGN(auto img, writable ? core::Image::open(a.device, core::OpenMode::read_write)
-                                      : std::move(probe));
-
-  fuse::DaemonConfig cfg = a.cfg;
-  cfg.device = device;
-  cfg.mountpoint = mnt;
-  cfg.trace_level = 1 + ctx.verbose;
-  cfg.server.writable = writable;
-  cfg.server.role = role && *role == core::Role::master ? core::Role::master : core::Role::client;
-  cfg.server.host_uuid = host_uuid;
-  cfg.server.follow_interval = std::chrono::milliseconds(a.follow_interval_ms);
-  cfg.server.famfs_abi = fuse::offered_famfs_abi(a.famfs_abi); // checked by the option
-  cfg.server.transport =
-      a.transport == "dev-fuse" ? fuse::Transport::dev_fuse : fuse::Transport::automatic;
-  cfg.server.replayed = std::move(replayed);
-  const std::string says = fmt::format(
-      "famfs mount: {} on {}: this host is the {}; file data is {}{}{}\n", a.device, cfg.mountpoint,
-      core::to_string(cfg.server.role), writable ? "read-write" : "read-only",
-      cfg.server.non_coherent ? " (non-coherent memory)" : "",
-      cfg.server.page_cache ? ", page-cached (famfs flush FILE drops stale pages)" : "");
-  if (cfg.foreground) {
-    fmt::print(ctx.out, "{}", says);
-    std::fflush(ctx.out);
-  }
-  FAMFS_TRY_ASSIGN(auto started, fuse::mount_and_serve(img, cfg));
-  daxmode.commit();
-  if (!cfg.foreground) {
-    fmt::print(ctx.out, "{}", says);
-  }
-  if (!cfg.foreground && ctx.verbose > 0) {
-    fmt::print(ctx.out, "famfs mount: {} on {} ({}), daemon pid {}, trace in {}\n", a.device,
-               cfg.mountpoint, writable ? "read-write" : "read-only data", started.pid,
-               started.log_path);
-  }
-  print_uring_hint(ctx, cfg.server.transport);
   return k_exit_ok;
 }
 
@@ -286,7 +348,8 @@ RunFn add_mount(Subcommand& sub) {
                "acknowledge the v7 famfs INIT bit even above FUSE protocol 7.45, where other "
                "features claim it");
   sub.add_flag("-M,--set-daxmode", a->set_daxmode,
-               "switch a dax device to devdax mode first (restored if the mount fails)");
+               "switch a dax device to devdax mode first and mount it so (restored if the mount "
+               "fails); without it a famfs-mode device needs a kernel with FUSE famfs");
   sub.add_flag("--non-coherent", a->cfg.server.non_coherent,
                "memory is not cache-coherent between hosts: invalidate before reading the log, "
                "flush after writes");

@@ -31,6 +31,10 @@ Result<void> DaxModeGuard::restore() {
     return {};
   }
   m_armed = false;
+  if (auto now = m_ops.mode_of(m_path); now && *now == m_original) {
+    FAMFS_TRACE(1, "{}: in {} mode, as it was before", m_path, m_original);
+    return {};
+  }
   auto r = m_ops.restore_mode(m_path, m_original);
   if (!r) {
     FAMFS_TRACE(0, "{}: could not restore {} mode: {}", m_path, m_original, r.error().message);

@@ -75,7 +75,7 @@ Result<void> dax_mode_mappable(const std::string& path, const std::string& mode)
 }
 
 Result<void> kernel_can_map(DeviceKind kind, const std::string& path, const std::string& sysfs) {
-  if (kind != DeviceKind::devdax) {
+  if (kind != DeviceKind::devdax && kind != DeviceKind::meta_files) {
     return fail(Errc::unsupported, "{}: the {} backing is not a dax device", path, to_string(kind));
   }
   const std::string mode = dax_driver_mode(dax_devname(path), sysfs);

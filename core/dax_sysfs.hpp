@@ -30,9 +30,9 @@ std::string dax_mode_driver(const std::string& mode);
 Result<void> dax_mode_mappable(const std::string& path, const std::string& mode);
 
 // Whether a famfs kernel can map file data from the device at `path` of `kind`: a dax device
-// bound to fsdev_dax (the kernel's fs_dax_get() refuses any other driver), on a host whose page
-// and PMD sizes are the ones famfs maps are built for (host_geometry_fits). Errc::unsupported
-// with the reason otherwise.
+// (devdax, or meta_files: a famfs-mode one read through its metadata) bound to fsdev_dax (the
+// kernel's fs_dax_get() refuses any other driver), on a host whose page and PMD sizes are the ones
+// famfs maps are built for (host_geometry_fits). Errc::unsupported with the reason otherwise.
 Result<void>
 kernel_can_map(DeviceKind kind, const std::string& path, const std::string& sysfs = k_sysfs_root);
 

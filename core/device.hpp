@@ -4,6 +4,7 @@
 
 #include "core/mapping.hpp"
 #include "core/unique_fd.hpp"
+#include "log/records.hpp"
 #include "log/result.hpp"
 
 #include <cstdint>
@@ -14,12 +15,25 @@
 namespace famfs::core {
 
 // meta_files: a dax device in famfs mode (fsdev_dax, which has no mmap), read through the .meta
-// files of its famfs mount (core/meta_source.hpp).
+// files of its famfs mount (core/meta_source.hpp), or, in a famfs-mode mount's daemon until
+// the kernel has negotiated famfs, through a copy of them taken in devdax mode.
 enum class DeviceKind { file, devdax, pmem, meta_files };
 enum class OpenMode { read_only, read_write };
 // Whether this host's caches need no flushing (coherent) or persist()/invalidate() must flush
 // them on every kind of device (non_coherent: --non-coherent, famfs flush).
 enum class Coherence { coherent, non_coherent };
+
+// The .meta files of a famfs mount, opened, with the superblock the first one holds (checked:
+// magic, version, CRC, the log right after it) and their sizes (open_meta_files in
+// core/meta_source.hpp).
+struct OpenedMetaFiles {
+  std::string superblock_path;
+  std::string log_path;
+  UniqueFd superblock;
+  std::uint64_t superblock_size = 0;
+  UniqueFd log;
+  log::Superblock sb;
+};
 
 const char* to_string(DeviceKind k);
 
@@ -40,6 +54,18 @@ public:
                                         const std::string& superblock_file,
                                         const std::string& log_file,
                                         OpenMode mode);
+
+  // A copy of the superblock and log of `src`, [0, meta_end), in anonymous memory, read-only,
+  // inside a reservation as large as `src` (file data is not mapped: kind meta_files). famfs
+  // mount takes it from a famfs-mode device switched to devdax mode for the purpose; the
+  // daemon serves from it until map_meta_files(). Errors: a media error in `src`.
+  static Result<Device> copy_metadata(const Device& src, std::uint64_t meta_end);
+  // Maps `files` read-only over this meta_files device's superblock and log, in place
+  // (MAP_FIXED over the same addresses: spans and pointers into the metadata stay valid, and a
+  // reader sees the old or the new page, never a hole). A famfs-mode mount's daemon switches from
+  // its copy to its own mount's .meta files this way once the kernel has negotiated famfs.
+  // Errors: the files do not fit this device's metadata, a failed mmap.
+  Result<void> map_meta_files(const OpenedMetaFiles& files);
 
   const std::string& path() const { return m_path; }
   // What writers of the log flock (core/log_writer.cpp): the device, or for meta_files the
@@ -94,6 +120,8 @@ public:
   void set_invalidate_observer(InvalidateObserver f) { m_on_invalidate = std::move(f); }
 
 private:
+  // Maps the superblock file at 0 and the log file at the log offset over m_map.
+  Result<void> overlay_meta(const OpenedMetaFiles& f, Access access);
   void drop_cached_pages(std::uint64_t off, std::uint64_t len) const;
   // The "no space left on the backing file system" error of writing [off, off+len).
   Error no_space(int err, std::uint64_t off, std::uint64_t len) const;

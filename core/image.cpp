@@ -33,6 +33,11 @@ Result<Image> Image::from_device(Device dev) {
   return img;
 }
 
+Result<Image> Image::metadata_copy() const {
+  FAMFS_TRY_ASSIGN(Device copy, Device::copy_metadata(m_dev, m_sb.log_offset + m_sb.log_len));
+  return from_device(std::move(copy));
+}
+
 Result<Image> Image::open(const std::string& path, OpenMode mode) {
   FAMFS_TRY_ASSIGN(Device dev, open_metadata(path, mode));
   return from_device(std::move(dev));

@@ -19,6 +19,10 @@ public:
   static Result<Image> open(const std::string& path, OpenMode mode);
   // Wraps an already opened device (tests, mkfs).
   static Result<Image> from_device(Device dev);
+  // This image's superblock and log copied into memory (Device::copy_metadata), as an image of
+  // kind meta_files that no longer needs this one's device: what famfs mount reads from a
+  // famfs-mode device while it is in devdax mode. Errors: a media error in what it copies.
+  Result<Image> metadata_copy() const;
 
   Device& device() { return m_dev; }
   const Device& device() const { return m_dev; }

@@ -48,7 +48,23 @@ Result<void> Mapping::overlay(std::uint64_t off, int fd, std::uint64_t len, Acce
   if (::mmap(m_addr + off, len, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
     return sys_error(errno, "mmap");
   }
-  m_access = access;
+  if (m_access != access) {
+    m_access = access; // not written when unchanged: readers may run (a metadata switch)
+  }
+  return {};
+}
+
+Result<void> Mapping::overlay_copy(std::uint64_t off, std::span<const std::byte> src) {
+  FAMFS_ASSERT(m_addr != nullptr && off <= m_len && src.size() <= m_len - off && !src.empty());
+  void* at = m_addr + off;
+  if (::mmap(at, src.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+      == MAP_FAILED) {
+    return sys_error(errno, "mmap");
+  }
+  FAMFS_TRY(guarded_copy(at, src.data(), src.size()));
+  if (::mprotect(at, src.size(), PROT_READ) != 0) {
+    return sys_error(errno, "mprotect");
+  }
   return {};
 }
 

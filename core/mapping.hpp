@@ -30,6 +30,10 @@ public:
   // Maps `len` bytes of `fd` (from its offset 0) over [off, off + len) of this mapping, shared,
   // with this mapping's access (read-only unless `access` says read_write).
   Result<void> overlay(std::uint64_t off, int fd, std::uint64_t len, Access access);
+  // Puts a private copy of `src` over [off, off + src.size()) of this mapping, read-only once
+  // filled: anonymous memory that no device backs. The copy is guarded (core/media_guard.hpp), so
+  // lost memory in `src` is Errc::media, not a signal.
+  Result<void> overlay_copy(std::uint64_t off, std::span<const std::byte> src);
   Mapping(Mapping&& o) noexcept;
   Mapping& operator=(Mapping&& o) noexcept;
   Mapping(const Mapping&) = delete;

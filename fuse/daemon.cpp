@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -141,11 +142,20 @@ void write_pid_file(const std::string& path) {
   std::fclose(f);
 }
 
-// Serves `ch` in this process until unmounted. Returns the process exit status.
-int serve_here(core::Image& img,
-               Channel& ch,
-               const DaemonConfig& cfg,
-               const std::function<void()>& on_ready) {
+// The error of a famfs-mode mount refused after INIT (Server::run's Errc::unsupported): the
+// kernel's reason, and how to mount the device anyway.
+Error famfs_mode_refused(const DaemonConfig& cfg, const Error& e) {
+  return make_error(Errc::unsupported,
+                    "{}: {}; to mount it in devdax mode instead (the daemon then serves file "
+                    "data): famfs mount --set-daxmode {} {}",
+                    cfg.device, e.message, cfg.device, cfg.mountpoint);
+}
+
+// Serves `ch` in this process until unmounted.
+Result<void> serve_here(core::Image& img,
+                        Channel& ch,
+                        const DaemonConfig& cfg,
+                        const std::function<void()>& on_ready) {
   ServerOptions opts = cfg.server;
   img.device().set_coherence(opts.non_coherent ? core::Coherence::non_coherent
                                                : core::Coherence::coherent);
@@ -157,6 +167,10 @@ int serve_here(core::Image& img,
     FAMFS_TRACE(1, "famfs DAX fmaps will not be offered to the kernel: {}",
                 can_map.error().message);
   }
+  // A metadata copy (famfs mount's famfs-mode sequence): the mount's own .meta files next.
+  if (img.device().kind() == core::DeviceKind::meta_files && !opts.famfs_mode_meta) {
+    opts.famfs_mode_meta = core::meta_files(cfg.mountpoint);
+  }
   opts.daxdev_path = cfg.device;
   Server server(img, opts);
   const std::string pid_path = daemon_pid_path(cfg.mountpoint);
@@ -165,11 +179,24 @@ int serve_here(core::Image& img,
               cfg.mountpoint, opts.writable ? "writable" : "read-only data");
   auto r = server.run(ch, on_ready);
   ::unlink(pid_path.c_str());
-  if (!r) {
-    FAMFS_TRACE(0, "{}", r.error().message);
-    return 1;
+  if (!r && opts.famfs_mode_meta && r.error().code == Errc::unsupported) {
+    return Unexpected{famfs_mode_refused(cfg, r.error())};
   }
-  return 0;
+  return r;
+}
+
+// What the daemon tells famfs mount on the ready pipe: k_ready once the mount answers, or
+// k_failed, the error's code and its message when it stopped before that (one write, at most
+// PIPE_BUF bytes, so it arrives whole).
+constexpr char k_ready = 1;
+constexpr char k_failed = 2;
+
+void tell_failed(const UniqueFd& ready, const Error& e) {
+  std::string word{k_failed, static_cast<char>(e.code)};
+  word.append(e.message, 0, PIPE_BUF - word.size());
+  if (::write(ready.get(), word.data(), word.size()) < 0) {
+    FAMFS_TRACE(1, "telling the parent why the mount failed: {}", std::strerror(errno));
+  }
 }
 
 // Waits until `mnt` is listed in mountinfo and its root answers stat.
@@ -184,8 +211,30 @@ Result<void> check_mount_answers(const std::string& mnt) {
   return {};
 }
 
-// Waits (up to 15 s) for the daemon `pid` to say on `ready` that the mount answers; otherwise
-// stops it and detaches the mount.
+// Waits (up to `wait`) for the daemon `pid` to exit, then stops it; reaps it.
+void reap_daemon(pid_t pid, std::chrono::milliseconds wait) {
+  const auto give_up = std::chrono::steady_clock::now() + wait;
+  while (::waitpid(pid, nullptr, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= give_up) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// Unmounts a mount whose daemon is gone (it may be gone already).
+void unmount_failed(const std::string& mountpoint) {
+  if (is_mount_point(mountpoint) && !unmount(mountpoint, Lazy::no)) {
+    (void)unmount(mountpoint, Lazy::yes);
+  }
+}
+
+// Waits (up to 15 s) for the daemon `pid` to say on `ready` that the mount answers. When it
+// says why it could not serve, or exits or hangs without a word, the daemon is waited for (or
+// stopped), the mount is undone and the error returned: its own, or one that points to its
+// trace.
 Result<void> wait_until_ready(pid_t pid,
                               const UniqueFd& ready,
                               const std::string& mountpoint,
@@ -195,17 +244,25 @@ Result<void> wait_until_ready(pid_t pid,
   do {
     n = ::poll(&p, 1, 15000);
   } while (n < 0 && errno == EINTR);
-  char byte = 0;
-  ssize_t got = n > 0 ? ::read(ready.get(), &byte, 1) : 0;
-  if (got == 1) {
+  std::array<char, PIPE_BUF> word{};
+  const ssize_t got = n > 0 ? ::read(ready.get(), word.data(), word.size()) : 0;
+  if (got >= 1 && word[0] == k_ready) {
     return {};
   }
-  int status = 0;
-  const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
+  const bool exited = ::waitpid(pid, nullptr, WNOHANG) == pid;
   if (!exited) {
-    ::kill(pid, SIGTERM);
+    if (got < 2) {
+      ::kill(pid, SIGTERM);
+    }
+    reap_daemon(pid, std::chrono::seconds(5));
   }
-  (void)unmount(mountpoint, Lazy::yes);
+  unmount_failed(mountpoint);
+  if (got >= 2 && word[0] == k_failed) {
+    return Error{static_cast<Errc>(word[1]),
+                 0,
+                 std::string(word.data() + 2, static_cast<std::size_t>(got - 2)),
+                 {}};
+  }
   return Unexpected{
       with_hint(make_error(Errc::io, "{}: the famfs daemon {} before the mount was ready",
                            mountpoint, exited ? "exited" : "did not answer"),
@@ -303,10 +360,10 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
   if (cfg.foreground) {
     core::set_trace_level(cfg.trace_level);
     FAMFS_TRY_ASSIGN(Channel ch, Channel::mount(mo));
-    int rc = serve_here(img, ch, cfg, {});
-    if (rc != 0) {
-      (void)unmount(cfg.mountpoint, Lazy::yes);
-      return fail(Errc::io, "{}: the server stopped with an error", cfg.mountpoint);
+    if (auto r = serve_here(img, ch, cfg, {}); !r) {
+      ch.close();
+      unmount_failed(cfg.mountpoint);
+      return Unexpected{std::move(r).error()};
     }
     return Started{::getpid(), {}};
   }
@@ -348,15 +405,20 @@ Result<Started> mount_and_serve(core::Image& img, const DaemonConfig& cfg) {
     ::dup2(log_fd.get(), STDERR_FILENO);
     core::set_trace_file(stderr);
     core::set_trace_level(cfg.trace_level);
-    int rc = serve_here(img, ch, cfg, [&] {
-      const char ok = 1;
-      if (::write(ready_w.get(), &ok, 1) != 1) {
+    auto r = serve_here(img, ch, cfg, [&] {
+      if (::write(ready_w.get(), &k_ready, 1) != 1) {
         FAMFS_TRACE(1, "telling the parent the mount is ready: {}", std::strerror(errno));
       }
       ready_w.reset();
     });
+    if (!r) {
+      FAMFS_TRACE(0, "{}", r.error().message);
+      if (ready_w) {
+        tell_failed(ready_w, r.error());
+      }
+    }
     std::fflush(nullptr);
-    ::_exit(rc);
+    ::_exit(r ? 0 : 1);
   }
   // The parent keeps no handle on the connection: if the daemon dies, the mount fails fast.
   ch.close();

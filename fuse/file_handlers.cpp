@@ -50,6 +50,12 @@ Handlers::file_span(u64 ino, Access access, u64 off, u64 len) const {
   if (off >= n->size || len == 0) {
     return span;
   }
+  if (!n->meta && !m_img.device().data_mapped()) {
+    // A famfs-mode device: the kernel maps its file data (GET_FMAP); we hold only the metadata.
+    FAMFS_TRACE(2, "node {}: file data of a famfs-mode device does not pass through the daemon",
+                ino);
+    return EIO;
+  }
   log::for_each_piece(n->fmap, off, std::min(len, n->size - off), [&](u64, log::Piece p) {
     if (p.dev_off > m_dev_size || p.len > m_dev_size - p.dev_off) {
       return false; // the map points past the device: serve nothing from there on

@@ -195,6 +195,7 @@ Outcome Handlers::do_init(const Request& r) {
                       : std::string(k_data_path_userspace));
   const bool famfs = d.famfs;
   m_cache_dirs.store((o.flags & FUSE_AUTO_INVAL_DATA) != 0);
+  m_famfs_refusal = famfs_mode_refusal(d);
   m_minor.store(o.minor);
   m_famfs.store(famfs);
   m_initialized.store(true);

@@ -80,6 +80,9 @@ public:
   // Set by INIT: the connection is up, and whether the famfs flag was offered and acknowledged.
   bool initialized() const { return m_initialized.load(); }
   bool famfs_negotiated() const { return m_famfs.load(); }
+  // After INIT without famfs: why a famfs-mode device cannot be served (famfs_mode_refusal);
+  // empty before INIT and when famfs was negotiated.
+  const std::string& famfs_refusal() const { return m_famfs_refusal; }
   // The protocol minor INIT agreed on (0 before INIT).
   u32 minor() const { return m_minor.load(); }
   // Which transport the status reports (the server sets it; handlers never see a transport).
@@ -139,6 +142,7 @@ private:
   std::atomic<bool> m_initialized{false};
   std::atomic<bool> m_famfs{false};
   std::atomic<bool> m_cache_dirs{false}; // the kernel keeps listings (do_opendir)
+  std::string m_famfs_refusal; // written by INIT before m_initialized is set, then only read
   std::atomic<u32> m_minor{0};
   std::atomic<unsigned> m_workers{0};
   std::atomic<unsigned> m_invalidating{0}; // workers inside invalidate()

@@ -30,6 +30,7 @@ FamfsInitDecision famfs_init_decision(const FamfsAbi& abi,
     d.reason = fmt::format("no famfs DAX fmaps offered ({} numbering)", abi.name);
     return d;
   }
+  d.offered = true;
   if (!minor_fits(abi, kernel_minor, any_minor)) {
     d.reason = fmt::format(
         "kernel protocol 7.{} sets bit {}, which means famfs ({}) only up to 7.{}; above that "
@@ -52,6 +53,18 @@ FamfsInitDecision famfs_init_decision(const FamfsAbi& abi,
   d.reason = fmt::format("famfs DAX fmaps ({}) accepted at protocol 7.{}{}", abi.name, kernel_minor,
                          abi.readdirplus ? "" : "; READDIRPLUS off (fmaps at LOOKUP)");
   return d;
+}
+
+std::string famfs_mode_refusal(const FamfsInitDecision& d) {
+  if (d.famfs) {
+    return {};
+  }
+  if (!d.offered) {
+    return "this kernel has no FUSE famfs support (a famfs-mode device needs it)";
+  }
+  return fmt::format("this kernel offers FUSE famfs, but not in a form this mount can use: {} (a "
+                     "famfs-mode device needs it)",
+                     d.reason);
 }
 
 std::string famfs_opcode_label(std::uint32_t op, std::uint32_t minor, const FamfsAbi& abi) {

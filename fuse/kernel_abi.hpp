@@ -201,6 +201,7 @@ constexpr const FamfsAbi* offered_famfs_abi(std::string_view name) {
 // INIT flags (64-bit, flags2 in the high half) to add to and drop from the reply, and why.
 struct FamfsInitDecision {
   bool famfs = false;
+  bool offered = false; // the kernel set the ABI's bit (with FUSE_INIT_EXT), whatever we did
   std::uint64_t add_flags = 0;
   std::uint64_t drop_flags = 0;
   std::string reason; // for the trace
@@ -220,5 +221,10 @@ FamfsInitDecision famfs_init_decision(const FamfsAbi& abi,
 // "GET_FMAP(v7)" for `abi`'s opcode where its minor fits, else "op<N>". Minor 0 (before INIT):
 // `abi`'s names. Empty for every other opcode (protocol.cpp opcode_name names those).
 std::string famfs_opcode_label(std::uint32_t op, std::uint32_t minor, const FamfsAbi& abi);
+
+// Why a famfs-mode device cannot be served after INIT decided `d` without famfs: "this kernel has
+// no FUSE famfs support (a famfs-mode device needs it)" when the kernel did not offer the bit,
+// else why its offer was not acknowledged (d.reason). Empty when d.famfs.
+std::string famfs_mode_refusal(const FamfsInitDecision& d);
 
 } // namespace famfs::fuse

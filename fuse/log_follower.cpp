@@ -103,6 +103,22 @@ void LogFollower::check() {
   }
 }
 
+Result<void> LogFollower::switch_metadata(const core::MetaFiles& files) {
+  FAMFS_TRY_ASSIGN(core::OpenedMetaFiles f,
+                   core::open_meta_files(files, core::OpenMode::read_only));
+  const auto& sb = m_img.superblock();
+  if (!(f.sb.fs_uuid == sb.fs_uuid)) {
+    return fail(Errc::corrupt, "{}: holds file system {}, not {}, which was read before the mount",
+                files.superblock, f.sb.fs_uuid.str(), sb.fs_uuid.str());
+  }
+  {
+    std::unique_lock lock(m_tree_mutex);
+    FAMFS_TRY(m_img.device().map_meta_files(f));
+  }
+  FAMFS_TRACE(1, "metadata: read through {} and {} from now on", files.superblock, files.log);
+  return {};
+}
+
 u64 LogFollower::applied() const {
   std::shared_lock lock(m_tree_mutex);
   return m_tree.applied();

@@ -125,6 +125,12 @@ public:
   const Health& health() const { return m_health; }
   // Where step() writes kernel notifications (a directory gained names); -1: none.
   void set_notify_fd(int fd) { m_notify_fd.store(fd); }
+  // Maps the .meta files `files` over the image's superblock and log (a famfs-mode mount's copy,
+  // core::Device::map_meta_files), so that every later step reads them. They are opened and
+  // checked first without a lock (through a mount, opening them is requests that other threads
+  // answer, and a LOOKUP takes a follow step), and mapped under the exclusive lock. Errors: a
+  // file missing or unreadable, a superblock of another file system or log, a failed mmap.
+  Result<void> switch_metadata(const core::MetaFiles& files);
   // Tells the kernel to drop every cached page of file `ino` (page-cache mode, `famfs flush`).
   // Returns when the kernel has dropped them; ok when there is no connection or the kernel
   // holds nothing of the inode. Errors: the notification's write.

@@ -345,14 +345,30 @@ Result<void> Server::answer_init(Channel& ch, std::unique_ptr<UringChannel>& uri
   return {};
 }
 
+Result<void> Server::report_ready(Channel& ch, const std::function<void()>& on_ready) {
+  if (m_opts.famfs_mode_meta) {
+    if (auto r = m_log.switch_metadata(*m_opts.famfs_mode_meta); !r) {
+      FAMFS_TRACE(1, "{}; detaching {}", r.error().message, ch.mountpoint());
+      if (!ch.mountpoint().empty()) {
+        (void)unmount(ch.mountpoint(), Lazy::yes); // the workers then see the connection end
+      }
+      return r;
+    }
+  }
+  if (on_ready) {
+    on_ready();
+  }
+  return {};
+}
+
 Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   BlockStopSignals blocked;
   std::unique_ptr<UringChannel> uring;
   FAMFS_TRY(answer_init(ch, uring));
-  set_notify_fd(ch.fd());
-  if (on_ready) {
-    on_ready();
+  if (m_opts.famfs_mode_meta && !famfs_negotiated()) {
+    return fail(Errc::unsupported, "{}", m_handlers.famfs_refusal());
   }
+  set_notify_fd(ch.fd());
   // Page-cache mode needs a second worker to serve READs while one waits in an invalidation.
   const unsigned n = std::max(m_opts.page_cache ? 2U : 1U,
                               m_opts.threads != 0
@@ -373,6 +389,8 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
       }
     });
   }
+  // Ready once the workers serve: a famfs-mode mount's switch to its .meta files needs them.
+  Result<void> outcome = report_ready(ch, on_ready);
   for (auto& t : workers) {
     t.join();
   }
@@ -383,7 +401,7 @@ Result<void> Server::run(Channel& ch, const std::function<void()>& on_ready) {
   m_done.store(true);
   keeper.join();
   FAMFS_TRACE(1, "{}: unmounted; server stopped", ch.mountpoint());
-  return {};
+  return outcome;
 }
 
 } // namespace famfs::fuse

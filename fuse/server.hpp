@@ -62,8 +62,12 @@ public:
   // runs the workers (one cloned descriptor each) and the housekeeping thread until the file
   // system is unmounted. Where the kernel offers FUSE over io_uring (and ServerOptions::transport
   // allows it), the requests come through the io_uring queues instead (fuse/uring_channel.hpp);
-  // the workers then get FORGET and INTERRUPT only, which the kernel still sends on /dev/fuse. SIGTERM, SIGINT and SIGHUP are blocked in every thread and turned into
-  // an unmount (lazy if busy).
+  // the workers then get FORGET and INTERRUPT only, which the kernel still sends on /dev/fuse.
+  // SIGTERM, SIGINT and SIGHUP are blocked in every thread and turned into an unmount (lazy if
+  // busy). For a famfs-mode device (ServerOptions::famfs_mode_meta): Errc::unsupported right
+  // after INIT when it did not negotiate famfs (the caller unmounts); once the workers serve,
+  // the switch to the mount's .meta files, whose failure detaches the mount and is returned
+  // when the workers have ended; `on_ready` only after the switch.
   Result<void> run(Channel& ch, const std::function<void()>& on_ready = {});
 
   // One follow step (LogFollower::step): checks for clobbering, then applies new log entries,
@@ -120,6 +124,9 @@ private:
   // Starts serving through `uring` after INIT acknowledged it with `init`; false: /dev/fuse.
   bool start_uring(UringChannel& uring, const fuse_init_out& init);
   void housekeeping(Channel& ch);
+  // After the workers started: a famfs-mode mount's metadata switch (its failure detaches the
+  // mount), then `on_ready`.
+  Result<void> report_ready(Channel& ch, const std::function<void()>& on_ready);
 
   ServerOptions m_opts; // before the rooms, which keep a reference to it
   LogFollower m_log;

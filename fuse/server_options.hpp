@@ -3,6 +3,7 @@
 // room of the server, and the constants its rooms share.
 #pragma once
 
+#include "core/meta_source.hpp"
 #include "core/system_uuid.hpp"
 #include "fuse/kernel_abi.hpp"
 #include "fuse/protocol.hpp"
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -86,6 +88,14 @@ struct ServerOptions {
   // GET_DAXDEV, and file data no longer passes through us. The daemon sets it; unit tests set it
   // over a regular file (no dax hardware here). Off: the userspace data path, always.
   bool fmap_capable = false;
+  // A famfs-mode device (core/meta_source.hpp MountSequence::famfs_mode): the .meta files of this
+  // mount. The image is then a copy of the superblock and log that famfs mount took in devdax
+  // mode; Server::run refuses to serve unless INIT negotiated famfs (Errc::unsupported, with
+  // famfs_mode_refusal's reason), then maps these files over the copy
+  // (LogFollower::switch_metadata: the kernel maps them with DAX) before it reports the mount
+  // ready, and the log is followed through them from then on. The daemon sets it for an image of
+  // kind meta_files; unit tests point it at regular files.
+  std::optional<core::MetaFiles> famfs_mode_meta;
   // Acknowledge the ABI's INIT bit above its highest famfs minor where the row allows it
   // (FamfsAbi::minor_overridable, `--famfs-abi-any-minor`).
   bool famfs_any_minor = false;

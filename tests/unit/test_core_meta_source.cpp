@@ -7,8 +7,8 @@
 #include "core/image.hpp"
 #include "core/log_writer.hpp"
 #include "core/meta_source.hpp"
+#include "tests/support/fake_mount.hpp"
 #include "tests/support/fake_sysfs.hpp"
-#include "tests/support/fresh_image.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -24,35 +24,7 @@
 using namespace famfs;
 namespace fs = std::filesystem;
 
-namespace {
-
-// Copies [off, off + len) of `from` into a new file `to` (a .meta file of a fake mount).
-void copy_range(const std::string& from,
-                const std::string& to,
-                std::uint64_t off,
-                std::uint64_t len) {
-  std::ifstream in(from, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(off));
-  std::vector<char> buf(len);
-  in.read(buf.data(), static_cast<std::streamsize>(len));
-  REQUIRE(static_cast<std::uint64_t>(in.gcount()) == len);
-  std::ofstream(to, std::ios::binary).write(buf.data(), static_cast<std::streamsize>(len));
-}
-
-// A fresh famfs image and a fake mount of it: <mnt>/.meta/.superblock and .log, copies of the
-// image's superblock region and log (what a famfs kernel would map with DAX).
-struct FakeMount : test::FreshImage {
-  std::string mnt = dir.file("mnt");
-  core::MetaFiles files = core::meta_files(mnt);
-  FakeMount() {
-    fs::create_directories(mnt + "/.meta");
-    const auto& sb = img->superblock();
-    copy_range(dev, files.superblock, 0, sb.log_offset);
-    copy_range(dev, files.log, sb.log_offset, sb.log_len);
-  }
-};
-
-} // namespace
+using test::FakeMount;
 
 TEST_CASE("meta source: the device's mode chooses the device mapping or the mount's files",
           "[core]") {
@@ -320,4 +292,137 @@ TEST_CASE("dax mode: a restore that fails too is reported with the mode it shoul
   CHECK(seq.error().code == Errc::corrupt);
   CHECK_THAT(seq.error().message, Catch::StartsWith("bad log"));
   CHECK_THAT(seq.error().message, Catch::Contains("could not be put back in famfs mode"));
+}
+
+TEST_CASE("mount sequence: famfs mode for a famfs-mode device, the device mapping otherwise",
+          "[core]") {
+  using core::MountSequence;
+  using core::SetDaxmode;
+  const core::HostGeometry fits{4096, 2ULL << 20};
+  struct Row {
+    const char* mode;
+    SetDaxmode set;
+    MountSequence want;
+  };
+  for (const Row& r : {Row{"", SetDaxmode::no, MountSequence::map_device},
+                       Row{"devdax", SetDaxmode::no, MountSequence::map_device},
+                       Row{"devdax", SetDaxmode::yes, MountSequence::map_device},
+                       Row{"famfs", SetDaxmode::yes, MountSequence::map_device},
+                       Row{"system-ram", SetDaxmode::no, MountSequence::map_device},
+                       Row{"unbound", SetDaxmode::no, MountSequence::map_device},
+                       Row{"famfs", SetDaxmode::no, MountSequence::famfs_mode}}) {
+    INFO("mode '" << r.mode << "', --set-daxmode " << (r.set == SetDaxmode::yes));
+    auto got = core::choose_mount_sequence("/dev/dax0.0", r.mode, r.set, "", fits);
+    REQUIRE(got);
+    CHECK(*got == r.want);
+  }
+  // A famfs-mode device that is mounted: its mode is never switched under the mount.
+  auto mounted =
+      core::choose_mount_sequence("/dev/dax0.0", "famfs", SetDaxmode::no, "/mnt/f", fits);
+  REQUIRE(!mounted);
+  CHECK(mounted.error().code == Errc::busy);
+  CHECK_THAT(mounted.error().message, Catch::Contains("already mounted on /mnt/f"));
+  CHECK(mounted.error().hint == "famfs umount /mnt/f");
+  // A host whose pages famfs maps do not fit: refused before any mode switch.
+  auto big = core::choose_mount_sequence("/dev/dax0.0", "famfs", SetDaxmode::no, "",
+                                         {65536, 512ULL << 20});
+  REQUIRE(!big);
+  CHECK(big.error().code == Errc::unsupported);
+  CHECK_THAT(big.error().message, Catch::StartsWith("/dev/dax0.0: this host has 65536-byte pages"));
+}
+
+TEST_CASE("mount sequence: the driver in sysfs, the mount in mountinfo and --set-daxmode decide",
+          "[core]") {
+  using core::MountSequence;
+  using core::SetDaxmode;
+  test::FakeSysfs s;
+  test::TempDir d;
+  const std::string node = d.file("dax7.0");
+  if (::mknod(node.c_str(), S_IFCHR | 0600, makedev(1, 3)) != 0) {
+    WARN("mknod needs root: " << std::strerror(errno));
+    return;
+  }
+  const std::string mountinfo = d.file("mountinfo");
+  std::ofstream(mountinfo) << "40 30 0:50 / /mnt/other rw - fuse.famfs /dev/dax9.0 rw\n";
+  s.pmd("2097152");
+  auto seq = [&](SetDaxmode set) {
+    return core::mount_sequence_for(node, set, s.root(), mountinfo);
+  };
+  s.bind("dax7.0", "device_dax");
+  CHECK(*seq(SetDaxmode::no) == MountSequence::map_device);
+  s.bind("dax7.0", "fsdev_dax");
+  CHECK(*seq(SetDaxmode::no) == MountSequence::famfs_mode);
+  CHECK(*seq(SetDaxmode::yes) == MountSequence::map_device);
+  s.bind("dax7.0", "");
+  CHECK(*seq(SetDaxmode::no) == MountSequence::map_device); // Device::open refuses it by name
+  s.bind("dax7.0", "fsdev_dax");
+  std::ofstream(mountinfo, std::ios::app)
+      << "41 30 0:51 / /mnt/f rw - fuse.famfs " << node << " rw\n";
+  auto mounted = seq(SetDaxmode::no);
+  REQUIRE(!mounted);
+  CHECK(mounted.error().code == Errc::busy);
+  CHECK(*seq(SetDaxmode::yes) == MountSequence::map_device); // claim_device refuses it later
+  std::ofstream(mountinfo) << "";
+  s.pmd("1073741824");
+  auto big = seq(SetDaxmode::no);
+  REQUIRE(!big);
+  CHECK(big.error().code == Errc::unsupported);
+  // A backing file: always its own mapping.
+  CHECK(*core::mount_sequence_for(mountinfo, SetDaxmode::no, s.root(), mountinfo)
+        == MountSequence::map_device);
+}
+
+TEST_CASE("metadata copy: taken from the device, then switched in place to the mount's files",
+          "[core]") {
+  FakeMount m;
+  const auto& sb = m.img->superblock();
+  auto copy = m.img->metadata_copy();
+  REQUIRE(copy);
+  CHECK(copy->device().kind() == core::DeviceKind::meta_files);
+  CHECK(!copy->device().data_mapped());
+  CHECK(!copy->device().writable());
+  CHECK(copy->device().size() == m.img->device().size());
+  CHECK(copy->device().metadata_end() == sb.log_offset + sb.log_len);
+  CHECK(copy->superblock().fs_uuid == sb.fs_uuid);
+  const std::uint64_t at_copy = copy->log()->header().next_index;
+  CHECK(at_copy == m.img->log()->header().next_index);
+  // A copy: what is appended to the device afterwards is not in it.
+  {
+    auto w = core::LogWriter::open(*m.img);
+    REQUIRE(w);
+    std::vector<log::LogEntry> es(1);
+    es[0].type = log::EntryType::mkdir;
+    es[0].body = log::MkdirEntry{0, 0, 0755, "on-device"};
+    REQUIRE(w->append_batch(*m.img, es));
+  }
+  CHECK(copy->log()->header().next_index == at_copy);
+  // The mount's files, two entries further on, mapped over the copy at the same addresses.
+  m.mkdir_through_files("a");
+  m.mkdir_through_files("b");
+  const std::byte* log_before = copy->log_bytes().data();
+  auto files = core::open_meta_files(m.files, core::OpenMode::read_only);
+  REQUIRE(files);
+  REQUIRE(copy->device().map_meta_files(*files));
+  CHECK(copy->log_bytes().data() == log_before);
+  CHECK(copy->log()->header().next_index == at_copy + 2);
+  CHECK(!copy->device().writable());
+  // And followed through them: a third append is seen at once.
+  m.mkdir_through_files("c");
+  CHECK(copy->log()->header().next_index == at_copy + 3);
+}
+
+TEST_CASE("metadata copy: .meta files whose log does not end where the copy's does are refused",
+          "[core]") {
+  FakeMount m;
+  auto copy = m.img->metadata_copy();
+  REQUIRE(copy);
+  auto files = core::open_meta_files(m.files, core::OpenMode::read_only);
+  REQUIRE(files);
+  files->sb.log_len /= 2; // as a superblock of another layout would say
+  auto r = copy->device().map_meta_files(*files);
+  REQUIRE(!r);
+  CHECK(r.error().code == Errc::corrupt);
+  CHECK_THAT(r.error().message, Catch::Contains(m.files.superblock));
+  // Refused before anything was mapped: the copy still reads as it did.
+  CHECK(copy->log()->header().next_index == m.img->log()->header().next_index);
 }

@@ -11,6 +11,7 @@
 #include "fuse/protocol.hpp"
 #include "fuse/server.hpp"
 #include "tests/support/fake_kernel.hpp"
+#include "tests/support/fake_mount.hpp"
 #include "tests/support/fresh_image.hpp"
 #include "tests/support/log_entries.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -21,7 +22,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -264,6 +267,18 @@ TEST_CASE("famfs fmap: the INIT decision, row by row", "[fuse]") {
     CHECK(d.add_flags == (r.famfs ? (u64{abi->flags2_dax_fmap} << 32) | FUSE_INIT_EXT : 0));
     CHECK(d.drop_flags
           == (r.famfs && !abi->readdirplus ? u64{FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO} : 0));
+    // What a famfs-mode device's mount says when famfs was not negotiated.
+    const bool offered = r.init_ext && (r.flags2 & abi->flags2_dax_fmap) != 0;
+    CHECK(d.offered == offered);
+    const std::string refusal = famfs_mode_refusal(d);
+    if (r.famfs) {
+      CHECK(refusal.empty());
+    } else if (!offered) {
+      CHECK(refusal == "this kernel has no FUSE famfs support (a famfs-mode device needs it)");
+    } else {
+      CHECK_THAT(refusal, Catch::StartsWith("this kernel offers FUSE famfs, but not in a form"));
+      CHECK_THAT(refusal, Catch::Contains(d.reason));
+    }
   }
 }
 
@@ -520,4 +535,120 @@ TEST_CASE("famfs fmap: encoder limits", "[fuse]") {
   auto small = encode_famfs_fmap(simple(many(2)), 2 * k_au + 1);
   REQUIRE(!small);
   CHECK(small.error().message.find("less than the file size") != std::string::npos);
+}
+
+// ---- famfs mode: a famfs-mode device, served from a copy of its metadata ----
+
+namespace {
+
+// A famfs-mode mount's server: the image is a copy of the metadata (famfs mount takes it in
+// devdax mode), and the fake mount's .meta files (regular files here) are what it switches to.
+struct FamfsModeFixture : test::FakeMount {
+  std::optional<core::Image> copy;
+  FamfsModeFixture() {
+    auto c = img->metadata_copy();
+    REQUIRE(c);
+    copy.emplace(std::move(*c));
+  }
+  ServerOptions options(bool fmap_capable = true) const {
+    ServerOptions o;
+    o.fmap_capable = fmap_capable;
+    o.threads = 2;
+    o.famfs_mode_meta = files;
+    return o;
+  }
+};
+
+// Waits (up to 5 s) for `done`.
+template <typename F> bool eventually(F done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("famfs mode: INIT without FUSE famfs ends the server with the reason", "[fuse]") {
+  struct Row {
+    u32 minor;
+    u32 flags2;
+    bool capable;
+    const char* says;
+  };
+  for (const Row& r :
+       {Row{45, 0, true, "this kernel has no FUSE famfs support (a famfs-mode device needs it)"},
+        Row{38, 0, true, "this kernel has no FUSE famfs support (a famfs-mode device needs it)"},
+        Row{46, k_v7_bit, true, "protocol 7.46 sets bit 43"},
+        Row{45, k_v7_bit, false, "cannot be mapped by the kernel"}}) {
+    INFO("7." << r.minor << " flags2 " << r.flags2 << " capable " << r.capable);
+    FamfsModeFixture f;
+    FakeKernel k(*f.copy, f.options(r.capable), test::Serving::workers);
+    auto out = k.init(r.minor, k_init_flags, r.flags2);
+    CHECK((out.flags2 & k_v7_bit) == 0); // INIT itself is answered, without famfs
+    REQUIRE(eventually([&] { return k.finished(); }));
+    REQUIRE(!k.result());
+    CHECK(k.result().error().code == Errc::unsupported);
+    CHECK_THAT(k.result().error().message, Catch::Contains(r.says));
+  }
+}
+
+TEST_CASE("famfs mode: with FUSE famfs the server switches to the mount's .meta files", "[fuse]") {
+  FamfsModeFixture f;
+  f.mkdir_through_files("before"); // after the copy: the copy does not have it
+  FakeKernel k(*f.copy, f.options(), test::Serving::workers);
+  CHECK(k.server().applied_entries() == f.copy->log()->header().next_index);
+  auto out = k.init(45, k_init_flags, k_v7_bit);
+  CHECK((out.flags2 & k_v7_bit) != 0);
+  CHECK(k.server().famfs_negotiated());
+  // Once switched, the follower reads the files: the entry made after the copy appears.
+  CHECK(eventually([&] { return k.lookup(FUSE_ROOT_ID, "before").has_value(); }));
+  CHECK(!k.finished());
+  f.mkdir_through_files("after");
+  CHECK(eventually([&] { return k.lookup(FUSE_ROOT_ID, "after").has_value(); }));
+  // File data does not pass through this daemon (the kernel maps it); the .meta files' bytes
+  // are the metadata it holds.
+  f.append_through_files({file_entry("f", k_mib, simple({{0, k_data, k_au}}))});
+  REQUIRE(eventually([&] { return k.lookup(FUSE_ROOT_ID, "f").has_value(); }));
+  auto file = k.lookup(FUSE_ROOT_ID, "f");
+  REQUIRE(file);
+  CHECK(k.read(file->nodeid, 0, 4096).first == EIO);
+  auto meta = k.lookup(FUSE_ROOT_ID, ".meta");
+  REQUIRE(meta);
+  auto sb = k.lookup(meta->nodeid, ".superblock");
+  REQUIRE(sb);
+  auto [err, bytes] = k.read(sb->nodeid, 0, 4096);
+  CHECK(err == 0);
+  REQUIRE(bytes.size() == 4096);
+  CHECK(std::memcmp(bytes.data(), f.copy->device().bytes().data(), 4096) == 0);
+}
+
+TEST_CASE("famfs mode: .meta files that are missing or of another file system are refused",
+          "[fuse]") {
+  FamfsModeFixture f;
+  ServerOptions o = f.options();
+  LogFollower follower(*f.copy, o);
+  const u64 applied = follower.applied();
+  SECTION("missing") {
+    std::filesystem::remove(f.files.log);
+    auto r = follower.switch_metadata(f.files);
+    REQUIRE(!r);
+    CHECK_THAT(r.error().message, Catch::Contains(f.files.log));
+    CHECK(follower.step(RetryBadEntry::yes) == 0);
+  }
+  SECTION("another file system") {
+    test::FakeMount other;
+    core::set_system_uuid_file(f.dir.file("system_uuid")); // this host is f's master again
+    auto r = follower.switch_metadata(other.files);
+    REQUIRE(!r);
+    CHECK(r.error().code == Errc::corrupt);
+    CHECK_THAT(r.error().message, Catch::Contains("which was read before the mount"));
+    // Still reading the copy: an entry appended through f's files is not seen.
+    f.mkdir_through_files("x");
+    CHECK(follower.step(RetryBadEntry::yes) == 0);
+  }
+  CHECK(follower.applied() == applied);
 }

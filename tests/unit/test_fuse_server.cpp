@@ -8,6 +8,7 @@
 #include "fuse/server.hpp"
 #include "log/fmap.hpp"
 #include "tests/support/fake_kernel.hpp"
+#include "tests/support/fake_mount.hpp"
 #include "tests/support/fresh_image.hpp"
 #include "tests/support/log_entries.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -1159,4 +1160,44 @@ TEST_CASE("fuse::Server: worker threads answer concurrent requests", "[fuse][thr
   }
   CHECK(k.server().lookup_count(f07->nodeid) == k_passes + 1);
   CHECK(k.server().lookup_count(big->nodeid) == 1);
+}
+
+// A famfs-mode mount's switch from its metadata copy to the mount's .meta files
+// (LogFollower::switch_metadata, right after the workers start) while clients look names up
+// (each lookup is a follow step that reads the log) and the housekeeping thread follows the log.
+// Run under ThreadSanitizer by scripts/test.sh (ctest label threads).
+TEST_CASE("fuse::Server: a famfs-mode server switches to the .meta files under load",
+          "[fuse][threads]") {
+  test::FakeMount m;
+  auto copy = m.img->metadata_copy();
+  REQUIRE(copy);
+  m.mkdir_through_files("late"); // in the mount's files only
+  ServerOptions o;
+  o.fmap_capable = true;
+  o.threads = 4;
+  o.follow_interval = std::chrono::milliseconds(5);
+  o.famfs_mode_meta = m.files;
+  FakeKernel k(*copy, o, test::Serving::workers);
+  auto out = k.init(45, FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES, 1U << 11);
+  REQUIRE((out.flags2 & (1U << 11)) != 0);
+  std::atomic<int> found{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] {
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (std::chrono::steady_clock::now() < give_up) {
+        auto a = k.try_call(FUSE_LOOKUP, FUSE_ROOT_ID, FakeKernel::name_body("late"));
+        (void)k.try_call_of(FUSE_GETATTR, FUSE_ROOT_ID, fuse_getattr_in{});
+        if (a && a->first == 0) {
+          found.fetch_add(1);
+          return;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  CHECK(found.load() == 3);
+  CHECK(!k.finished());
 }
