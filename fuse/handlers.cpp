@@ -9,10 +9,10 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 
 namespace famfs::fuse {
@@ -38,10 +38,14 @@ bool setattr_changes_nothing(const SetattrIn& in, const Attr& a, u32 logged_mode
 constexpr u32 k_write_bits = S_IWUSR | S_IWGRP | S_IWOTH;
 constexpr u64 k_generation = 1; // nodeids are never reused, so one generation suffices
 
-Time now() {
-  timespec t{};
-  ::clock_gettime(CLOCK_REALTIME, &t);
-  return Time{static_cast<u64>(t.tv_sec), static_cast<u32>(t.tv_nsec)};
+// A directory's st_blksize: about what its whole READDIRPLUS listing takes (names of up to 32
+// bytes), a power of two from a page to k_max_io. glibc sizes a reader's getdents buffer from it
+// (32 KiB at least), and Linux (6.14 on) asks us for as much as getdents asks for: a directory
+// fits one round trip, and a small one does not cost the kernel a 1 MiB buffer per request.
+u32 dir_blksize(std::size_t children) {
+  constexpr std::size_t k_entry = sizeof(fuse_direntplus) + 32;
+  const std::size_t want = (children + 2) * k_entry; // with "." and ".."
+  return static_cast<u32>(std::bit_ceil(std::clamp<std::size_t>(want, 4096, k_max_io)));
 }
 
 } // namespace
@@ -80,7 +84,7 @@ Handlers::Handlers(core::Image& img,
                    LogFollower& log,
                    InodeTable& inodes)
     : m_img(img), m_opts(opts), m_log(log), m_inodes(inodes), m_dev_size(img.device().size()),
-      m_start(now()) {}
+      m_start(log.started()) {}
 
 MountStatus Handlers::status() const {
   MountStatus s;
@@ -107,20 +111,27 @@ void Handlers::follow_on_demand() {
   }
 }
 
-Attr Handlers::attr_of(const core::Node& n) const {
+Attr Handlers::attr_of(const TreeReader& tree, const core::Node& n) const {
   Attr a;
   a.ino = n.ino;
   u32 perm = n.mode & k_perm_mask;
   a.uid = n.uid;
   a.gid = n.gid;
-  // The log keeps no times: every inode shows the time the mount started.
+  // The log keeps no times: every inode shows the time the mount started, but a directory
+  // that gained names since shows when it last did as its mtime and ctime.
   a.atime = a.mtime = a.ctime = m_start.sec;
   a.atimensec = a.mtimensec = a.ctimensec = m_start.nsec;
+  a.blksize = k_max_io;
   if (n.kind == core::NodeKind::dir) {
+    if (const Time* t = tree.changed(n.ino); t != nullptr) {
+      a.mtime = a.ctime = t->sec;
+      a.mtimensec = a.ctimensec = t->nsec;
+    }
     a.mode = S_IFDIR | perm;
     a.nlink = 2 + n.subdirs; // cached in the tree: O(1) per GETATTR
     a.size = 4096;
     a.blocks = 8;
+    a.blksize = dir_blksize(n.children.size());
   } else {
     if (!m_opts.writable || n.meta) {
       perm &= ~k_write_bits; // what this mount will not let anyone write
@@ -130,7 +141,6 @@ Attr Handlers::attr_of(const core::Node& n) const {
     a.size = n.size;
     a.blocks = (n.fmap.capacity() + 511) / 512;
   }
-  a.blksize = k_max_io;
   return a;
 }
 
@@ -150,9 +160,12 @@ Outcome Handlers::do_init(const Request& r) {
     FAMFS_TRACE(1, "INIT: kernel protocol 7.{} is older than 7.{}", in.minor, k_min_kernel_minor);
     return error_to(r, EPROTO);
   }
+  // FUSE_AUTO_INVAL_DATA: the kernel checks a directory's mtime when a listing starts and drops
+  // its cached listing when the mtime changed (do_opendir); files' mtimes never change, so
+  // their cached pages (page-cache mode) are not dropped by it.
   const u64 want = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS
-                   | FUSE_READDIRPLUS_AUTO | FUSE_MAX_PAGES | FUSE_ASYNC_DIO | FUSE_INIT_EXT
-                   | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
+                   | FUSE_READDIRPLUS_AUTO | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES | FUSE_ASYNC_DIO
+                   | FUSE_INIT_EXT | (static_cast<u64>(k_flags2_direct_io_allow_mmap) << 32);
   InitOut o;
   o.minor = std::min(in.minor, k_kernel_minor);
   o.flags = want & in.flags;
@@ -181,6 +194,7 @@ Outcome Handlers::do_init(const Request& r) {
               d.famfs ? fmt::format("{}, from {}", k_data_path_kernel, daxdev_path())
                       : std::string(k_data_path_userspace));
   const bool famfs = d.famfs;
+  m_cache_dirs.store((o.flags & FUSE_AUTO_INVAL_DATA) != 0);
   m_famfs_refusal = famfs_mode_refusal(d);
   m_minor.store(o.minor);
   m_famfs.store(famfs);
@@ -227,7 +241,7 @@ Outcome Handlers::do_lookup(const Request& r) {
     // A plain ENOENT: the kernel does not cache it, so a file that appears later is found.
     return error_to(r, ENOENT);
   }
-  Attr a = attr_of(*n);
+  Attr a = attr_of(tree, *n);
   tree.unlock();
   m_inodes.add_lookups(a.ino, 1);
   return reply_to(r, entry_reply(a, k_generation, m_opts.entry_timeout, m_opts.attr_timeout));
@@ -249,7 +263,7 @@ Outcome Handlers::do_getattr(const Request& r) {
   if (err != 0) {
     return error_to(r, err);
   }
-  Attr a = attr_of(*n);
+  Attr a = attr_of(tree, *n);
   tree.unlock();
   return reply_to(r, attr_reply(a, m_opts.attr_timeout));
 }
@@ -272,10 +286,10 @@ Outcome Handlers::do_setattr(const Request& r) {
   // Mode, owner and times cannot be kept: the log (OMF 2.2) has no entry for a change, so a
   // SETATTR that would change one is refused like every other metadata change through the
   // mount. One that sets what is already there (chmod to the same mode) succeeds.
-  if (!setattr_changes_nothing(in, attr_of(*n), n->mode)) {
+  if (!setattr_changes_nothing(in, attr_of(tree, *n), n->mode)) {
     return error_to(r, EPERM);
   }
-  Attr a = attr_of(*n);
+  Attr a = attr_of(tree, *n);
   tree.unlock();
   return reply_to(r, attr_reply(a, m_opts.attr_timeout));
 }
@@ -316,17 +330,19 @@ Outcome Handlers::do_statfs(const Request& r) {
 
 void Handlers::snapshot_dir(const TreeReader& tree, const core::Node& dir, DirHandle& h) const {
   h.ino = dir.ino;
-  h.applied = tree->applied();
-  h.items.clear();
-  h.items.reserve(dir.children.size() + 2);
-  h.items.push_back(DirItem{".", dir.ino, true});
-  h.items.push_back(DirItem{"..", dir.parent, true});
+  h.parent = dir.parent;
+  h.listed = true;
+  h.children.clear();
+  h.children.reserve(dir.children.size());
   for (const core::Node* c : tree->sorted_children(dir)) {
-    h.items.push_back(DirItem{c->name, c->ino, c->kind == core::NodeKind::dir});
+    h.children.push_back(c->ino);
   }
 }
 
 Outcome Handlers::do_opendir(const Request& r) {
+  // Catch up first: a listing shows every entry applied before it started, and the step has
+  // told the kernel which directories gained names (their cached listings are dropped, their
+  // mtimes changed) before this reply lets the kernel serve one from its cache.
   follow_on_demand();
   auto h = std::make_shared<DirHandle>();
   {
@@ -335,12 +351,17 @@ Outcome Handlers::do_opendir(const Request& r) {
     if (err != 0) {
       return error_to(r, err);
     }
-    snapshot_dir(tree, *n, *h);
+    h->ino = n->ino; // the children are taken by the first READDIR, when the kernel asks
   }
-  h->unread.store(true);
   fuse_open_out out{};
   out.fh = m_inodes.open_dir(std::move(h));
-  // No FOPEN_CACHE_DIR and no FOPEN_KEEP_CACHE: every listing comes from us.
+  // The kernel keeps the listing it got from us and serves later ones from it (FOPEN_CACHE_DIR),
+  // across opens (FOPEN_KEEP_CACHE), until the directory's mtime changes: a follow step that adds
+  // a name gives it a new one and drops its attributes (LogFollower::step), and the kernel asks
+  // for the mtime when a listing starts (FUSE_AUTO_INVAL_DATA, without which nothing is cached).
+  if (m_cache_dirs.load()) {
+    out.open_flags = FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE;
+  }
   return reply_to(r, Reply::of(out));
 }
 
@@ -352,60 +373,74 @@ Outcome Handlers::do_readdirplus(const Request& r) {
   return list_dir(r, Listing::entries);
 }
 
+std::shared_ptr<const DirHandle> Handlers::listing_of(const ReadIn& in, u64 ino, int& err) {
+  std::shared_ptr<const DirHandle> h = m_inodes.dir(in.fh, ino);
+  if (h == nullptr) {
+    err = EBADF;
+    return nullptr;
+  }
+  if (in.offset != 0 && h->listed) {
+    return h;
+  }
+  // A new pass (the first read, or a rewinddir): new log entries first, then what the tree
+  // holds now.
+  follow_on_demand();
+  auto fresh = std::make_shared<DirHandle>();
+  {
+    TreeReader tree = m_log.read_tree();
+    const auto [n, e] = node_or_errno(tree, h->ino);
+    if (e != 0) {
+      err = e;
+      return nullptr;
+    }
+    snapshot_dir(tree, *n, *fresh);
+  }
+  m_inodes.replace_dir(in.fh, fresh);
+  return fresh;
+}
+
 Outcome Handlers::list_dir(const Request& r, Listing listing) {
   const auto& in = std::get<ReadIn>(r.body);
-  std::shared_ptr<DirHandle> h = m_inodes.dir(in.fh, r.header.nodeid);
+  int err = 0;
+  const std::shared_ptr<const DirHandle> h = listing_of(in, r.header.nodeid, err);
   if (h == nullptr) {
-    return error_to(r, EBADF);
-  }
-  if (in.offset == 0) {
-    // A new pass over the directory (first read or rewinddir): pick up new log entries. The
-    // snapshot OPENDIR took serves the first pass when nothing was applied since.
-    follow_on_demand();
-    if (!h->unread.exchange(false) || h->applied != m_log.applied()) {
-      auto fresh = std::make_shared<DirHandle>();
-      {
-        TreeReader tree = m_log.read_tree();
-        const auto [n, err] = node_or_errno(tree, h->ino);
-        if (err != 0) {
-          return error_to(r, err);
-        }
-        snapshot_dir(tree, *n, *fresh);
-      }
-      m_inodes.replace_dir(in.fh, fresh);
-      h = std::move(fresh);
-    }
+    return error_to(r, err);
   }
   DirBuffer buf(std::min<std::size_t>(in.size, k_max_io));
   std::vector<u64> counted;
+  const bool plus = listing == Listing::entries;
   TreeReader tree = m_log.read_tree();
-  for (u64 i = in.offset; i < h->items.size(); ++i) {
-    const DirItem& item = h->items[i];
-    const u32 type = item.dir ? DT_DIR : DT_REG;
-    if (listing == Listing::names) {
-      if (!buf.add(item.name, item.ino, type, i + 1)) {
+  const u64 end = h->children.size() + 2;
+  for (u64 i = in.offset; i < end; ++i) {
+    if (i < 2) {
+      // "." and "..": the name only (in READDIRPLUS nodeid 0: no entry, no lookup count).
+      const u64 ino = i == 0 ? h->ino : h->parent;
+      fuse_entry_out e{};
+      e.attr.ino = ino;
+      e.attr.mode = DT_DIR << 12;
+      const std::string_view name = i == 0 ? "." : "..";
+      if (!(plus ? buf.add_plus(name, e, DT_DIR, i + 1) : buf.add(name, ino, DT_DIR, i + 1))) {
         break;
       }
       continue;
     }
-    fuse_entry_out e{};
-    const core::Node* n = nullptr;
-    if (item.name == "." || item.name == "..") {
-      e.attr.ino = item.ino; // nodeid 0: no entry and no lookup count, just the name
-      e.attr.mode = type << 12;
-    } else {
-      n = tree->get(item.ino);
-      if (n == nullptr) {
-        continue;
-      }
-      e = make_entry(attr_of(*n), k_generation, m_opts.entry_timeout, m_opts.attr_timeout);
+    const core::Node* n = tree->get(h->children[i - 2]);
+    if (n == nullptr) {
+      continue;
     }
-    if (!buf.add_plus(item.name, e, type, i + 1)) {
+    const u32 type = n->kind == core::NodeKind::dir ? DT_DIR : DT_REG;
+    if (!plus) {
+      if (!buf.add(n->name, n->ino, type, i + 1)) {
+        break;
+      }
+      continue;
+    }
+    const fuse_entry_out e =
+        make_entry(attr_of(tree, *n), k_generation, m_opts.entry_timeout, m_opts.attr_timeout);
+    if (!buf.add_plus(n->name, e, type, i + 1)) {
       break;
     }
-    if (n != nullptr) {
-      counted.push_back(item.ino);
-    }
+    counted.push_back(n->ino);
   }
   tree.unlock();
   m_inodes.add_lookups(counted);

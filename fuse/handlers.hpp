@@ -110,12 +110,16 @@ private:
   // read-only mount); persist answers a directory with no pieces. Then the device pieces of
   // bytes [off, off + len) clamped to the file (short when the map or the device ends first).
   std::variant<FileSpan, int> file_span(u64 ino, Access access, u64 off, u64 len) const;
-  // The attributes of `n` (caller holds the tree lock).
-  Attr attr_of(const core::Node& n) const;
+  // The attributes of `n`, read under `tree`.
+  Attr attr_of(const TreeReader& tree, const core::Node& n) const;
   // READDIR (Listing::names) and READDIRPLUS (Listing::entries: names with their attributes, each
   // counted as a lookup).
   enum class Listing { names, entries };
   Outcome list_dir(const Request& r, Listing listing);
+  // The open directory `in.fh` of `ino` with the children a read at `in.offset` lists: those
+  // taken before, or at offset 0 (a new pass) those of the tree now. nullptr and `err` (EBADF,
+  // ENOENT) when there is none.
+  std::shared_ptr<const DirHandle> listing_of(const ReadIn& in, u64 ino, int& err);
   void snapshot_dir(const TreeReader& tree, const core::Node& dir, DirHandle& h) const;
   // The value of xattr `name` on node `ino`, or the errno to answer (ENODATA, EOPNOTSUPP,
   // ENOENT).
@@ -134,9 +138,10 @@ private:
   LogFollower& m_log;
   InodeTable& m_inodes;
   u64 m_dev_size = 0;
-  Time m_start; // atime, mtime and ctime of every inode until SETATTR changes them
+  Time m_start; // atime, mtime and ctime of every inode (LogFollower::started)
   std::atomic<bool> m_initialized{false};
   std::atomic<bool> m_famfs{false};
+  std::atomic<bool> m_cache_dirs{false}; // the kernel keeps listings (do_opendir)
   std::string m_famfs_refusal; // written by INIT before m_initialized is set, then only read
   std::atomic<u32> m_minor{0};
   std::atomic<unsigned> m_workers{0};

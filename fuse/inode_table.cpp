@@ -43,14 +43,14 @@ u64 InodeTable::lookup_count(u64 ino) const {
   return it == m_inodes.end() ? 0 : it->second.nlookup;
 }
 
-u64 InodeTable::open_dir(std::shared_ptr<DirHandle> h) {
+u64 InodeTable::open_dir(std::shared_ptr<const DirHandle> h) {
   std::lock_guard lock(m_mutex);
   const u64 fh = m_next_fh++;
   m_dirs[fh] = std::move(h);
   return fh;
 }
 
-std::shared_ptr<DirHandle> InodeTable::dir(u64 fh, u64 ino) const {
+std::shared_ptr<const DirHandle> InodeTable::dir(u64 fh, u64 ino) const {
   std::lock_guard lock(m_mutex);
   auto it = m_dirs.find(fh);
   if (it == m_dirs.end() || it->second->ino != ino) {
@@ -59,7 +59,7 @@ std::shared_ptr<DirHandle> InodeTable::dir(u64 fh, u64 ino) const {
   return it->second;
 }
 
-void InodeTable::replace_dir(u64 fh, std::shared_ptr<DirHandle> h) {
+void InodeTable::replace_dir(u64 fh, std::shared_ptr<const DirHandle> h) {
   std::lock_guard lock(m_mutex);
   m_dirs[fh] = std::move(h);
 }

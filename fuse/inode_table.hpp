@@ -5,34 +5,22 @@
 
 #include "fuse/protocol.hpp"
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace famfs::fuse {
 
-struct Time {
-  u64 sec = 0;
-  u32 nsec = 0;
-};
-
-struct DirItem {
-  std::string name;
-  u64 ino = 0;
-  bool dir = false;
-};
-// An open directory: a snapshot of its entries, so offsets stay stable while the log grows.
+// An open directory: the children it lists, by name, taken by the first READDIR of each pass
+// over it (offset 0: the first read, or a rewinddir), so that offsets stay stable while the log
+// grows. Offset 0 is ".", 1 is "..", 2 + i is children[i].
 struct DirHandle {
   u64 ino = 0;
-  std::vector<DirItem> items; // ".", "..", then the children by name
-  u64 applied = 0;            // the log entries in the tree it was taken from
-  // Taken by OPENDIR and not read yet: the first READDIR at offset 0 uses it as it is when the
-  // log has not grown since, instead of taking another.
-  std::atomic<bool> unread{false};
+  u64 parent = 0;
+  bool listed = false;       // the children were taken (OPENDIR takes nothing)
+  std::vector<u64> children; // their inode numbers, sorted by name
 };
 
 class InodeTable {
@@ -45,10 +33,10 @@ public:
   u64 lookup_count(u64 ino) const;
 
   // Open directories by file handle.
-  u64 open_dir(std::shared_ptr<DirHandle> h);
+  u64 open_dir(std::shared_ptr<const DirHandle> h);
   // The handle `fh`, when it is a directory handle of `ino`; nullptr otherwise.
-  std::shared_ptr<DirHandle> dir(u64 fh, u64 ino) const;
-  void replace_dir(u64 fh, std::shared_ptr<DirHandle> h);
+  std::shared_ptr<const DirHandle> dir(u64 fh, u64 ino) const;
+  void replace_dir(u64 fh, std::shared_ptr<const DirHandle> h);
   void close_dir(u64 fh);
 
 private:
@@ -56,10 +44,10 @@ private:
     u64 nlookup = 0;
   };
 
-  // Lock order: second of three (fuse/server.hpp): taken under the tree lock, never the other way.
+  // Lock order: third of four (fuse/server.hpp): taken under the tree lock, never the other way.
   mutable std::mutex m_mutex;
   std::unordered_map<u64, InodeState> m_inodes;
-  std::unordered_map<u64, std::shared_ptr<DirHandle>> m_dirs;
+  std::unordered_map<u64, std::shared_ptr<const DirHandle>> m_dirs;
   u64 m_next_fh = 1;
 };
 

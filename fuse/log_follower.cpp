@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include <time.h>
+
 #include <algorithm>
 
 namespace famfs::fuse {
@@ -71,9 +73,17 @@ LogFollower::LogFollower(core::Image& img, const ServerOptions& opts)
   // The whole log at mount time, batch after batch.
   while (step(RetryBadEntry::yes) > 0) {
   }
+  m_started = clock_now(); // from now on, a directory that gains names gets a time of its own
+}
+
+Time clock_now() {
+  timespec t{};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return Time{static_cast<u64>(t.tv_sec), static_cast<u32>(t.tv_nsec)};
 }
 
 u64 LogFollower::step(RetryBadEntry retry) {
+  std::lock_guard one_at_a_time(m_step_mutex);
   if (m_health.clobbered()) {
     return 0; // nothing more is applied once the media changed under us
   }
@@ -205,28 +215,38 @@ u64 LogFollower::apply() {
       *view, count,
       core::trace_level() >= 2 ? core::Tree::KeepCreated::yes : core::Tree::KeepCreated::no);
   account_new_nodes();
-  const std::vector<u64> changed_dirs = dirs_changed_since(nodes_before);
+  const std::vector<u64> named_dirs = dirs_named_since(nodes_before);
   m_mark.remember(*view, m_tree.applied());
   trace_replay(report, size);
   const u64 applied = m_tree.applied() - from;
   lock.unlock();
-  notify_attrs_changed(changed_dirs);
+  notify_dirs_changed(named_dirs);
   return applied;
 }
 
-std::vector<u64> LogFollower::dirs_changed_since(u64 nodes_before) const {
-  // A new subdirectory changes its parent's nlink, which the kernel may hold for the attribute
-  // timeout: the step tells it (after the lock is released).
-  std::vector<u64> changed;
+std::vector<u64> LogFollower::dirs_named_since(u64 nodes_before) {
+  if (m_started == Time{}) {
+    return {}; // the mount's own replay: no kernel to tell yet, and every inode shows the start
+  }
+  // Nodes are only ever added, with the next inode numbers: the new ones are those past
+  // nodes_before, and their parents are the directories whose listing (and, for a new
+  // subdirectory, nlink) the kernel may hold for the timeouts. The step tells it (after the
+  // lock is released).
+  std::vector<u64> named;
   for (u64 ino = nodes_before + 1; ino <= m_tree.node_count(); ++ino) {
-    const core::Node* n = m_tree.get(ino);
-    if (n != nullptr && n->kind == core::NodeKind::dir) {
-      changed.push_back(n->parent);
+    if (const core::Node* n = m_tree.get(ino); n != nullptr) {
+      named.push_back(n->parent);
     }
   }
-  std::sort(changed.begin(), changed.end());
-  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-  return changed;
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  const Time now = clock_now();
+  for (u64 dir : named) {
+    const auto it = m_dir_times.find(dir);
+    const Time last = it != m_dir_times.end() ? it->second : m_started;
+    m_dir_times[dir] = std::max(now, last.next()); // a new mtime for every change
+  }
+  return named;
 }
 
 void LogFollower::trace_replay(const core::ReplayReport& report, u64 size) {
@@ -273,8 +293,14 @@ void LogFollower::invalidate_entries(u64 first, u64 count) const {
   m_img.device().invalidate(log_offset + log::entry_offset(first), count * log::k_log_entry_size);
 }
 
-void LogFollower::notify_attrs_changed(const std::vector<u64>& inos) const {
-  for (u64 ino : inos) {
+void LogFollower::notify_dirs_changed(const std::vector<u64>& dirs) const {
+  // The attributes only: the next listing of the directory then asks for them (it starts with
+  // the mtime, FUSE_AUTO_INVAL_DATA), finds the new mtime (dirs_named_since) and drops the cached
+  // listing itself, in the reader's thread. Also dropping the pages (the cached listing) here
+  // would make this write wait for their page locks, which a reader copying a cached listing out
+  // holds while it may fault on a buffer mapped from this mount: a READ that no worker might be
+  // free to serve while this step holds the step mutex.
+  for (u64 ino : dirs) {
     if (auto w = notify(ino, Inval::attrs); !w) {
       FAMFS_TRACE(1, "notifying the kernel that node {} changed: {}", ino, w.error().message);
     }

@@ -7,6 +7,7 @@
 #include "core/image.hpp"
 #include "core/log_health.hpp"
 #include "core/tree.hpp"
+#include "fuse/protocol.hpp"
 #include "fuse/server_options.hpp"
 #include "log/fmap.hpp"
 #include "log/format.hpp"
@@ -18,6 +19,7 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace famfs::fuse {
@@ -26,19 +28,36 @@ namespace famfs::fuse {
 // grown since (a tick, a logplay request), or leaves it (a lookup or a listing).
 enum class RetryBadEntry { no, yes };
 
+// The directories this mount added a name to since it started, each with the instant of the
+// last such change (strictly later than the one before and than the start): their mtime and
+// ctime. A new mtime is what tells the kernel that its cached listing of a directory is stale
+// (FUSE_AUTO_INVAL_DATA: it compares the mtime when a listing starts).
+using DirTimes = std::unordered_map<u64, Time>;
+
 // Read access to the tree under the follower's shared lock. Node pointers are valid only while
 // it is held (replay appends to a vector that may reallocate): copy out what you need, unlock,
 // and only then touch device memory.
 class TreeReader {
 public:
-  TreeReader(std::shared_mutex& m, const core::Tree& tree) : m_lock(m), m_tree(tree) {}
+  TreeReader(std::shared_mutex& m, const core::Tree& tree, const DirTimes& times)
+      : m_lock(m), m_tree(tree), m_times(times) {}
   const core::Tree* operator->() const { return &m_tree; }
+  // When this mount last added a name to directory `ino`; nullptr when it has not since it
+  // started.
+  const Time* changed(u64 ino) const {
+    auto it = m_times.find(ino);
+    return it == m_times.end() ? nullptr : &it->second;
+  }
   void unlock() { m_lock.unlock(); }
 
 private:
   std::shared_lock<std::shared_mutex> m_lock;
   const core::Tree& m_tree;
+  const DirTimes& m_times;
 };
+
+// CLOCK_REALTIME now.
+Time clock_now();
 
 // The mount's health: a state machine that goes from healthy to clobbered once and for good,
 // plus the media errors met. Its mutex is a leaf.
@@ -62,7 +81,7 @@ private:
   std::atomic<bool> m_clobbered{false};
   std::atomic<bool> m_meta_lost{false};
   std::atomic<u64> m_media_errors{0};
-  // Lock order: last of three (fuse/server.hpp), a leaf: nothing is taken while it is held.
+  // Lock order: last of four (fuse/server.hpp), a leaf: nothing is taken while it is held.
   mutable std::mutex m_mutex;
   std::string m_clobber_reason; // under m_mutex
   std::string m_last_problem;   // under m_mutex
@@ -85,20 +104,26 @@ public:
 
   // One follow step: reads the log header and checks for clobbering once (under the shared
   // lock), then, when the log has grown, reads the header again and applies the new entries (at
-  // most follow_batch) under the exclusive lock. Returns how many entries it applied.
+  // most follow_batch) under the exclusive lock, and tells the kernel which directories gained
+  // names. Steps run one at a time, so when one returns, every entry applied before it began
+  // has been announced to the kernel: a listing that starts after it never meets a cached one
+  // older than the tree. Returns how many entries it applied.
   u64 step(RetryBadEntry retry);
   // The clobber check of a step, without applying anything (a mount that does not follow the
   // log by itself still watches it).
   void check();
 
-  TreeReader read_tree() const { return TreeReader(m_tree_mutex, m_tree); }
+  TreeReader read_tree() const { return TreeReader(m_tree_mutex, m_tree, m_dir_times); }
   u64 applied() const;
+  // When the follower finished the mount's replay: the atime, mtime and ctime of every inode
+  // (but the directories' mtime and ctime once the mount adds names to them).
+  Time started() const { return m_started; }
   FsCounts counts() const;
   // The file system we mounted.
   const log::Uuid& fs_uuid() const { return m_mark.fs_uuid; }
   Health& health() { return m_health; }
   const Health& health() const { return m_health; }
-  // Where step() writes kernel notifications (a directory's attributes changed); -1: none.
+  // Where step() writes kernel notifications (a directory gained names); -1: none.
   void set_notify_fd(int fd) { m_notify_fd.store(fd); }
   // Maps the .meta files `files` over the image's superblock and log (a famfs-mode mount's copy,
   // core::Device::map_meta_files), so that every later step reads them. They are opened and
@@ -136,7 +161,10 @@ private:
   // The second phase: applies the new entries under the exclusive lock.
   u64 apply();
   void trace_replay(const core::ReplayReport& report, u64 size);
-  std::vector<u64> dirs_changed_since(u64 nodes_before) const;
+  // The directories that gained names since the tree had `nodes_before` nodes, sorted; each
+  // gets a new time in m_dir_times. None during the constructor's replay. Caller holds
+  // m_tree_mutex exclusively.
+  std::vector<u64> dirs_named_since(u64 nodes_before);
   // Why the superblock or log no longer matches what we applied ("" when it still does;
   // core::clobber_reason). Caller holds m_tree_mutex (shared at least).
   std::string find_clobber(const Result<log::LogView>& view) const;
@@ -144,7 +172,8 @@ private:
   void invalidate_entries(u64 first, u64 count) const;
   void account_new_nodes(); // caller holds m_tree_mutex exclusively
   void add_used(u64 first_au, u64 end_au);
-  void notify_attrs_changed(const std::vector<u64>& inos) const;
+  // Drops the kernel's attributes of each directory in `dirs`, and with them its cached listing.
+  void notify_dirs_changed(const std::vector<u64>& dirs) const;
   Result<void> notify(u64 ino, Inval what) const;
 
   core::Image& m_img;
@@ -154,9 +183,14 @@ private:
   std::atomic<int> m_notify_fd{-1};
   std::atomic<u64> m_stuck_next_index{~0ULL}; // log size when a bad entry last stopped replay
 
-  // Lock order: first of three (fuse/server.hpp); exclusive only while entries are applied.
+  // Lock order: first of four (fuse/server.hpp): held through a whole step(), notifications
+  // included, so that steps run one at a time.
+  std::mutex m_step_mutex;
+  // Lock order: second of four (fuse/server.hpp); exclusive only while entries are applied.
   mutable std::shared_mutex m_tree_mutex;
   core::Tree m_tree;
+  DirTimes m_dir_times;         // under m_tree_mutex
+  Time m_started;               // set once, when the constructor's replay is done
   core::ReplayMark m_mark;      // what is applied, re-checked for clobbering (core/log_health)
   u64 m_accounted_nodes = 0;    // nodes whose extents are in m_used_au
   std::map<u64, u64> m_used_au; // allocation units in use (STATFS): [first, end) by first

@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <array>
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -230,6 +231,15 @@ struct Timeout {
   static constexpr Timeout from_ms(u64 ms) {
     return Timeout{ms / 1000, static_cast<u32>((ms % 1000) * 1000000)};
   }
+};
+
+// An instant of CLOCK_REALTIME, as FUSE attributes carry it.
+struct Time {
+  u64 sec = 0;
+  u32 nsec = 0;
+  friend auto operator<=>(const Time&, const Time&) = default;
+  // The instant one nanosecond later.
+  Time next() const { return nsec + 1 < 1000000000 ? Time{sec, nsec + 1} : Time{sec + 1, 0}; }
 };
 
 // What we report about an inode.

@@ -9,12 +9,15 @@
 //                    into an unmount.
 //
 // Lock order (the only one in the FUSE server; each mutex says its place beside it):
-//   1. LogFollower::m_tree_mutex (std::shared_mutex; exclusive only while entries are applied)
-//   2. InodeTable::m_mutex       (lookup counts, attribute changes, open directories)
-//   3. Health::m_mutex           (a leaf: the clobber reason and the last problem traced)
+//   1. LogFollower::m_step_mutex (one follow step at a time, its kernel notifications included)
+//   2. LogFollower::m_tree_mutex (std::shared_mutex; exclusive only while entries are applied)
+//   3. InodeTable::m_mutex       (lookup counts, attribute changes, open directories)
+//   4. Health::m_mutex           (a leaf: the clobber reason and the last problem traced)
 // A thread holding a lock never takes one above it. No lock is held across a reply write or a
 // copy to or from the device: handlers copy what they need out of the tree, release the lock,
-// and only then touch device memory.
+// and only then touch device memory. The one write to the kernel under a lock is a follow
+// step's notifications (under the step mutex alone): they drop attributes only, which the
+// kernel does without waiting for anything.
 #pragma once
 
 #include "core/image.hpp"

@@ -15,7 +15,7 @@ famfs_mount "$T/dev.img" "$T/mnt" -v # -v: trace each applied entry
 # Looked up by name right away (negative lookups are not cached)...
 [ "$(stat -c %s "$T/mnt/new")" = 5000 ] || die "new file not visible"
 [ "$(stat -c %s "$T/mnt/d/e/x")" = 1 ] || die "d/e/x not visible"
-# ... and listed (directory listings are not cached).
+# ... and listed (opening a directory catches up first, and drops a cached listing).
 [ "$(ls "$T/mnt/d")" = e ] || die "listing of d: $(ls "$T/mnt/d")"
 
 # Without any request naming it, the daemon's timer applies the entry (its trace says so; statfs,

@@ -120,7 +120,8 @@ public:
 
   fuse_init_out init(u32 minor = 45,
                      u64 flags = FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
-                                 | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS,
+                                 | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS
+                                 | FUSE_AUTO_INVAL_DATA,
                      u32 flags2 = 0) {
     fuse_init_in in{};
     in.major = 7;

@@ -142,7 +142,7 @@ TEST_CASE("fuse::Server: INIT negotiation", "[fuse]") {
     auto out = k.init(45,
                       FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES | FUSE_BIG_WRITES
                           | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO
-                          | FUSE_WRITEBACK_CACHE | FUSE_ATOMIC_O_TRUNC,
+                          | FUSE_AUTO_INVAL_DATA | FUSE_WRITEBACK_CACHE | FUSE_ATOMIC_O_TRUNC,
                       flags2);
     CHECK(out.major == 7);
     CHECK(out.minor == 38);
@@ -152,6 +152,8 @@ TEST_CASE("fuse::Server: INIT negotiation", "[fuse]") {
     CHECK((out.flags & FUSE_PARALLEL_DIROPS) != 0);
     CHECK((out.flags & FUSE_MAX_PAGES) != 0);
     CHECK((out.flags & FUSE_DO_READDIRPLUS) != 0);
+    // A cached listing is dropped when the directory's mtime changed (do_opendir).
+    CHECK((out.flags & FUSE_AUTO_INVAL_DATA) != 0);
     CHECK((out.flags & FUSE_INIT_EXT) != 0);
     CHECK((out.flags & FUSE_WRITEBACK_CACHE) == 0); // offered, not wanted
     CHECK((out.flags & FUSE_ATOMIC_O_TRUNC) == 0);  // O_TRUNC must reach SETATTR (EPERM)
@@ -455,13 +457,21 @@ TEST_CASE("fuse::Server: READDIR and READDIRPLUS", "[fuse]") {
   k.init();
   auto big = k.lookup(1, "big");
   REQUIRE(big);
+  // A directory's st_blksize, which sizes a reader's getdents buffer and so the kernel's
+  // requests: its whole listing at most names of 32 bytes, a power of two, a page at least.
+  const std::size_t plus_entry = sizeof(fuse_direntplus) + 32;
+  CHECK(big->attr.blksize == 65536);
+  CHECK(big->attr.blksize >= 302 * plus_entry);
+  CHECK(k.lookup(1, "d")->attr.blksize == 4096);
+  CHECK(k.getattr(k.lookup(big->nodeid, "file299")->nodeid).blksize == (1U << 20)); // files
   for (bool plus : {false, true}) {
     INFO(plus);
     auto [oe, op] = k.call_of(FUSE_OPENDIR, big->nodeid, fuse_open_in{});
     REQUIRE(oe == 0);
     fuse_open_out oo{};
     std::memcpy(&oo, op.data(), sizeof(oo));
-    CHECK((oo.open_flags & FOPEN_CACHE_DIR) == 0);
+    // The kernel may keep the listing, across opens (LogFollower::step drops it).
+    CHECK(oo.open_flags == (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE));
     std::vector<std::string> names;
     u64 off = 0;
     for (;;) {
@@ -656,8 +666,36 @@ TEST_CASE("fuse::Server: STATFS, xattrs, refused and unknown operations", "[fuse
   }
 }
 
-TEST_CASE("fuse::Server: long cache timeouts; a new subdirectory invalidates its parent's "
-          "attributes",
+namespace {
+
+// The FUSE_NOTIFY_INVAL_INODE notifications the server sends next (`count` of them): the inodes
+// they name, each checked to drop the attributes only (offset -1: a directory's cached listing
+// goes when the kernel then sees its new mtime).
+std::set<u64> dropped_attrs(FakeKernel& k, int count) {
+  std::set<u64> told;
+  for (int i = 0; i < count; ++i) {
+    auto msg = k.receive();
+    auto n = decode_reply(msg);
+    REQUIRE(n);
+    CHECK(n->unique == 0);
+    CHECK(n->error == FUSE_NOTIFY_INVAL_INODE);
+    REQUIRE(n->payload.size() == sizeof(fuse_notify_inval_inode_out));
+    fuse_notify_inval_inode_out body{};
+    std::memcpy(&body, n->payload.data(), sizeof(body));
+    CHECK(body.off < 0); // no page: dropping them could wait on a reader (LogFollower)
+    told.insert(body.ino);
+  }
+  return told;
+}
+
+Time mtime_of(const fuse_attr& a) {
+  return Time{a.mtime, a.mtimensec};
+}
+
+} // namespace
+
+TEST_CASE("fuse::Server: long cache timeouts; a directory that gains names is dropped from the "
+          "kernel's caches and gets a new mtime",
           "[fuse]") {
   Fixture f;
   FakeKernel k(*f.img, writable());
@@ -667,29 +705,50 @@ TEST_CASE("fuse::Server: long cache timeouts; a new subdirectory invalidates its
   REQUIRE(d);
   CHECK(d->entry_valid >= 3600);
   CHECK(d->attr_valid >= 3600);
-  CHECK(k.getattr(d->nodeid).nlink == 2);
-  // A new file changes no cached attribute: no notification, the next message is our reply.
+  const fuse_attr before = k.getattr(d->nodeid);
+  CHECK(before.nlink == 2);
+  const fuse_attr root_before = k.getattr(1);
+  CHECK(mtime_of(before) == mtime_of(root_before)); // the mount's start, for every inode
+  CHECK(mtime_of(before) == Time{before.ctime, before.ctimensec});
+  // A new file in d: d's listing and mtime changed, not its nlink; the root is not told.
   f.append({file_entry("d/g", 1, simple({{0, k_data + 6 * k_au, k_au}}))});
   k.server().refresh();
-  CHECK(k.getattr(d->nodeid).nlink == 2);
-  // A new subdirectory of d (and one of the root): d's and the root's nlink changed.
+  CHECK(dropped_attrs(k, 1) == std::set<u64>{d->nodeid});
+  const fuse_attr after_g = k.getattr(d->nodeid); // the next message is our reply
+  CHECK(after_g.nlink == 2);
+  CHECK(mtime_of(after_g) > mtime_of(before));
+  CHECK(mtime_of(after_g) == Time{after_g.ctime, after_g.ctimensec});
+  CHECK(mtime_of(k.getattr(1)) == mtime_of(root_before));
+  CHECK(mtime_of(k.getattr(k.lookup(d->nodeid, "g")->nodeid)) == mtime_of(before)); // files keep it
+  // A new subdirectory of d and one of the root, in one step: both told once, nlink changed,
+  // and d's mtime moved on again (every change gets a later one, even within a clock tick).
   f.append({dir_entry("d/e"), dir_entry("top")});
   k.server().refresh();
-  std::set<u64> told;
-  for (int i = 0; i < 2; ++i) {
-    auto msg = k.receive();
-    auto n = decode_reply(msg);
-    REQUIRE(n);
-    CHECK(n->unique == 0);
-    CHECK(n->error == FUSE_NOTIFY_INVAL_INODE);
-    REQUIRE(n->payload.size() == sizeof(fuse_notify_inval_inode_out));
-    fuse_notify_inval_inode_out body{};
-    std::memcpy(&body, n->payload.data(), sizeof(body));
-    CHECK(body.off < 0); // attributes only
-    told.insert(body.ino);
-  }
-  CHECK(told == std::set<u64>{1, d->nodeid});
+  CHECK(dropped_attrs(k, 2) == std::set<u64>{1, d->nodeid});
+  const fuse_attr after_e = k.getattr(d->nodeid);
+  CHECK(after_e.nlink == 3);
+  CHECK(mtime_of(after_e) > mtime_of(after_g));
+  CHECK(mtime_of(k.getattr(1)) > mtime_of(root_before));
+  // A step that applies nothing tells nothing: the next message is our reply.
+  CHECK(k.server().refresh() == 0);
   CHECK(k.getattr(d->nodeid).nlink == 3);
+}
+
+TEST_CASE("fuse::Server: listings are cached only by a kernel that checks a directory's mtime",
+          "[fuse]") {
+  Fixture f;
+  for (bool auto_inval : {true, false}) {
+    INFO(auto_inval);
+    FakeKernel k(*f.img, writable());
+    const u64 offered = FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS
+                        | (auto_inval ? FUSE_AUTO_INVAL_DATA : 0);
+    CHECK((k.init(45, offered).flags & FUSE_AUTO_INVAL_DATA) == (offered & FUSE_AUTO_INVAL_DATA));
+    auto [oe, op] = k.call_of(FUSE_OPENDIR, 1, fuse_open_in{});
+    REQUIRE(oe == 0);
+    fuse_open_out oo{};
+    std::memcpy(&oo, op.data(), sizeof(oo));
+    CHECK(oo.open_flags == (auto_inval ? FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE : 0U));
+  }
 }
 
 TEST_CASE("fuse::Server: malformed requests get an error reply, never a crash", "[fuse]") {
