@@ -139,8 +139,8 @@ bool looks_like_daxdev(const std::string& path) {
 
 Result<std::string> daxdev_set_mode(const std::string& path, const std::string& mode) {
   if (mode != "devdax" && mode != "famfs") {
-    return fail(Errc::invalid_argument, "{}: cannot switch to dax mode '{}' (devdax or famfs)", path,
-                mode);
+    return fail(Errc::invalid_argument, "{}: cannot switch to dax mode '{}' (devdax or famfs)",
+                path, mode);
   }
   FAMFS_TRY_ASSIGN(DaxInfo before, daxdev_info(path));
   if (before.mode == mode) {

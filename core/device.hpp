@@ -100,8 +100,8 @@ public:
   // them) and read into the mapping. Errors: the source fails or ends early (Errc::io), no space
   // on the backing file system (as reserve()), a media error (device memory lost; a backing file
   // that shrank under the mapping counts, since write(2) would grow it back) (core/device_io.cpp).
-  Result<void> write_from(std::uint64_t off, std::uint64_t len, int src_fd, std::uint64_t src_off)
-      const;
+  Result<void>
+  write_from(std::uint64_t off, std::uint64_t len, int src_fd, std::uint64_t src_off) const;
   // Drops cached copies of [off, off+len) before reading memory that another host may have
   // written: CPU cache lines (clflushopt/clflush plus fence) for devdax; this host's page cache
   // pages for a pmem block device (unmapped here, then dropped with POSIX_FADV_DONTNEED, so the
@@ -126,10 +126,8 @@ private:
   // The "no space left on the backing file system" error of writing [off, off+len).
   Error no_space(int err, std::uint64_t off, std::uint64_t len) const;
   // write_from() through the descriptor.
-  Result<void> write_through_fd(std::uint64_t off,
-                                std::uint64_t len,
-                                int src_fd,
-                                std::uint64_t src_off) const;
+  Result<void>
+  write_through_fd(std::uint64_t off, std::uint64_t len, int src_fd, std::uint64_t src_off) const;
   // Errc::media when a regular backing file no longer holds [off, off+len) (it shrank).
   Result<void> check_backed(std::uint64_t off, std::uint64_t len) const;
 

@@ -4,7 +4,6 @@
 // reaches the same page cache pages without faulting any, and copy_file_range(2) copies page
 // cache to page cache inside the kernel, never through a user buffer.
 #include "core/device.hpp"
-
 #include "core/media_guard.hpp"
 
 #include <fcntl.h>
@@ -21,8 +20,8 @@ namespace famfs::core {
 namespace {
 
 constexpr std::uint64_t k_max_call = 1ULL << 30; // bytes per system call
-constexpr std::size_t k_bounce = 256 << 10;        // read/pwrite buffer: stays in the L2 cache
-constexpr std::uint64_t k_huge = 2ULL << 20;       // a devdax PMD page
+constexpr std::size_t k_bounce = 256 << 10;      // read/pwrite buffer: stays in the L2 cache
+constexpr std::uint64_t k_huge = 2ULL << 20;     // a devdax PMD page
 
 Error source_ended() {
   return make_error(Errc::io, "the source ended early (was it truncated while copying?)");
@@ -81,8 +80,8 @@ Result<void> Device::write_through_fd(std::uint64_t off,
   auto failed = [&](int err, std::uint64_t at_off, std::uint64_t left, const char* what) {
     return err == ENOSPC || err == EDQUOT
                ? no_space(err, at_off, left)
-               : sys_error(err, fmt::format("{}: {} {} bytes at offset {:#x}", m_path, what, left,
-                                            at_off));
+               : sys_error(
+                   err, fmt::format("{}: {} {} bytes at offset {:#x}", m_path, what, left, at_off));
   };
   // copy_file_range while it works (the same file system: page cache to page cache in the
   // kernel); from the first refusal on, read into a buffer and pwrite.
@@ -113,8 +112,8 @@ Result<void> Device::write_through_fd(std::uint64_t off,
     const std::uint64_t chunk = std::min<std::uint64_t>(len - done, k_bounce);
     FAMFS_TRY(pread_exact(src_fd, buf.get(), chunk, src_off + done));
     for (std::uint64_t w = 0; w < chunk;) {
-      const ssize_t n = ::pwrite(m_fd.get(), buf.get() + w, chunk - w,
-                                 static_cast<off_t>(off + done + w));
+      const ssize_t n =
+          ::pwrite(m_fd.get(), buf.get() + w, chunk - w, static_cast<off_t>(off + done + w));
       if (n == 0 || (n < 0 && errno != EINTR)) {
         return Unexpected{failed(n == 0 ? EIO : errno, off + done + w, chunk - w, "writing")};
       }

@@ -43,8 +43,8 @@ Tree mount_tree(const Image& img);
 // A mount's replay of the whole log, made once by famfs mount (for health_problems) and handed
 // to the daemon it forks, which goes on from there with the entries appended since.
 struct Replayed {
-  Tree tree;       // mount_tree(img) with the log applied, up to a damaged entry
-  ReplayMark mark; // what it applied, so the daemon notices a log changed in between
+  Tree tree;           // mount_tree(img) with the log applied, up to a damaged entry
+  ReplayMark mark;     // what it applied, so the daemon notices a log changed in between
   ReplayReport report; // what the replay met, for the daemon's trace
   u64 log_size = 0;    // the log's next index when it was replayed
 };

@@ -48,12 +48,17 @@ inline void clwb(const volatile void* p) {
 inline void clflushopt(const volatile void* p) {
   asm volatile(".byte 0x66, 0x0f, 0xae, 0x38" ::"a"(p) : "memory"); // clflushopt (%rax)
 }
-inline void clflush(const volatile void* p) { asm volatile("clflush (%0)" ::"r"(p) : "memory"); }
-inline void sfence() { asm volatile("sfence" ::: "memory"); }
-inline void mfence() { asm volatile("mfence" ::: "memory"); }
+inline void clflush(const volatile void* p) {
+  asm volatile("clflush (%0)" ::"r"(p) : "memory");
+}
+inline void sfence() {
+  asm volatile("sfence" ::: "memory");
+}
+inline void mfence() {
+  asm volatile("mfence" ::: "memory");
+}
 
-template <typename F>
-void each_line(const void* addr, std::uint64_t len, F f) {
+template <typename F> void each_line(const void* addr, std::uint64_t len, F f) {
   auto start = reinterpret_cast<std::uintptr_t>(addr) & ~(k_line - 1);
   auto end = reinterpret_cast<std::uintptr_t>(addr) + len;
   for (std::uintptr_t p = start; p < end; p += k_line) {

@@ -117,7 +117,9 @@ Result<log::Uuid> get_system_uuid(const std::string& path) {
   return *u;
 }
 
-Result<log::Uuid> get_system_uuid() { return get_system_uuid(system_uuid_file()); }
+Result<log::Uuid> get_system_uuid() {
+  return get_system_uuid(system_uuid_file());
+}
 
 const char* to_string(Role r) {
   switch (r) {

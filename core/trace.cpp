@@ -14,9 +14,15 @@ std::atomic<std::FILE*> g_file{nullptr};
 std::mutex g_write_mutex;
 } // namespace
 
-int trace_level() { return g_level.load(std::memory_order_relaxed); }
-void set_trace_level(int level) { g_level.store(level, std::memory_order_relaxed); }
-void set_trace_file(std::FILE* f) { g_file.store(f); }
+int trace_level() {
+  return g_level.load(std::memory_order_relaxed);
+}
+void set_trace_level(int level) {
+  g_level.store(level, std::memory_order_relaxed);
+}
+void set_trace_file(std::FILE* f) {
+  g_file.store(f);
+}
 
 void trace_write(std::string_view line) {
   std::FILE* f = g_file.load();

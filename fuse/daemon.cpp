@@ -295,8 +295,7 @@ Result<UniqueFd> lock_device_for_mount(const std::string& device,
     std::string holder;
     std::ifstream in(path);
     std::getline(in, holder);
-    if (!holder.empty() && !is_mount_point(holder)
-        && std::chrono::steady_clock::now() < give_up) {
+    if (!holder.empty() && !is_mount_point(holder) && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }

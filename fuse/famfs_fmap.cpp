@@ -23,8 +23,8 @@ Result<FamfsSimpleExt> wire_ext(const log::Extent& e, std::string_view what, std
   }
   if (e.offset % k_famfs_pmd_size != 0 || e.len % k_famfs_pmd_size != 0) {
     return fail(Errc::invalid_argument,
-                "{} {} ({:#x}+{:#x}) is not 2 MiB-aligned in offset and length", what, i,
-                e.offset, e.len);
+                "{} {} ({:#x}+{:#x}) is not 2 MiB-aligned in offset and length", what, i, e.offset,
+                e.len);
   }
   if (e.len == 0) {
     return fail(Errc::invalid_argument, "{} {} is empty", what, i);
@@ -134,8 +134,8 @@ Result<std::vector<std::byte>> encode_famfs_fmap(const log::Fmap& in,
     return fail(Errc::invalid_argument, "the map has {} {}s; the kernel ({}) takes at most {}", n,
                 what, abi.name, cap);
   }
-  const std::size_t size = sizeof(FamfsFmapHeader) + (inter ? sizeof(FamfsIext) : 0)
-                           + n * sizeof(FamfsSimpleExt);
+  const std::size_t size =
+      sizeof(FamfsFmapHeader) + (inter ? sizeof(FamfsIext) : 0) + n * sizeof(FamfsSimpleExt);
   if (size > abi.max_reply) {
     return fail(Errc::invalid_argument, "the fmap message is {} bytes; the kernel takes at most {}",
                 size, abi.max_reply);

@@ -43,8 +43,8 @@ struct InHeader {
 
 // ---- Request bodies, one per shape. Views point into the request buffer. ----
 
-struct NoBody {};  // GETATTR before 7.9, STATFS, DESTROY, RELEASEDIR-less ops...
-struct Unknown {   // an opcode we do not decode (answered ENOSYS, or a famfs extension opcode)
+struct NoBody {}; // GETATTR before 7.9, STATFS, DESTROY, RELEASEDIR-less ops...
+struct Unknown {  // an opcode we do not decode (answered ENOSYS, or a famfs extension opcode)
   std::span<const std::byte> bytes; // its body, as received
 };
 struct Refused {}; // a namespace change we refuse (CREATE, MKNOD, ...), length-checked

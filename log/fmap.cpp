@@ -58,8 +58,8 @@ std::string fmap_text(const Fmap& map) {
   }
   s = fmt::format("interleaved chunk {:#x} strips", map.chunk_size);
   for (std::size_t i = 0; i < map.extents.size(); ++i) {
-    s += fmt::format("{}{:#x}+{:#x}", i == 0 ? " " : ",", map.extents[i].offset,
-                     map.extents[i].len);
+    s +=
+        fmt::format("{}{:#x}+{:#x}", i == 0 ? " " : ",", map.extents[i].offset, map.extents[i].len);
   }
   return s;
 }

@@ -17,8 +17,7 @@ Piece resolve(const Fmap& map, u64 off);
 
 // Calls fn(file_off, Piece) for each contiguous piece of [off, off + len), in file order.
 // Stops early when fn returns false; returns false when the range ran past the map.
-template <typename Fn>
-bool for_each_piece(const Fmap& map, u64 off, u64 len, Fn&& fn) {
+template <typename Fn> bool for_each_piece(const Fmap& map, u64 off, u64 len, Fn&& fn) {
   while (len > 0) {
     Piece p = resolve(map, off);
     if (p.len == 0) {

@@ -58,7 +58,7 @@ inline constexpr u64 k_version = 48;
 inline constexpr u32 k_omf_major = 2;
 inline constexpr u32 k_omf_minor = 2;
 inline constexpr u64 k_log_magic = 0xbadcafef00dULL;
-inline constexpr u64 k_alloc_unit = 0x200000;    // 2 MiB
+inline constexpr u64 k_alloc_unit = 0x200000; // 2 MiB
 inline constexpr u64 k_superblock_region = 0x200000;
 inline constexpr u64 k_log_offset = 0x200000;
 inline constexpr u64 k_default_log_len = 0x800000; // 8 MiB
@@ -188,21 +188,26 @@ static_assert(sizeof(OmfLogEntry) == 544);
 static_assert(offsetof(OmfLogEntry, payload) == 16);
 static_assert(offsetof(OmfLogEntry, famfs_log_entry_crc) == 536);
 
-inline constexpr u64 k_superblock_size = sizeof(OmfSuperblock); // 200
-inline constexpr u64 k_log_header_size = sizeof(OmfLogHeader);  // 48
-inline constexpr u64 k_log_entry_size = sizeof(OmfLogEntry);    // 544
-inline constexpr std::size_t k_sb_crc_covered = offsetof(OmfSuperblock, ts_crc);          // 96
-inline constexpr std::size_t k_log_crc_covered = offsetof(OmfLogHeader, famfs_log_crc);   // 24
-inline constexpr std::size_t k_entry_crc_covered = offsetof(OmfLogEntry, famfs_log_entry_crc); // 536
+inline constexpr u64 k_superblock_size = sizeof(OmfSuperblock);                         // 200
+inline constexpr u64 k_log_header_size = sizeof(OmfLogHeader);                          // 48
+inline constexpr u64 k_log_entry_size = sizeof(OmfLogEntry);                            // 544
+inline constexpr std::size_t k_sb_crc_covered = offsetof(OmfSuperblock, ts_crc);        // 96
+inline constexpr std::size_t k_log_crc_covered = offsetof(OmfLogHeader, famfs_log_crc); // 24
+inline constexpr std::size_t k_entry_crc_covered =
+    offsetof(OmfLogEntry, famfs_log_entry_crc); // 536
 
 // The last valid slot index of a log of `log_len` bytes (inclusive), as upstream computes it.
 constexpr u64 last_index_for(u64 log_len) {
   return (log_len - k_log_header_size) / k_log_entry_size - 1;
 }
 // Number of entry slots in a log of `log_len` bytes.
-constexpr u64 slots_for(u64 log_len) { return last_index_for(log_len) + 1; }
+constexpr u64 slots_for(u64 log_len) {
+  return last_index_for(log_len) + 1;
+}
 // Byte offset of entry `index` from the start of the log.
-constexpr u64 entry_offset(u64 index) { return k_log_header_size + index * k_log_entry_size; }
+constexpr u64 entry_offset(u64 index) {
+  return k_log_header_size + index * k_log_entry_size;
+}
 // The first byte after the reserved region (superblock + log), rounded up to an allocation unit.
 constexpr u64 first_data_offset(u64 log_len) {
   return (k_log_offset + log_len + k_alloc_unit - 1) / k_alloc_unit * k_alloc_unit;

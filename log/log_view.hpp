@@ -13,8 +13,8 @@ public:
   // Validates the header (magic, CRC, length against `expected_log_len`, indexes) and that the
   // span holds every slot the header declares. `log_offset` is where the log sits on the device;
   // it only names places in messages.
-  static Result<LogView> parse(std::span<const std::byte> log, u64 expected_log_len,
-                               u64 log_offset = k_log_offset);
+  static Result<LogView>
+  parse(std::span<const std::byte> log, u64 expected_log_len, u64 log_offset = k_log_offset);
 
   const LogHeader& header() const { return m_header; }
   // Number of entries in use (next_index).

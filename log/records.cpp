@@ -1,6 +1,7 @@
 #include "log/records.hpp"
 
 #include <fmt/format.h>
+
 #include <libdeflate.h>
 
 #include <algorithm>
@@ -16,15 +17,13 @@ u32 crc32(std::span<const std::byte> bytes) {
 
 namespace {
 
-template <typename Omf>
-Omf load_struct(std::span<const std::byte> in) {
+template <typename Omf> Omf load_struct(std::span<const std::byte> in) {
   Omf o;
   std::memcpy(&o, in.data(), sizeof(Omf));
   return o;
 }
 
-template <typename Omf>
-void store_struct(const Omf& o, std::span<std::byte> out) {
+template <typename Omf> void store_struct(const Omf& o, std::span<std::byte> out) {
   std::memcpy(out.data(), &o, sizeof(Omf));
 }
 
@@ -40,15 +39,13 @@ Uuid from_omf(const OmfUuid& o) {
   return u;
 }
 
-template <std::size_t N>
-void put_string(std::array<char, N>& field, std::string_view s) {
+template <std::size_t N> void put_string(std::array<char, N>& field, std::string_view s) {
   field.fill(0);
   std::memcpy(field.data(), s.data(), std::min(N, s.size()));
 }
 
 // A string field that need not be NUL-terminated (the daxdev name).
-template <std::size_t N>
-std::string get_string_unterminated(const std::array<char, N>& field) {
+template <std::size_t N> std::string get_string_unterminated(const std::array<char, N>& field) {
   std::size_t n = 0;
   while (n < N && field[n] != 0) {
     ++n;
@@ -60,7 +57,9 @@ std::string get_string_unterminated(const std::array<char, N>& field) {
 
 // ---- superblock ----
 
-u64 superblock_crc(std::span<const std::byte> in) { return crc32(in.first(k_sb_crc_covered)); }
+u64 superblock_crc(std::span<const std::byte> in) {
+  return crc32(in.first(k_sb_crc_covered));
+}
 
 void encode_superblock(const Superblock& sb, std::span<std::byte> out) {
   FAMFS_ASSERT(out.size() >= k_superblock_size);
@@ -138,7 +137,9 @@ u64 alloc_unit_of(const Superblock& sb) {
 
 // ---- log header ----
 
-u64 log_header_crc(std::span<const std::byte> in) { return crc32(in.first(k_log_crc_covered)); }
+u64 log_header_crc(std::span<const std::byte> in) {
+  return crc32(in.first(k_log_crc_covered));
+}
 
 LogHeader make_log_header(u64 log_len) {
   LogHeader h;
@@ -218,7 +219,9 @@ u64 Fmap::capacity() const {
   return sum;
 }
 
-u64 entry_crc(std::span<const std::byte> in) { return crc32(in.first(k_entry_crc_covered)); }
+u64 entry_crc(std::span<const std::byte> in) {
+  return crc32(in.first(k_entry_crc_covered));
+}
 
 std::string mode_problem(u32 mode) {
   if ((mode & ~07777U) != 0) {

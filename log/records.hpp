@@ -25,7 +25,7 @@ struct Superblock {
   Uuid fs_uuid;
   Uuid dev_uuid;
   Uuid system_uuid;
-  u64 crc = 0;      // as stored (decode) / as computed (encode fills it)
+  u64 crc = 0; // as stored (decode) / as computed (encode fills it)
   u32 sb_flags = 0;
   u64 dev_size = 0; // ts_daxdev.dd_size
   Uuid dd_uuid;

@@ -16,7 +16,9 @@ struct Unexpected {
   Error error;
 };
 
-inline Unexpected fail(Error e) { return Unexpected{std::move(e)}; }
+inline Unexpected fail(Error e) {
+  return Unexpected{std::move(e)};
+}
 
 template <typename... Args>
 Unexpected fail(Errc code, fmt::format_string<Args...> f, Args&&... args) {
@@ -26,8 +28,7 @@ Unexpected fail(Errc code, fmt::format_string<Args...> f, Args&&... args) {
 [[noreturn]] void result_access_failure(const Error& e);
 
 // Holds either a T or an Error. Accessing the wrong alternative aborts with a message.
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
   Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}
   Result(Unexpected u) : m_v(std::in_place_index<1>, std::move(u.error)) {}
@@ -76,8 +77,7 @@ private:
   std::variant<T, Error> m_v;
 };
 
-template <>
-class [[nodiscard]] Result<void> {
+template <> class [[nodiscard]] Result<void> {
 public:
   Result() = default;
   Result(Unexpected u) : m_err(std::move(u.error)), m_ok(false) {}
@@ -99,8 +99,7 @@ private:
 };
 
 // Adds context to the error of a failed Result, leaving a value untouched.
-template <typename T>
-Result<T> with_context(Result<T> r, std::string_view context) {
+template <typename T> Result<T> with_context(Result<T> r, std::string_view context) {
   if (r) {
     return r;
   }
@@ -122,7 +121,8 @@ Result<T> with_context(Result<T> r, std::string_view context) {
 #define FAMFS_CONCAT_(a, b) FAMFS_CONCAT_INNER_(a, b)
 
 // Declares `lhs` from the value of `expr` (a Result), or returns its error.
-#define FAMFS_TRY_ASSIGN(lhs, expr) FAMFS_TRY_ASSIGN_IMPL_(FAMFS_CONCAT_(famfs_r_, __LINE__), lhs, expr)
+#define FAMFS_TRY_ASSIGN(lhs, expr)                                                                \
+  FAMFS_TRY_ASSIGN_IMPL_(FAMFS_CONCAT_(famfs_r_, __LINE__), lhs, expr)
 #define FAMFS_TRY_ASSIGN_IMPL_(tmp, lhs, expr)                                                     \
   auto tmp = (expr);                                                                               \
   if (!tmp) {                                                                                      \

@@ -112,7 +112,9 @@ int main(int argc, char** argv) {
     log::put64(h, 24, log::log_header_crc(h));
     return rw(argv[2], log::k_log_offset, h.data(), h.size(), true);
   }
-  std::fprintf(stderr, "usage: famfs_fsck_image scenario NAME IMAGE | big ENTRIES IMAGE | xor IMAGE OFFSET MASK | "
-                       "put64 IMAGE OFFSET VALUE | restamp IMAGE INDEX | restamp-log IMAGE\n");
+  std::fprintf(
+      stderr,
+      "usage: famfs_fsck_image scenario NAME IMAGE | big ENTRIES IMAGE | xor IMAGE OFFSET MASK | "
+      "put64 IMAGE OFFSET VALUE | restamp IMAGE INDEX | restamp-log IMAGE\n");
   return 2;
 }

@@ -9,10 +9,10 @@
 #include "log/format.hpp"
 #include "log/records.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>

@@ -1,8 +1,9 @@
 // Test fixtures: a per-run directory, temporary directories and sparse backing files.
 #pragma once
 
-#include <fcntl.h>
 #include <fmt/format.h>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>

@@ -3,7 +3,6 @@
 #include "core/id_index.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <string>
@@ -62,8 +61,7 @@ TEST_CASE("core::IdIndex: many ids, growth from empty, every one found, absent o
   CHECK(n.index.memory() <= 32 * static_cast<std::size_t>(count));
 }
 
-TEST_CASE("core::IdIndex: equal hashes (whole or tag) are told apart by the predicate",
-          "[core]") {
+TEST_CASE("core::IdIndex: equal hashes (whole or tag) are told apart by the predicate", "[core]") {
   Names n;
   const log::u64 same = 0x1234'5678'9abc'def0ULL;
   const auto a = n.add("a", same);

@@ -1,11 +1,9 @@
 // core::Tree, the replay every consumer depends on (the mount, the writer's session, logplay):
 // one row per rule, {entries, expected tree, expected problems}.
 #include "core/tree.hpp"
-
 #include "tests/support/log_entries.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <string>
@@ -196,8 +194,8 @@ TEST_CASE("core::Tree: lookup by name among many, the same name in two directori
   CHECK(t.apply(i++, dir_entry("b"), r) == Applied::created);
   const int n = 5000;
   for (int k = n - 1; k >= 0; --k) { // the log holds them in reverse name order
-    CHECK(t.apply(i, file_at(fmt::format("a/f{:05}", k), 1, k_data + i * 2 * k_mib), r) ==
-          Applied::created);
+    CHECK(t.apply(i, file_at(fmt::format("a/f{:05}", k), 1, k_data + i * 2 * k_mib), r)
+          == Applied::created);
     ++i;
   }
   CHECK(t.apply(i, file_at("b/f00007", 9, k_data + i * 2 * k_mib), r) == Applied::created);

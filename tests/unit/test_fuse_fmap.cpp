@@ -114,10 +114,10 @@ struct Bytes {
   // fuse_famfs_fmap_header at 0 (32 bytes).
   // fmap_size (offset 12) is the message's size: the whole buffer unless given.
   void header(u64 ext_type, u64 nextents, u64 file_size, u64 fmap_size = 0) {
-    put(0, 0, 1);        // file_type REG
-    put(2, 1, 2);        // fmap_version
-    put(4, ext_type, 4); // ext_type
-    put(8, nextents, 4); // nextents
+    put(0, 0, 1);                                      // file_type REG
+    put(2, 1, 2);                                      // fmap_version
+    put(4, ext_type, 4);                               // ext_type
+    put(8, nextents, 4);                               // nextents
     put(12, fmap_size != 0 ? fmap_size : b.size(), 4); // fmap_size (kabi-44; reserved before)
     put(16, file_size, 8);
   }

@@ -81,8 +81,7 @@ TEST_CASE("fuse::MountStatus: parse tolerates other versions, refuses garbage", 
   }
   SECTION("bad numbers, booleans and roles") {
     for (const char* text : {"pid=12x\n", "entries_applied=-1\n", "media_errors=\n",
-                             "healthy=true\n", "writable=1\n", "role=owner\n",
-                             "page_cache=on\n"}) {
+                             "healthy=true\n", "writable=1\n", "role=owner\n", "page_cache=on\n"}) {
       INFO(text);
       auto s = MountStatus::parse(text);
       REQUIRE_FALSE(s);

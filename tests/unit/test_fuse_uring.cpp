@@ -50,9 +50,9 @@ std::vector<std::byte> kernel_entry(const std::vector<std::byte>& request, std::
   std::memcpy(e.data() + 128, request.data() + 40, arg0);
   const std::size_t rest = request.size() - 40 - arg0;
   std::memcpy(e.data() + k_uring_payload_at, request.data() + 40 + arg0, rest);
-  put(e, 256, 0, 8);                                // flags
-  put(e, 264, get(request, 8, 8), 8);               // commit_id = unique
-  put(e, 272, rest, 4);                             // payload_sz
+  put(e, 256, 0, 8);                  // flags
+  put(e, 264, get(request, 8, 8), 8); // commit_id = unique
+  put(e, 272, rest, 4);               // payload_sz
   return e;
 }
 
@@ -86,19 +86,20 @@ TEST_CASE("fuse io_uring: the ABI layout, pinned", "[fuse]") {
   std::vector<std::byte> got(sizeof(c));
   std::memcpy(got.data(), &c, sizeof(c));
   const std::vector<std::byte> golden = {
-      std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0},
-      std::byte{0}, std::byte{0}, // flags
-      std::byte{0x88}, std::byte{0x77}, std::byte{0x66}, std::byte{0x55}, std::byte{0x44},
-      std::byte{0x33}, std::byte{0x22}, std::byte{0x11}, // commit_id
-      std::byte{1}, std::byte{0}, // qid
-      std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0},
+      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0}, // flags
+      std::byte{0x88}, std::byte{0x77}, std::byte{0x66}, std::byte{0x55},
+      std::byte{0x44}, std::byte{0x33}, std::byte{0x22}, std::byte{0x11}, // commit_id
+      std::byte{1},    std::byte{0},                                      // qid
+      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0},
+      std::byte{0},    std::byte{0}};
   CHECK(got == golden);
   CHECK(uring_cmd(3, 0).qid == 3);
 }
 
 TEST_CASE("fuse io_uring: payload size and queue count", "[fuse]") {
   CHECK(uring_payload_size(1U << 20, 256, 4096) == 1U << 20);
-  CHECK(uring_payload_size(4096, 1, 4096) == 8192);      // FUSE_MIN_READ_BUFFER
+  CHECK(uring_payload_size(4096, 1, 4096) == 8192);             // FUSE_MIN_READ_BUFFER
   CHECK(uring_payload_size(128 * 1024, 64, 65536) == 4U << 20); // max_pages of 64 KiB pages
   CHECK(uring_entry_bytes(k_payload) == 4096 + k_payload);
   CHECK(count_cpu_list("0-1\n") == 2);
@@ -321,6 +322,6 @@ TEST_CASE("fuse io_uring: INIT acknowledges it only when offered and the rings a
   const u32 ext = FUSE_ASYNC_READ | FUSE_MAX_PAGES | FUSE_INIT_EXT;
   CHECK(flags2_of(true, k_flags2_over_io_uring, ext) != 0);
   CHECK(flags2_of(false, k_flags2_over_io_uring, ext) == 0); // no rings: /dev/fuse
-  CHECK(flags2_of(true, 0, ext) == 0);                        // enable_uring=N: not offered
+  CHECK(flags2_of(true, 0, ext) == 0);                       // enable_uring=N: not offered
   CHECK(flags2_of(true, k_flags2_over_io_uring, ext & ~FUSE_INIT_EXT) == 0); // flags2 invalid
 }

@@ -68,9 +68,9 @@ TEST_CASE("log::encode_superblock: golden bytes and CRC 0x5eff8a3a", "[log]") {
   sb.system_uuid = seq_uuid(0x20);
   std::vector<std::byte> buf(k_superblock_size, std::byte{0xee});
   encode_superblock(sb, buf);
-  auto head = bytes_of({0xff, 0x82, 0xb2, 0x87, 0, 0, 0, 0, 0x30, 0, 0, 0, 0, 0, 0, 0,
-                        0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0,
-                        0, 0, 0x20, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0});
+  auto head = bytes_of({0xff, 0x82, 0xb2, 0x87, 0, 0, 0, 0, 0x30, 0, 0,    0, 0, 0, 0, 0,
+                        0,    0,    0x20, 0,    0, 0, 0, 0, 0,    0, 0x80, 0, 0, 0, 0, 0,
+                        0,    0,    0x20, 0,    0, 0, 0, 0, 2,    0, 0,    0, 2, 0, 0, 0});
   CHECK(std::equal(head.begin(), head.end(), buf.begin()));
   CHECK(std::to_integer<int>(buf[0x30]) == 0x00);
   CHECK(std::to_integer<int>(buf[0x5f]) == 0x2f);
@@ -130,9 +130,10 @@ TEST_CASE("log::parse_superblock: rejects damage with typed errors", "[log]") {
 TEST_CASE("log::encode_log_header: golden 8 MiB header, CRC 0xa5875078", "[log]") {
   std::vector<std::byte> buf(k_log_header_size);
   encode_log_header(make_log_header(0x800000), buf);
-  auto want = bytes_of({0x0d, 0xf0, 0xfe, 0xca, 0xad, 0x0b, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0,
-                        0x3b, 0x3c, 0, 0, 0, 0, 0, 0, 0x78, 0x50, 0x87, 0xa5, 0, 0, 0, 0,
-                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  auto want =
+      bytes_of({0x0d, 0xf0, 0xfe, 0xca, 0xad, 0x0b, 0, 0, 0,    0,    0x80, 0,    0, 0, 0, 0,
+                0x3b, 0x3c, 0,    0,    0,    0,    0, 0, 0x78, 0x50, 0x87, 0xa5, 0, 0, 0, 0,
+                0,    0,    0,    0,    0,    0,    0, 0, 0,    0,    0,    0,    0, 0, 0, 0});
   CHECK(buf == want);
   struct Case {
     u64 len;
@@ -194,9 +195,9 @@ TEST_CASE("log::encode_entry: interleaved and daxdev round trips", "[log]") {
   e.body = f;
   std::vector<std::byte> buf(k_log_entry_size);
   encode_entry(e, buf);
-  CHECK(get32(buf, 120) == 1);       // interleaved
-  CHECK(get32(buf, 128) == 1);       // niext
-  CHECK(get64(buf, 136) == 3);       // nstrips
+  CHECK(get32(buf, 120) == 1);        // interleaved
+  CHECK(get32(buf, 128) == 1);        // niext
+  CHECK(get64(buf, 136) == 3);        // nstrips
   CHECK(get64(buf, 144) == 0x200000); // chunk
   CHECK(get64(buf, 152 + 8) == 0xc000000);
   auto back = decode_entry(buf, 12, "entry");
@@ -279,11 +280,12 @@ TEST_CASE("log::resolve: simple and interleaved maps", "[log]") {
   Fmap il;
   il.type = ExtType::interleaved;
   il.chunk_size = 2 << 20;
-  il.extents = {{0, 100 << 20, 8 << 20}, {0, 200 << 20, 8 << 20}, {0, 300 << 20, 8 << 20},
+  il.extents = {{0, 100 << 20, 8 << 20},
+                {0, 200 << 20, 8 << 20},
+                {0, 300 << 20, 8 << 20},
                 {0, 400 << 20, 8 << 20}};
   auto p = resolve(il, 15 << 20);
   CHECK(p.dev_off == (400ULL << 20) + (3 << 20));
   CHECK(p.len == 1 << 20);
   CHECK(addressable(il) == 32ULL << 20);
 }
-

@@ -46,8 +46,10 @@ std::vector<PathRow> rows() {
       {k80, "!path is 80 bytes; famfs paths are at most 79",
        "!path is 80 bytes; famfs paths are at most 79"},
       // Length counts after normalisation: what goes into the log.
-      {fmt::format("./././{}", k79.substr(1)), fmt::format("={}", k79.substr(1)), fmt::format("={}", k79.substr(1))},
-      {fmt::format("a/../{}", k79), fmt::format("={}", k79), fmt::format("={}", k79)}, // 84 bytes as written, 79 normalised
+      {fmt::format("./././{}", k79.substr(1)), fmt::format("={}", k79.substr(1)),
+       fmt::format("={}", k79.substr(1))},
+      {fmt::format("a/../{}", k79), fmt::format("={}", k79),
+       fmt::format("={}", k79)}, // 84 bytes as written, 79 normalised
       {".meta", "=.meta", "=.meta", true, true},
       {".meta/evil", "=.meta/evil", "=.meta/evil", true, true},
       {".meta/.log", "=.meta/.log", "=.meta/.log", true, true},
