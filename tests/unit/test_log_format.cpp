@@ -68,9 +68,12 @@ TEST_CASE("log::encode_superblock: golden bytes and CRC 0x5eff8a3a", "[log]") {
   sb.system_uuid = seq_uuid(0x20);
   std::vector<std::byte> buf(k_superblock_size, std::byte{0xee});
   encode_superblock(sb, buf);
-  auto head = bytes_of({0xff, 0x82, 0xb2, 0x87, 0, 0, 0, 0, 0x30, 0, 0,    0, 0, 0, 0, 0,
-                        0,    0,    0x20, 0,    0, 0, 0, 0, 0,    0, 0x80, 0, 0, 0, 0, 0,
-                        0,    0,    0x20, 0,    0, 0, 0, 0, 2,    0, 0,    0, 2, 0, 0, 0});
+  // 16 bytes a row, as the layout is read.
+  // clang-format off
+  auto head = bytes_of({0xff, 0x82, 0xb2, 0x87, 0, 0, 0, 0, 0x30, 0, 0, 0, 0, 0, 0, 0,
+                        0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0,
+                        0, 0, 0x20, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0});
+  // clang-format on
   CHECK(std::equal(head.begin(), head.end(), buf.begin()));
   CHECK(std::to_integer<int>(buf[0x30]) == 0x00);
   CHECK(std::to_integer<int>(buf[0x5f]) == 0x2f);
@@ -130,10 +133,12 @@ TEST_CASE("log::parse_superblock: rejects damage with typed errors", "[log]") {
 TEST_CASE("log::encode_log_header: golden 8 MiB header, CRC 0xa5875078", "[log]") {
   std::vector<std::byte> buf(k_log_header_size);
   encode_log_header(make_log_header(0x800000), buf);
-  auto want =
-      bytes_of({0x0d, 0xf0, 0xfe, 0xca, 0xad, 0x0b, 0, 0, 0,    0,    0x80, 0,    0, 0, 0, 0,
-                0x3b, 0x3c, 0,    0,    0,    0,    0, 0, 0x78, 0x50, 0x87, 0xa5, 0, 0, 0, 0,
-                0,    0,    0,    0,    0,    0,    0, 0, 0,    0,    0,    0,    0, 0, 0, 0});
+  // 16 bytes a row, as the layout is read.
+  // clang-format off
+  auto want = bytes_of({0x0d, 0xf0, 0xfe, 0xca, 0xad, 0x0b, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0,
+                        0x3b, 0x3c, 0, 0, 0, 0, 0, 0, 0x78, 0x50, 0x87, 0xa5, 0, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  // clang-format on
   CHECK(buf == want);
   struct Case {
     u64 len;
