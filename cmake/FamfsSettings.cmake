@@ -33,3 +33,13 @@ if(FAMFS_SANITIZE)
                                                   -D_GLIBCXX_ASSERTIONS)
   target_link_options(famfs_settings INTERFACE -fsanitize=${FAMFS_SANITIZE})
 endif()
+
+# The headers nearly every file of log/, core/, fuse/ and cli/ includes, parsed once per library
+# as a precompiled header instead of once per file (about 1 s less per file with GCC and Clang at
+# -O3: the test command compiles each file three times). Set CMAKE_DISABLE_PRECOMPILE_HEADERS=ON
+# to build without (e.g. to check that every file includes what it uses).
+set(famfs_common_headers <fmt/format.h> <algorithm> <cerrno> <cstdint> <cstring> <memory>
+                         <optional> <span> <string> <string_view> <vector>)
+function(famfs_precompile target)
+  target_precompile_headers(${target} PRIVATE ${famfs_common_headers} ${ARGN})
+endfunction()
