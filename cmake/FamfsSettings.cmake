@@ -40,6 +40,15 @@ endif()
 # to build without (e.g. to check that every file includes what it uses).
 set(famfs_common_headers <fmt/format.h> <algorithm> <cerrno> <cstdint> <cstring> <memory>
                          <optional> <span> <string> <string_view> <vector>)
+# Clang's precompiled header carries the build tree's path, so ccache cannot reuse what was
+# compiled with it in another checkout (a fresh clone of the test command); GCC's it can (ccache
+# restores the same header). So a Clang build through ccache goes without the common headers.
 function(famfs_precompile target)
-  target_precompile_headers(${target} PRIVATE ${famfs_common_headers} ${ARGN})
+  set(headers ${ARGN})
+  if(NOT (CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_LAUNCHER MATCHES "ccache"))
+    list(APPEND headers ${famfs_common_headers})
+  endif()
+  if(headers)
+    target_precompile_headers(${target} PRIVATE ${headers})
+  endif()
 endfunction()
