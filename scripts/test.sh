@@ -166,4 +166,3 @@ if [ "$quick" -eq 0 ]; then
 fi
 leg "done"
 echo "== all tests passed"
-echo "== all tests passed"
