@@ -92,10 +92,6 @@ Opt* Opt::allow_extra_args(bool allow) {
   return this;
 }
 
-std::size_t Opt::count() const {
-  return m_opt->count();
-}
-
 Opt* Subcommand::keep(CLI::Option* o) {
   return &m_opts.emplace_back(o);
 }
@@ -106,10 +102,6 @@ Opt* Subcommand::add_flag(const std::string& names) {
 
 Opt* Subcommand::add_flag(const std::string& names, bool& value, const std::string& help) {
   return keep(m_app.add_flag(names, value, help));
-}
-
-Opt* Subcommand::add_flag(const std::string& names, int& count, const std::string& help) {
-  return keep(m_app.add_flag(names, count, help));
 }
 
 Opt* Subcommand::add_flag_callback(const std::string& names,

@@ -4,7 +4,6 @@
 // The calls keep CLI11's names and meaning (add_flag, add_option, ->required(), ->excludes() ...).
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -47,8 +46,6 @@ public:
   Opt* description(const std::string& text);
   Opt* group(const std::string& name); // "" leaves it out of --help
   Opt* allow_extra_args(bool allow);
-  // How many times the option was given (after parsing).
-  std::size_t count() const;
 
 private:
   CLI::Option* m_opt;
@@ -63,7 +60,6 @@ public:
 
   Opt* add_flag(const std::string& names);
   Opt* add_flag(const std::string& names, bool& value, const std::string& help = "");
-  Opt* add_flag(const std::string& names, int& count, const std::string& help);
   Opt* add_flag_callback(const std::string& names,
                          std::function<void()> callback,
                          const std::string& help);

@@ -10,7 +10,7 @@
 #   3. Clang ThreadSanitizer (build/tsan): the daemon's threaded tests (ctest label threads).
 # The sanitizer builds run in the background while leg 1's tests run (most of those wait on
 # mounts, daemons and guests rather than compute), at the idle scheduling class, so they take only
-# CPU time the tests leave unused: the whole command fits in 10 minutes on 2 cores.
+# CPU time the tests leave unused (every leg line prints the seconds since the start).
 # Usage: scripts/test.sh [--quick]   (--quick: leg 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,8 @@ quick=0
 launcher=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
-  # The precompiled header of the unit tests is cached only with this sloppiness (ccache's manual).
+  # Precompiled headers (GCC's common one, the unit tests' Catch2) are cached only with this
+  # sloppiness (ccache's manual).
   export CCACHE_SLOPPINESS=pch_defines,time_macros
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
@@ -93,8 +94,8 @@ build build/release --target all "${bench_targets[@]}"
 if [ "$quick" -eq 0 ]; then
   CXX=clang++ cmake -S . -B build/clang-asan -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON \
     -DFAMFS_SANITIZE=address,undefined "${launcher[@]}" >/dev/null
-  # ThreadSanitizer at -O1, as its manual suggests (the CI build type's -O2 costs more to build
-  # and finds no more races).
+  # ThreadSanitizer at -O1 (the optimisation its documentation builds with), cheaper to build
+  # than the CI build type's -O2.
   CXX=clang++ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=CI -DCMAKE_CXX_FLAGS_CI="-O1 -g1" \
     -DFAMFS_WERROR=ON -DFAMFS_SANITIZE=thread "${launcher[@]}" >/dev/null
   bg_log=build/sanitizer-builds.log
