@@ -1,6 +1,6 @@
 // The options of one subcommand, as the command files declare them (cli/cmd_*.cpp). CLI11 is
-// included by cli/options.cpp alone (and by the parser's own files: main.cpp, parse_errors.cpp,
-// completion.cpp): its header costs seconds of compile time in every file that includes it.
+// included by cli/options.cpp and the parser's own files (app.cpp, parse_errors.cpp,
+// completion.cpp), compiled as one unit: its header costs seconds in every file that includes it.
 // The calls keep CLI11's names and meaning (add_flag, add_option, ->required(), ->excludes() ...).
 #pragma once
 

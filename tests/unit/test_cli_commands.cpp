@@ -1,12 +1,12 @@
 // Commands through the famfs_cli library: parsed from a command line and run as main() runs
 // them, with their output captured, on a backing file.
+#include "cli/app.hpp"
 #include "cli/command.hpp"
 #include "core/fs_ops.hpp"
 #include "core/image.hpp"
 #include "core/system_uuid.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -46,21 +46,10 @@ struct Run {
   Result<int> rc = 0;
 
   explicit Run(const std::string& name, const std::string& args) {
-    CLI::App app{"famfs"};
-    RunFn run;
-    for (const auto& c : command_table()) {
-      if (name == c.name) {
-        Subcommand declare(*app.add_subcommand(c.name, c.summary));
-        run = c.add(declare);
-      }
-    }
-    REQUIRE(run);
-    app.parse(name + " " + args, false);
     Context ctx;
-    ctx.command = name;
     ctx.out = out.get();
     ctx.err = err.get();
-    rc = run(ctx);
+    rc = parse_and_run(name, args, ctx);
   }
 };
 
@@ -126,4 +115,20 @@ TEST_CASE("cli: a command's error comes back as a Result for main() to report", 
     CHECK(creat.err.text()
           == "famfs creat: error: .meta/evil: .meta is reserved for famfs metadata\n");
   }
+}
+
+TEST_CASE("cli: parse_and_run refuses what the parser refuses, and runs nothing", "[cli]") {
+  Host h;
+  SECTION("an unknown option") {
+    Run mkfs("mkfs", "--no-such-option " + h.dev);
+    REQUIRE_FALSE(mkfs.rc);
+    CHECK(mkfs.rc.error().code == Errc::invalid_argument);
+    CHECK(mkfs.rc.error().message == "unknown option --no-such-option");
+  }
+  SECTION("an unknown command") {
+    Run nope("nope", h.dev);
+    REQUIRE_FALSE(nope.rc);
+    CHECK(nope.rc.error().message == "unknown command 'nope'");
+  }
+  CHECK_FALSE(core::Image::open(h.dev, core::OpenMode::read_only));
 }
