@@ -1,6 +1,7 @@
 // The command line as a whole (cli/app.hpp). CLI11 is compiled once per build: this file,
 // options.cpp, parse_errors.cpp and completion.cpp are one unity group (cli/CMakeLists.txt).
 #include "cli/app.hpp"
+
 #include "cli/completion.hpp"
 #include "cli/daemon_deadline.hpp"
 #include "cli/json_out.hpp"
@@ -189,7 +190,6 @@ int run_famfs(const std::vector<std::string>& args) {
   }
   return k_exit_usage;
 }
-
 
 Result<int> parse_and_run(const std::string& name, const std::string& line, Context& ctx) {
   CLI::App app{"famfs"};
