@@ -41,9 +41,14 @@ endif()
 set(famfs_common_headers <fmt/format.h> <algorithm> <cerrno> <cstdint> <cstring> <memory>
                          <optional> <span> <string> <string_view> <vector>)
 # ccache caches the files compiled with it (test.sh sets the sloppiness its manual asks for). GCC's
-# precompiled header is restored from the cache, so a fresh clone anywhere hits; Clang's carries
-# the build tree's path, so Clang's files hit only in a checkout at the same path (a rerun). A
-# first build costs about 20% more CPU without the header, so Clang uses it all the same.
+# precompiled header is restored from the cache, so a fresh clone anywhere hits. Clang's records
+# the build tree's path, so Clang's files hit only in a checkout at the same path (a rerun, a
+# rebuilt build tree), and only when the header records no time stamps (ccache's manual:
+# -fno-pch-timestamp). A cold Clang build costs about 20% more CPU without the header, so Clang
+# uses it all the same.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(famfs_settings INTERFACE "SHELL:-Xclang -fno-pch-timestamp")
+endif()
 function(famfs_precompile target)
   target_precompile_headers(${target} PRIVATE ${ARGN} ${famfs_common_headers})
 endfunction()

@@ -28,7 +28,7 @@ quick=0
 launcher=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
-  # Precompiled headers (GCC's common one, the unit tests' Catch2) are cached only with this
+  # Precompiled headers (the common one, the unit tests' Catch2) are cached only with this
   # sloppiness (ccache's manual).
   export CCACHE_SLOPPINESS=pch_defines,time_macros
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
