@@ -60,9 +60,9 @@ std::vector<std::byte> kernel_entry(const std::vector<std::byte>& request, std::
 // the payload. As one byte string, the way /dev/fuse would have received it.
 std::vector<std::byte> kernel_reply(std::span<const std::byte> e) {
   const auto n = static_cast<std::size_t>(get(e, 272, 4));
-  std::vector<std::byte> r(16 + n);
-  std::memcpy(r.data(), e.data(), 16);
-  std::memcpy(r.data() + 16, e.data() + k_uring_payload_at, n);
+  const std::span<const std::byte> payload = e.subspan(k_uring_payload_at, n);
+  std::vector<std::byte> r(e.begin(), e.begin() + 16);
+  r.insert(r.end(), payload.begin(), payload.end());
   return r;
 }
 
