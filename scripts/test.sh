@@ -8,9 +8,11 @@
 #   2. Clang Release with ASan+UBSan (build/clang-asan): every target and the whole suite. Clang's
 #      warnings come from its front end, so this build also proves the Clang Release build clean.
 #   3. Clang ThreadSanitizer (build/tsan): the daemon's threaded tests (ctest label threads).
-# The sanitizer builds run in the background while leg 1's tests run (most of those wait on
-# mounts, daemons and guests rather than compute), at the idle scheduling class, so they take only
-# CPU time the tests leave unused (every leg line prints the seconds since the start).
+# The sanitizer builds run in the background from the start, while leg 1 builds and runs demo.sh
+# and its tests (most of those wait on mounts, daemons and guests rather than compute), at the
+# idle scheduling class, so they take only CPU time leg 1 leaves unused; leg 3's few tests run
+# beside leg 2's as soon as their build is done (every leg line prints the seconds since the
+# start).
 # Usage: scripts/test.sh [--quick]   (--quick: leg 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,11 +44,14 @@ cleanup() {
     build/release/cli/famfs umount "$demo_mnt" >/dev/null 2>&1 || umount -l "$demo_mnt" || true
   fi
 }
-# The background builds (legs 2 and 3) end with the script.
+# The background builds (legs 2 and 3) and leg 3's tests end with the script.
 stop_builds() {
-  if [ -n "${bg_pid:-}" ] && kill -0 "$bg_pid" 2>/dev/null; then
-    kill $(descendants "$bg_pid") "$bg_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in ${bg_pid:-} ${tsan_pid:-}; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill $(descendants "$pid") "$pid" 2>/dev/null || true
+    fi
+  done
 }
 descendants() {
   local child
@@ -79,18 +84,9 @@ build() {
   rm -f "$log"
 }
 
-leg "gcc, Release (the user's build), -Werror: demo.sh"
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON -DFAMFS_VM_TESTS=ON \
-  "${launcher[@]}" >/dev/null
-bash scripts/demo.sh
-leg "install what demo.sh built, into a temporary prefix"
-bash scripts/check-install.sh build/release
-cleanup
-leg "gcc, Release: every target"
-build build/release --target all "${bench_targets[@]}"
-
-# Legs 2 and 3 are configured now and built in the background, one after the other, while leg 1's
-# tests run; build/sanitizer-builds.log has their output, build/asan-built marks the end of the first.
+# Legs 2 and 3 are configured first and built in the background, one after the other, while leg 1
+# builds, runs demo.sh and runs its tests; build/sanitizer-builds.log has their output,
+# build/asan-built and build/tsan-built mark the end of each.
 if [ "$quick" -eq 0 ]; then
   CXX=clang++ cmake -S . -B build/clang-asan -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON \
     -DFAMFS_SANITIZE=address,undefined "${launcher[@]}" >/dev/null
@@ -113,6 +109,16 @@ if [ "$quick" -eq 0 ]; then
   ) >"$bg_log" 2>&1 &
   bg_pid=$!
 fi
+leg "gcc, Release (the user's build), -Werror: demo.sh"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DFAMFS_WERROR=ON -DFAMFS_VM_TESTS=ON \
+  "${launcher[@]}" >/dev/null
+bash scripts/demo.sh
+leg "install what demo.sh built, into a temporary prefix"
+bash scripts/check-install.sh build/release
+cleanup
+leg "gcc, Release: every target"
+build build/release --target all "${bench_targets[@]}"
+
 # Waits until the background builds reach `marker` (a file), or ends the script with their log
 # when they failed. While the script waits, no test wants the CPU: the builds go back to the
 # normal class (on a machine busy with other work the idle class could starve them).
@@ -139,6 +145,25 @@ ctest --test-dir build/release --output-on-failure -j "$tjobs"
 if [ "$quick" -eq 0 ]; then
   leg "clang, Release + address/undefined sanitizers, -Werror: waiting for its build"
   wait_for_builds build/asan-built
+  # Leg 3's tests start as soon as its build is done, beside leg 2's tests (they are few and mostly
+  # wait on mounts): their output goes to build/tsan-tests.log and is printed after leg 2's. Any
+  # ThreadSanitizer report, from a test or from a daemon it started, is left in tsan/ and fails
+  # the leg.
+  reports="$PWD/build/tsan/tsan"
+  rm -rf "$reports" build/tsan-tests.rc
+  mkdir -p "$reports"
+  (
+    while [ ! -e build/tsan-built ] && kill -0 "$bg_pid" 2>/dev/null; do
+      sleep 1
+    done
+    [ -e build/tsan-built ] || exit 0 # the build failed: wait_for_builds reports it
+    rc=0
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report" \
+      ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L threads || rc=$?
+    echo "$rc" >build/tsan-tests.rc
+  ) >build/tsan-tests.log 2>&1 &
+  tsan_pid=$!
+
   leg "test: clang + ASan/UBSan"
   # The load tests do less here (every famfs command costs several times more CPU under the
   # sanitizers); the GCC leg runs them at the sizes issue 10 asks for: crash-kill 50 runs,
@@ -150,19 +175,15 @@ if [ "$quick" -eq 0 ]; then
 
   leg "clang, thread sanitizer (famfs, famfs_unit, famfs_test_tool): waiting for its build"
   wait_for_builds build/tsan-built
-  # Any report, from a test or from a daemon it started, is left in tsan/ and fails the leg.
-  leg "test: clang + TSan (ctest -L threads)"
-  reports="$PWD/build/tsan/tsan"
-  rm -rf "$reports"
-  mkdir -p "$reports"
-  rc=0
-  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report" \
-    ctest --test-dir build/tsan --output-on-failure -j "$tjobs" -L threads || rc=$?
+  leg "test: clang + TSan (ctest -L threads; started when its build was done): waiting"
+  wait "$tsan_pid" || true
+  cat build/tsan-tests.log
   if compgen -G "$reports/report*" >/dev/null; then
     cat "$reports"/report* >&2
     echo "== ThreadSanitizer reported the problems above" >&2
     exit 1
   fi
+  rc=$(cat build/tsan-tests.rc 2>/dev/null || echo 1)
   [ "$rc" -eq 0 ] || exit "$rc"
 fi
 leg "done"
