@@ -37,12 +37,19 @@ if command -v ccache >/dev/null; then
 fi
 bench_targets=(famfs_bench_fsck famfs_bench_memcpy famfs_bench_mmap famfs_bench_libmap)
 demo_mnt=/tmp/famfs-demo
-# Unmounts the demo's mount if it is there. Runs under `set -e` (also as the EXIT trap), so no
-# command in it may fail: a failing last command of an && list would end the script with status 1.
+# Unmounts the demo's mount, and any mount a stopped test left under build/. Runs under `set -e`
+# (also as the EXIT trap), so no command in it may fail: a failing last command of an && list
+# would end the script with status 1.
 cleanup() {
+  local m
   if grep -qF " $demo_mnt " /proc/self/mountinfo; then
     build/release/cli/famfs umount "$demo_mnt" >/dev/null 2>&1 || umount -l "$demo_mnt" || true
   fi
+  # A test stopped midway (a failed leg ends the script while leg 3's tests run) may leave its
+  # mount under build/: none stays after the script.
+  for m in $(awk -v b="$PWD/build/" 'index($5, b) == 1 {print $5}' /proc/self/mountinfo); do
+    umount -l "$m" 2>/dev/null || true
+  done
 }
 # The background builds (legs 2 and 3) and leg 3's tests end with the script.
 stop_builds() {
@@ -159,7 +166,7 @@ if [ "$quick" -eq 0 ]; then
     [ -e build/tsan-built ] || exit 0 # the build failed: wait_for_builds reports it
     rc=0
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report" \
-      ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L threads || rc=$?
+      ctest --test-dir build/tsan --output-on-failure -j "$tjobs" -L threads || rc=$?
     echo "$rc" >build/tsan-tests.rc
   ) >build/tsan-tests.log 2>&1 &
   tsan_pid=$!
