@@ -23,16 +23,20 @@ namespace famfs::cli {
 
 namespace {
 
+// The command table's entry named `name`, or null.
+const CommandInfo* find_command(const std::string& name) {
+  const auto& table = command_table();
+  const auto it = std::find_if(table.begin(), table.end(),
+                               [&](const CommandInfo& c) { return name == c.name; });
+  return it == table.end() ? nullptr : &*it;
+}
+
 // A mistake on the command line: one line in the house style, a hint, the command's usage code.
 int usage_error(const std::string& command, const std::string& what, const std::string& hint) {
   fmt::print(stderr, "famfs{}{}: error: {}\n", command.empty() ? "" : " ", command, what);
   fmt::print(stderr, "hint: {}\n", hint);
-  for (const auto& c : command_table()) {
-    if (command == c.name) {
-      return c.usage_exit;
-    }
-  }
-  return k_exit_usage;
+  const CommandInfo* c = find_command(command);
+  return c != nullptr ? c->usage_exit : k_exit_usage;
 }
 
 int parse_failure(CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
@@ -192,17 +196,13 @@ int run_famfs(const std::vector<std::string>& args) {
 }
 
 Result<int> parse_and_run(const std::string& name, const std::string& line, Context& ctx) {
-  CLI::App app{"famfs"};
-  RunFn run;
-  for (const auto& c : command_table()) {
-    if (name == c.name) {
-      Subcommand declare(*app.add_subcommand(c.name, c.summary));
-      run = c.add(declare);
-    }
-  }
-  if (!run) {
+  const CommandInfo* c = find_command(name);
+  if (c == nullptr) {
     return make_error(Errc::invalid_argument, "unknown command '{}'", name);
   }
+  CLI::App app{"famfs"};
+  Subcommand declare(*app.add_subcommand(c->name, c->summary));
+  const RunFn run = c->add(declare);
   try {
     app.parse(name + " " + line, false);
   } catch (const CLI::ParseError& e) {

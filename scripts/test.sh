@@ -126,8 +126,15 @@ cleanup
 leg "gcc, Release: every target"
 build build/release --target all "${bench_targets[@]}"
 
-# Waits until the background builds reach `marker` (a file), or ends the script with their log
-# when they failed. While the script waits, no test wants the CPU: the builds go back to the
+# Waits until the background builds reach `marker` (a file) or end; true when they reached it.
+built() {
+  while [ ! -e "$1" ] && kill -0 "$bg_pid" 2>/dev/null; do
+    sleep 1
+  done
+  [ -e "$1" ]
+}
+# Waits until the background builds reach `marker`, or ends the script with their log when they
+# failed. While the script waits, no test wants the CPU: the builds go back to the
 # normal class (on a machine busy with other work the idle class could starve them).
 wait_for_builds() {
   local marker=$1 pid
@@ -136,10 +143,7 @@ wait_for_builds() {
       chrt --other -p 0 "$pid" >/dev/null 2>&1 || true
     done
   fi
-  while [ ! -e "$marker" ] && kill -0 "$bg_pid" 2>/dev/null; do
-    sleep 1
-  done
-  if [ ! -e "$marker" ]; then
+  if ! built "$marker"; then
     cat "$bg_log" >&2
     echo "== the sanitizer builds failed (above; $bg_log)" >&2
     exit 1
@@ -160,10 +164,7 @@ if [ "$quick" -eq 0 ]; then
   rm -rf "$reports" build/tsan-tests.rc
   mkdir -p "$reports"
   (
-    while [ ! -e build/tsan-built ] && kill -0 "$bg_pid" 2>/dev/null; do
-      sleep 1
-    done
-    [ -e build/tsan-built ] || exit 0 # the build failed: wait_for_builds reports it
+    built build/tsan-built || exit 0 # the build failed: wait_for_builds reports it
     rc=0
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report" \
       ctest --test-dir build/tsan --output-on-failure -j "$tjobs" -L threads || rc=$?
