@@ -7,6 +7,7 @@
 #include "core/log_writer.hpp"
 #include "core/meta_source.hpp"
 #include "tests/support/fresh_image.hpp"
+#include "tests/support/log_entries.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -51,10 +52,7 @@ struct FakeMount : FreshImage {
   }
   // A mkdir of `name` in the root, appended through the mount's files.
   void mkdir_through_files(const std::string& name) const {
-    std::vector<log::LogEntry> es(1);
-    es[0].type = log::EntryType::mkdir;
-    es[0].body = log::MkdirEntry{0, 0, 0755, name};
-    append_through_files(es);
+    append_through_files({dir_entry(name)});
   }
 };
 

@@ -9,6 +9,7 @@
 #include "core/meta_source.hpp"
 #include "tests/support/fake_mount.hpp"
 #include "tests/support/fake_sysfs.hpp"
+#include "tests/support/log_entries.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -390,9 +391,7 @@ TEST_CASE("metadata copy: taken from the device, then switched in place to the m
   {
     auto w = core::LogWriter::open(*m.img);
     REQUIRE(w);
-    std::vector<log::LogEntry> es(1);
-    es[0].type = log::EntryType::mkdir;
-    es[0].body = log::MkdirEntry{0, 0, 0755, "on-device"};
+    std::vector<log::LogEntry> es{test::dir_entry("on-device")};
     REQUIRE(w->append_batch(*m.img, es));
   }
   CHECK(copy->log()->header().next_index == at_copy);

@@ -1178,8 +1178,9 @@ TEST_CASE("fuse::Server: a famfs-mode server switches to the .meta files under l
   o.follow_interval = std::chrono::milliseconds(5);
   o.famfs_mode_meta = m.files;
   FakeKernel k(*copy, o, test::Serving::workers);
-  auto out = k.init(45, FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES, 1U << 11);
-  REQUIRE((out.flags2 & (1U << 11)) != 0);
+  const u32 famfs = k_famfs_abi_v7.flags2_dax_fmap;
+  auto out = k.init(45, FUSE_ASYNC_READ | FUSE_INIT_EXT | FUSE_MAX_PAGES, famfs);
+  REQUIRE((out.flags2 & famfs) != 0);
   std::atomic<int> found{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
